@@ -1,0 +1,64 @@
+"""Questions are data: cleaned, bounded, and never able to make the bot ping a channel."""
+
+from __future__ import annotations
+
+import re
+
+from bot.knowledge.editions import Edition, Editions
+
+SLACK_BROADCAST = re.compile(r"<!(?:channel|here|everyone)(?:\|[^>]*)?>|<!subteam\^[^>]*>", re.IGNORECASE)
+PLAIN_BROADCAST = re.compile(r"(?<![\w@])@(channel|here|everyone)\b", re.IGNORECASE)
+USER_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+YEAR = re.compile(r"\b(20\d\d)\b|(?:neurips|nips|'|’)\s?(\d\d)\b", re.IGNORECASE)
+PREVIOUS = re.compile(r"\b(last year|previous (?:edition|year|workshop)|last edition)\b", re.IGNORECASE)
+
+
+class QuestionError(ValueError):
+    """A question that cannot be asked (empty, too long, unknown edition)."""
+
+
+def strip_broadcasts(text: str) -> str:
+    """Remove `<!channel>`-style broadcasts and user-group pings; defuse plain `@here`."""
+    text = SLACK_BROADCAST.sub("", text)
+    return PLAIN_BROADCAST.sub(r"\1", text)
+
+
+def clean_question(raw: str, max_chars: int) -> str:
+    """The question as the assistant reads it, or QuestionError saying what is wrong."""
+    text = strip_broadcasts(USER_MENTION.sub(" ", raw or ""))
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        raise QuestionError("the question is empty: ask something about the workshop")
+    if len(raw) > max_chars:
+        raise QuestionError(
+            f"the question is {len(raw):,} characters long; the limit is {max_chars:,}: please shorten it"
+        )
+    return text
+
+
+def named_years(question: str) -> list[int]:
+    years = []
+    for match in YEAR.finditer(question):
+        years.append(int(match.group(1)) if match.group(1) else 2000 + int(match.group(2)))
+    return years
+
+
+def target_edition(question: str, editions: Editions) -> tuple[Edition | None, list[int]]:
+    """The edition a question is about: one it names (by id or year), 'last year', else the newest.
+
+    Returns (edition, years named but not held): an edition of None with years means the question
+    is about an edition the knowledge base does not have.
+    """
+    lowered = question.lower()
+    for edition in editions.items:
+        if edition.id.lower() in lowered.replace(" ", ""):
+            return edition, []
+    years = named_years(question)
+    for year in years:
+        if edition := editions.by_year(year):
+            return edition, []
+    if years:
+        return None, years
+    if PREVIOUS.search(question) and len(editions.items) > 1:
+        return editions.items[1], []
+    return editions.default, []

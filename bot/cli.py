@@ -1,0 +1,146 @@
+"""`workshop-bot`: ingest the pages, ask questions, run the bot. Exit 0 on success, 2 on bad input."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from bot.config import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+err = Console(stderr=True)
+BAD_INPUT = 2
+
+DataDir = Annotated[Optional[Path], typer.Option("--data-dir", help="data folder (default: BOT_DATA_DIR)")]
+
+
+def _settings(data_dir: Path | None) -> Settings:
+    settings = Settings()
+    if data_dir is not None:
+        settings = settings.model_copy(update={"bot_data_dir": data_dir})
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    return settings
+
+
+def _fail(message: str, code: int = BAD_INPUT) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False, markup=True, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _open_store(settings: Settings, rebuild: bool = False):
+    from bot.index.embeddings import load_embeddings
+    from bot.index.store import IndexMismatchError, KnowledgeStore
+
+    try:
+        return KnowledgeStore(settings, load_embeddings(settings.embeddings), rebuild=rebuild)
+    except IndexMismatchError as error:
+        raise _fail(str(error)) from error
+
+
+def _ingest(store, settings: Settings, paths: list[Path]):
+    from bot.index.ingest import ingest, target_for
+
+    try:
+        targets = [target_for(p, settings.knowledge_dir) for p in paths]
+    except FileNotFoundError as error:
+        raise _fail(str(error)) from error
+    report = ingest(store, targets, settings, console=err)
+    for warning in report.warnings:
+        err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
+    for error in report.errors:
+        err.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+    return report
+
+
+@app.command("ingest")
+def ingest_command(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="pages or folders (default: KNOWLEDGE_DIR)")] = None,
+    rebuild: Annotated[bool, typer.Option(help="drop the index and embed everything again")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Index the workshop's pages. Unchanged pages are skipped; a broken page keeps its old passages."""
+    settings = _settings(data_dir)
+    store = _open_store(settings, rebuild=rebuild)
+    report = _ingest(store, settings, paths or [settings.knowledge_dir])
+    err.print(report.summary(), highlight=False)
+    if report.errors:
+        raise typer.Exit(BAD_INPUT)
+
+
+def _parse_now(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise _fail(f"--now '{value}' is not an ISO-8601 date or time (e.g. 2025-08-25T12:00:00Z)") from error
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+@app.command("ask")
+def ask_command(
+    question: Annotated[str, typer.Argument(help="the question, or - to read one per line from stdin")],
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per answer, one per line")] = False,
+    now: Annotated[Optional[str], typer.Option("--now", help="ISO-8601 time to answer as of")] = None,
+    edition: Annotated[Optional[str], typer.Option("--edition", help="edition id, e.g. neurips2023")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Answer a question from the pages (ingests KNOWLEDGE_DIR first if the index is empty)."""
+    from bot.assistant.answer import Answer
+    from bot.assistant.assistant import Assistant
+    from bot.assistant.question import QuestionError
+    from bot.templates import render
+
+    settings = _settings(data_dir)
+    moment = _parse_now(now)
+    store = _open_store(settings)
+    if store.count() == 0:
+        _ingest(store, settings, [settings.knowledge_dir])
+    assistant = Assistant.from_settings(settings, store)
+    if edition is not None and assistant.editions.get(edition) is None:
+        raise _fail(f"unknown edition '{edition}' (known: {', '.join(assistant.editions.ids())})")
+
+    def emit(answer: Answer) -> None:
+        if as_json:
+            print(json.dumps(answer.contract(), ensure_ascii=False), flush=True)
+        else:
+            print(answer.text)
+            sources = render(settings.prompts_dir, "assistant/sources.txt.j2", sources=answer.sources)
+            print(f"\n{sources}\n" if sources else "", flush=True)
+
+    if question != "-":
+        try:
+            emit(assistant.ask(question, edition=edition, now=moment))
+        except QuestionError as error:
+            raise _fail(str(error)) from error
+        return
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            emit(assistant.ask(line.rstrip("\n"), edition=edition, now=moment))
+        except QuestionError as error:
+            emit(Answer(question=line.strip()[:200], text=f"Sorry: {error}.", answered=False, edition=edition))
+
+
+@app.command("serve")
+def serve_command(data_dir: DataDir = None) -> None:
+    """Run the bot. Without Slack credentials: an interactive console on this terminal."""
+    from bot.console import run_console
+
+    settings = _settings(data_dir)
+    store = _open_store(settings)
+    report = _ingest(store, settings, [settings.knowledge_dir])
+    err.print(report.summary(), highlight=False)
+    run_console(settings, store)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,130 @@
+"""The passage store: one Chroma collection, embedded or on a server, tied to one embedding model."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+
+import chromadb
+import numpy as np
+from chromadb.config import Settings as ChromaSettings
+from langchain_chroma import Chroma
+from langchain_core.embeddings import Embeddings
+
+from bot.config import Settings
+from bot.knowledge.chunks import Chunk
+
+log = logging.getLogger(__name__)
+
+
+class IndexMismatchError(RuntimeError):
+    """The collection was built with another embedding model: its vectors are not comparable."""
+
+
+def chroma_client(settings: Settings) -> chromadb.ClientAPI:
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.uses_chroma_server():
+        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+class KnowledgeStore:
+    """Passages with their vectors; `generation` changes whenever the contents do."""
+
+    def __init__(self, settings: Settings, embeddings: Embeddings, *, rebuild: bool = False) -> None:
+        self.settings = settings
+        self.embeddings = embeddings
+        self.model_name = settings.embeddings
+        self.dimension = len(embeddings.embed_query("dimension probe"))
+        self.client = chroma_client(settings)
+        if rebuild and settings.chroma_collection in {c.name for c in self.client.list_collections()}:
+            self.client.delete_collection(settings.chroma_collection)
+        self.vectorstore = Chroma(
+            client=self.client,
+            collection_name=settings.chroma_collection,
+            embedding_function=embeddings,
+            collection_metadata={"embedding_model": self.model_name, "embedding_dim": self.dimension},
+            collection_configuration={"hnsw": {"space": "cosine"}},
+        )
+        self._check_model()
+        self._generation_checked = 0.0
+        self._generation = self._read_generation()
+
+    @property
+    def collection(self) -> chromadb.Collection:
+        return self.vectorstore._collection
+
+    def _check_model(self) -> None:
+        meta = self.collection.metadata or {}
+        built = (meta.get("embedding_model"), meta.get("embedding_dim"))
+        if built != (self.model_name, self.dimension):
+            raise IndexMismatchError(
+                f"the index in collection '{self.settings.chroma_collection}' was built with "
+                f"{built[0]} ({built[1]} dimensions) but EMBEDDINGS is {self.model_name} "
+                f"({self.dimension} dimensions): run `workshop-bot ingest --rebuild`"
+            )
+
+    def _read_generation(self) -> int:
+        meta = self.client.get_collection(self.settings.chroma_collection).metadata or {}
+        return int(meta.get("generation", 0))
+
+    @property
+    def generation(self) -> int:
+        """Re-read at most once a second: another process (an ingest) may have changed the index."""
+        now = time.monotonic()
+        if now - self._generation_checked > 1.0:
+            self._generation = self._read_generation()
+            self._generation_checked = now
+        return self._generation
+
+    def bump_generation(self) -> None:
+        meta = dict(self.client.get_collection(self.settings.chroma_collection).metadata or {})
+        meta["generation"] = int(meta.get("generation", 0)) + 1
+        self.collection.modify(metadata=meta)
+        self._generation = meta["generation"]
+
+    def count(self) -> int:
+        return self.collection.count()
+
+    def page_hashes(self) -> dict[str, set[str]]:
+        """source → the content hashes its indexed passages carry (more than one: a torn update)."""
+        found = self.collection.get(where={"kind": "page"}, include=["metadatas"])
+        hashes: dict[str, set[str]] = defaultdict(set)
+        for meta in found["metadatas"] or []:
+            hashes[meta["source"]].add(meta["page_hash"])
+        return hashes
+
+    def ids_of_source(self, source: str) -> list[str]:
+        return self.collection.get(where={"source": source}, include=[])["ids"]
+
+    def upsert(self, chunks: Sequence[Chunk]) -> None:
+        if chunks:
+            self.vectorstore.add_texts(
+                [c.text for c in chunks], metadatas=[c.metadata for c in chunks], ids=[c.id for c in chunks]
+            )
+
+    def delete(self, ids: Sequence[str]) -> None:
+        if ids:
+            self.collection.delete(ids=list(ids))
+
+    def passages(self, where: dict) -> tuple[list[str], list[str], list[dict]]:
+        """ids, documents and metadatas of every passage matching `where`."""
+        found = self.collection.get(where=where, include=["documents", "metadatas"])
+        return found["ids"], found["documents"] or [], found["metadatas"] or []
+
+    def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        found = self.collection.get(ids=ids, include=["embeddings"])
+        return {id_: np.asarray(v) for id_, v in zip(found["ids"], found["embeddings"])}
+
+    def dense_search(self, vector: list[float], k: int, where: dict) -> list[tuple[str, str, dict, float]]:
+        """(id, document, metadata, cosine similarity), best first."""
+        count = self.count()
+        if count == 0:
+            return []
+        found = self.vectorstore.similarity_search_by_vector_with_relevance_scores(
+            vector, k=min(k, count), filter=where
+        )
+        return [(doc.id, doc.page_content, doc.metadata, 1.0 - distance) for doc, distance in found]

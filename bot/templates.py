@@ -1,0 +1,41 @@
+"""Jinja2 templates from `prompts/`: organizers edit wording there, never in code."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+import humanize
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+
+def long_date(moment: datetime) -> str:
+    """`August 29, 2025`: how the pages write dates."""
+    return f"{moment:%B} {moment.day}, {moment.year}"
+
+
+def relative(moment: datetime, now: datetime) -> str:
+    """`in 3 days` / `2 months ago`, from `now`."""
+    delta = moment - now
+    words = humanize.naturaldelta(abs(delta))
+    return f"in {words}" if delta.total_seconds() >= 0 else f"{words} ago"
+
+
+@lru_cache(maxsize=8)
+def environment(prompts_dir: Path) -> Environment:
+    """StrictUndefined: a misspelt variable fails loudly instead of sending a blank."""
+    env = Environment(
+        loader=FileSystemLoader(str(prompts_dir)),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["long_date"] = long_date
+    env.globals["relative"] = relative
+    return env
+
+
+def render(prompts_dir: Path, name: str, **context: object) -> str:
+    return environment(prompts_dir).get_template(name).render(**context).strip()
