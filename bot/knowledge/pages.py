@@ -83,9 +83,11 @@ def _split_front_matter(path: Path, text: str) -> tuple[dict, str]:
     try:
         post = frontmatter.loads(text)
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" (line {mark.line + 2})" if mark is not None else ""
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        # Where the broken construct starts is where to look; the block starts on the file's line 2.
+        mark = getattr(err, "context_mark", None) or getattr(err, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        problem = " ".join(filter(None, [getattr(err, "context", None), getattr(err, "problem", None)]))
+        problem = problem or str(err).splitlines()[0]
         raise PageError(path, f"front matter is not valid YAML{where}: {problem}") from err
     if not isinstance(post.metadata, dict):
         raise PageError(path, "front matter must be a mapping of keys to values")

@@ -1,0 +1,68 @@
+"""Shared fixtures: the real embedding model (loaded once), real Chroma stores in temp folders."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.assistant.assistant import Assistant
+from bot.config import Settings
+from bot.index.embeddings import load_embeddings
+from bot.index.ingest import ingest, target_for
+from bot.index.store import KnowledgeStore
+
+REPO = Path(__file__).resolve().parent.parent
+KNOWLEDGE = REPO / "knowledge"
+
+
+@pytest.fixture(scope="session")
+def embeddings():
+    """The packaged all-MiniLM-L6-v2, loaded once for the whole session (seconds, ~700 MB)."""
+    return load_embeddings()
+
+
+def make_settings(data_dir: Path, knowledge_dir: Path = KNOWLEDGE, **overrides) -> Settings:
+    return Settings(_env_file=None, bot_data_dir=data_dir, knowledge_dir=knowledge_dir, **overrides)
+
+
+def ingest_all(store: KnowledgeStore, settings: Settings):
+    return ingest(store, [target_for(settings.knowledge_dir, settings.knowledge_dir)], settings)
+
+
+@pytest.fixture(scope="session")
+def shared_settings(tmp_path_factory) -> Settings:
+    return make_settings(tmp_path_factory.mktemp("shared-data"))
+
+
+@pytest.fixture(scope="session")
+def shared_store(shared_settings, embeddings) -> KnowledgeStore:
+    """The real knowledge base, indexed once; tests that only read share it."""
+    store = KnowledgeStore(shared_settings, embeddings)
+    report = ingest_all(store, shared_settings)
+    assert not report.errors
+    return store
+
+
+@pytest.fixture(scope="session")
+def assistant(shared_settings, shared_store) -> Assistant:
+    return Assistant.from_settings(shared_settings, shared_store)
+
+
+@pytest.fixture
+def knowledge_copy(tmp_path) -> Path:
+    """A private copy of knowledge/ that a test may edit or break."""
+    target = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, target)
+    return target
+
+
+@pytest.fixture
+def settings(tmp_path, knowledge_copy) -> Settings:
+    return make_settings(tmp_path / "data", knowledge_copy)
+
+
+@pytest.fixture
+def store(settings, embeddings) -> KnowledgeStore:
+    return KnowledgeStore(settings, embeddings)

@@ -1,0 +1,108 @@
+"""The CLI contract that other tools depend on: arguments, JSON lines, exit codes."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+
+from .conftest import REPO
+
+FIELDS = ["question", "answer", "answered", "edition", "sources", "confidence"]
+SOURCE_FIELDS = {"title", "path", "url", "edition", "section"}
+
+
+@pytest.fixture
+def run(tmp_path, knowledge_copy, monkeypatch):
+    monkeypatch.setenv("BOT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(knowledge_copy))
+    runner = CliRunner()
+
+    def invoke(*args: str, stdin: str | None = None):
+        return runner.invoke(app, list(args), input=stdin)
+
+    return invoke
+
+
+def test_ask_json_is_one_object_with_the_contract_fields(run):
+    result = run("ask", "--json", "--now", "2025-08-25T00:00:00Z", "When is the submission deadline?")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1
+    answer = json.loads(lines[0])
+    assert list(answer) == FIELDS
+    assert answer["answered"] is True and answer["edition"] == "neurips2025"
+    assert "August 29, 2025" in answer["answer"] and "in 5 days" in answer["answer"]
+    assert set(answer["sources"][0]) == SOURCE_FIELDS and 0 < answer["confidence"] <= 1
+
+
+def test_ask_ingests_an_empty_index_first(run, tmp_path):
+    assert run("ask", "Is the page limit strict?").exit_code == 0
+    assert (tmp_path / "data" / "chroma").is_dir()
+
+
+def test_ask_dash_reads_one_question_per_line(run):
+    stdin = "Is the page limit strict?\n\nWas the page limit strict in 2023?\n" + "x" * 4001 + "\nHotel prices?\n"
+    result = run("ask", "--json", "-", stdin=stdin)
+    assert result.exit_code == 0, result.output
+    answers = [json.loads(line) for line in result.stdout.strip().splitlines()]
+    assert [a["answered"] for a in answers] == [True, True, False, False]
+    assert [a["edition"] for a in answers[:2]] == ["neurips2025", "neurips2023"]
+    assert "limit is 4,000" in answers[2]["answer"]
+    assert all(list(a) == FIELDS for a in answers)
+
+
+def test_plain_output_lists_sources(run):
+    result = run("ask", "--edition", "neurips2023", "Is the page limit strict?")
+    assert "not a strict limit" in result.stdout
+    assert "Sources:\n[1] Call for Papers › Submission Instructions (neurips2023) — https://" in result.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["ask", ""], "the question is empty"),
+    (["ask", "--now", "yesterday", "deadline?"], "--now 'yesterday' is not an ISO-8601"),
+    (["ask", "--edition", "neurips1999", "deadline?"], "unknown edition 'neurips1999'"),
+    (["ask", "y" * 4001], "the limit is 4,000"),
+    (["ingest", "no/such/folder"], "no such file or folder"),
+])
+def test_bad_input_exits_2_with_a_clear_message(run, args, message):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert message in " ".join(result.stderr.split())
+
+
+def test_ingest_reports_a_broken_page_and_exits_non_zero(run, knowledge_copy):
+    assert run("ingest").exit_code == 0
+    (knowledge_copy / "neurips2023" / "index.html").write_bytes(b"\xff\xfe broken")
+    result = run("ingest")
+    assert result.exit_code == 2
+    assert "neurips2023/index.html: not UTF-8 text" in " ".join(result.stderr.split())
+    ok = run("ask", "--json", "Who was on the 2023 steering committee?")
+    assert json.loads(ok.stdout)["answered"] is True  # the old passages of the broken page remain
+
+
+def test_the_installed_command_runs_offline(tmp_path):
+    env = {**os.environ, "BOT_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--json", "Where is the workshop held?"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=180,
+    )
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert "San Diego Convention Center, Upper Level Room 5AB" in answer["answer"]
+
+
+def test_serve_without_credentials_is_a_console(tmp_path):
+    env = {**os.environ, "BOT_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "serve"], input="Do submissions need to be anonymized?\nquit\n",
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=180,
+    )
+    assert result.returncode == 0, result.stderr
+    shown = " ".join(result.stdout.replace("│", " ").split())
+    assert "Questions that name no year are about ML for Systems Workshop at NeurIPS 2025" in shown
+    assert "do not have to be anonymized" in shown and "Sources:" in shown

@@ -1,0 +1,62 @@
+"""HTML to reader-visible text: what is published, what is superseded, how it is structured."""
+
+from bot.knowledge.html_text import parse_html
+
+
+def lines_of(html: str) -> dict[str, list[str]]:
+    return {s.title: s.lines for s in parse_html(html).sections}
+
+
+def test_comments_are_not_published():
+    sections = lines_of("<h2>Organizers</h2><ul><li>Ann</li></ul><!-- <h2>Steering</h2><ul><li>Bob</li></ul> -->")
+    assert sections == {"Organizers": ["- Ann"]}
+
+
+def test_struck_date_reads_as_extension():
+    parsed = parse_html("<h2>Dates</h2><ul><li>Deadline: <b><s>August 22, 2025</s> August 29, 2025 by midnight</b></li></ul>")
+    assert parsed.sections[0].lines == ["- Deadline: August 29, 2025 (extended from August 22, 2025) by midnight"]
+    assert (parsed.supersessions[0].old, parsed.supersessions[0].new) == ("August 22, 2025", "August 29, 2025")
+
+
+def test_struck_date_followed_by_bold_date_and_year():
+    parsed = parse_html("<p>no later than <s>September 29th</s> <b>October 6th</b>, 2023 midnight</p>")
+    assert parsed.sections[0].lines == ["no later than October 6th, 2023 (extended from September 29th) midnight"]
+
+
+def test_earlier_replacement_date_says_moved():
+    parsed = parse_html("<p>Notifications: <del>October 20, 2025</del> October 13, 2025</p>")
+    assert "October 13, 2025 (moved from October 20, 2025)" in parsed.sections[0].lines[0]
+
+
+def test_struck_non_date_is_kept_only_as_previous_value():
+    parsed = parse_html("<p>Room: <strike>5A</strike> 5AB, upper level</p>")
+    assert parsed.sections[0].lines == ["Room: 5AB, upper level (previously: 5A)"]
+
+
+def test_nested_lists_keep_their_depth():
+    sections = lines_of("<h2>Topics</h2><ul><li>Applications to:<ul><li>Databases</li><li>Storage</li></ul></li><li>Datasets</li></ul>")
+    assert sections["Topics"] == ["- Applications to:", "  - Databases", "  - Storage", "- Datasets"]
+
+
+def test_consecutive_headings_form_one_compound_title_under_their_parent():
+    html = ("<h2>Speakers</h2><div><h3>Ada</h3><h5>Keynote</h5><h3>Talk A</h3><p>Ada bio.</p></div>"
+            "<div><h3>Bob</h3><h5>Invited Talk</h5><h3>Talk B</h3><p>Bob bio.</p></div>")
+    assert lines_of(html) == {
+        "Speakers › Ada — Keynote — Talk A": ["Ada bio."],
+        "Speakers › Bob — Invited Talk — Talk B": ["Bob bio."],
+    }
+
+
+def test_footnote_markers_and_scripts_are_invisible():
+    sections = lines_of("<h2>About</h2><p>Learned indexes <sup>1</sup> work.</p><script>var x = 1;</script>")
+    assert sections == {"About": ["Learned indexes work."]}
+
+
+def test_citation_lists_get_their_own_section():
+    html = "<h2>Competition</h2><p>Predict runtimes.</p><ul class='footnotes'><li>Paper one</li></ul>"
+    assert lines_of(html) == {"Competition": ["Predict runtimes."], "References": ["- Paper one"]}
+
+
+def test_heading_inside_an_unclosed_list_item_is_not_a_list_item():
+    html = "<ul><li>Workshop: December<div><h2>Contact Us</h2><p>Write to us.</p></div>"
+    assert lines_of(html)["Contact Us"] == ["Write to us."]

@@ -1,0 +1,101 @@
+"""The real pages read as the organizers meant them, and broken pages fail with a clear message."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge.chunks import chunk_page
+from bot.knowledge.pages import PageError, read_page
+
+from .conftest import KNOWLEDGE, make_settings
+
+
+@pytest.fixture(scope="module")
+def page_settings(tmp_path_factory):
+    return make_settings(tmp_path_factory.mktemp("pages"))
+
+
+def page(name: str, page_settings):
+    return read_page(KNOWLEDGE / name, KNOWLEDGE, page_settings)
+
+
+def text_of(p) -> str:
+    return "\n".join(line for s in p.sections for line in s.lines)
+
+
+def test_front_matter_is_metadata_and_commented_lines_are_ignored(page_settings):
+    cfp = page("neurips2025/call_for_papers.html", page_settings)
+    assert cfp.title == "Call for Papers"
+    assert cfp.front_matter["site_title"] == "ML For Systems"
+    assert "workshop_name" not in cfp.front_matter  # `# workshop_name: neurips2025` is a comment
+    assert "site_description" not in text_of(cfp)
+
+
+def test_stale_date_below_a_struck_one_is_read_as_the_new_date_and_reported(page_settings):
+    cfp = page("neurips2025/call_for_papers.html", page_settings)
+    text = text_of(cfp)
+    assert "no later than August 29, 2025 (extended from August 22, 2025)" in text
+    assert "than August 22" not in text
+    assert any("August 22, 2025" in w and "Submission Instructions" in w for w in cfp.warnings)
+
+
+def test_mojibake_is_repaired(page_settings):
+    assert "â€" not in text_of(page("neurips2025/call_for_papers.html", page_settings))
+    assert "multimodal models — such as" in text_of(page("neurips2025/call_for_papers.html", page_settings))
+    overview = text_of(page("neurips2025/overview.md", page_settings))
+    assert "field's progress" in overview and "â€" not in overview
+
+
+def test_commented_out_steering_committee_is_not_published(page_settings):
+    index = page("neurips2025/index.html", page_settings)
+    assert "Steering Committee" not in [s.title for s in index.sections]
+    assert "Martin Maas" not in text_of(index)
+
+
+def test_markdown_page_without_front_matter(page_settings):
+    overview = page("neurips2025/overview.md", page_settings)
+    assert overview.title == "Overview"
+    assert overview.url == "https://mlforsystems.org/neurips2025/overview.html"
+    assert "Topics" in [s.title for s in overview.sections]
+
+
+def test_urls_follow_the_site_layout_and_the_configured_base(tmp_path):
+    settings = make_settings(tmp_path, site_base_url="https://example.org/ws/")
+    assert read_page(KNOWLEDGE / "neurips2023/index.html", KNOWLEDGE, settings).url == "https://example.org/ws/neurips2023/"
+
+
+def test_event_yaml_becomes_a_key_facts_passage(page_settings):
+    facts = page("neurips2025/event.yaml", page_settings)
+    text = text_of(facts)
+    assert "Venue: San Diego Convention Center, Upper Level Room 5AB" in text
+    assert "Paper submission: August 29, 2025 (extended from August 22, 2025), 23:59 AoE (UTC−12)" in text
+
+
+def test_chunks_carry_edition_title_section_source_and_url(page_settings):
+    chunks = chunk_page(page("neurips2023/call_for_papers.html", page_settings))
+    meta = chunks[0].metadata
+    assert {meta["edition"], meta["title"], meta["source"]} == {"neurips2023", "Call for Papers", "neurips2023/call_for_papers.html"}
+    assert meta["url"].endswith("/neurips2023/call_for_papers.html") and meta["section"]
+    assert [c.id for c in chunks] == [f"neurips2023/call_for_papers.html#{i}" for i in range(len(chunks))]
+    assert all(len(c.body) <= 700 for c in chunks)
+
+
+def write(root: Path, name: str, content: bytes) -> Path:
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return path
+
+
+@pytest.mark.parametrize("content, problem", [
+    (b"---\ntitle: [unclosed\n---\n<p>x</p>", "front matter is not valid YAML (line 2)"),
+    (b"---\ntitle: ok\nsite: a: b\n---\n<p>x</p>", "front matter is not valid YAML (line 3)"),
+    (b"<p>caf\xe9</p>", "not UTF-8 text (byte 6"),
+    (b"<!-- only a comment -->", "has no text"),
+    (b"\x00\x01binary", "binary file"),
+])
+def test_unreadable_pages_name_the_file_and_the_problem(tmp_path, content, problem):
+    path = write(tmp_path, "neurips2030/broken.html", content)
+    with pytest.raises(PageError) as caught:
+        read_page(path, tmp_path, make_settings(tmp_path))
+    assert str(path) in str(caught.value) and problem in str(caught.value)
