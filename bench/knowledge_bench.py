@@ -1,0 +1,80 @@
+"""Issue 2 figures: ingest time, ingest throughput, warm and cold `ask` latency, peak memory."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.synthetic import write_pages
+from bot.assistant.assistant import Assistant
+from bot.config import Settings
+from bot.index.embeddings import load_embeddings
+from bot.index.ingest import ingest, target_for
+from bot.index.store import KnowledgeStore
+from tests.eval.harness import _now, load_items
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _settings(data: Path, knowledge: Path) -> Settings:
+    return Settings(_env_file=None, bot_data_dir=data, knowledge_dir=knowledge)
+
+
+def _percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def run(pages: int = 1000) -> dict[str, float | str]:
+    figures: dict[str, float | str] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        started = time.perf_counter()
+        embeddings = load_embeddings()
+        embeddings.embed_query("warm-up")
+        figures["model load (s)"] = time.perf_counter() - started
+
+        settings = _settings(tmp / "data", REPO / "knowledge")
+        store = KnowledgeStore(settings, embeddings)
+        everything = [target_for(settings.knowledge_dir, settings.knowledge_dir)]
+        report = ingest(store, everything, settings)
+        figures["ingest knowledge/ (s)"] = report.seconds
+        figures["knowledge/ passages"] = report.passages
+        figures["re-ingest unchanged (s)"] = ingest(store, everything, settings).seconds
+
+        assistant = Assistant.from_settings(settings, store)
+        items = load_items()
+        for item in items:  # warm-up: caches, BM25 per edition
+            assistant.ask(item["q"], now=_now(item))
+        latencies = []
+        for _ in range(3):
+            for item in items:
+                t = time.perf_counter()
+                assistant.ask(item["q"], now=_now(item))
+                latencies.append((time.perf_counter() - t) * 1000)
+        figures["warm ask p50 (ms)"] = statistics.median(latencies)
+        figures["warm ask p95 (ms)"] = _percentile(latencies, 95)
+
+        env = {**os.environ, "BOT_DATA_DIR": str(settings.bot_data_dir), "KNOWLEDGE_DIR": str(settings.knowledge_dir)}
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "bot", "ask", "--json", "When is the submission deadline?"],
+                       env=env, check=True, capture_output=True)
+        figures["cold ask, existing index (s)"] = time.perf_counter() - t
+
+        synthetic = tmp / "synthetic"
+        paths = write_pages(synthetic, pages)
+        big = _settings(tmp / "data-synthetic", synthetic)
+        big_store = KnowledgeStore(big, embeddings)
+        report = ingest(big_store, [target_for(synthetic, synthetic)], big)
+        assert not report.errors, report.errors[:3]
+        figures[f"ingest {pages} pages (s)"] = report.seconds
+        figures[f"{pages} pages: passages"] = report.passages
+        figures[f"{pages} pages: KB of HTML"] = sum(p.stat().st_size for p in paths) / 1024
+        figures["ingest throughput (passages/s)"] = report.passages / report.seconds
+        figures[f"re-ingest {pages} unchanged (s)"] = ingest(big_store, [target_for(synthetic, synthetic)], big).seconds
+    return figures
