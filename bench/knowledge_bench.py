@@ -32,8 +32,8 @@ def _percentile(values: list[float], p: float) -> float:
 
 def run(pages: int = 1000) -> dict[str, float | str]:
     figures: dict[str, float | str] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
         started = time.perf_counter()
         embeddings = load_embeddings()
         embeddings.embed_query("warm-up")

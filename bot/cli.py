@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -18,7 +18,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 err = Console(stderr=True)
 BAD_INPUT = 2
 
-DataDir = Annotated[Optional[Path], typer.Option("--data-dir", help="data folder (default: BOT_DATA_DIR)")]
+DataDir = Annotated[Path | None, typer.Option("--data-dir", help="data folder (default: BOT_DATA_DIR)")]
 
 
 def _settings(data_dir: Path | None) -> Settings:
@@ -61,7 +61,7 @@ def _ingest(store, settings: Settings, paths: list[Path]):
 
 @app.command("ingest")
 def ingest_command(
-    paths: Annotated[Optional[list[Path]], typer.Argument(help="pages or folders (default: KNOWLEDGE_DIR)")] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(help="pages or folders (default: KNOWLEDGE_DIR)")] = None,
     rebuild: Annotated[bool, typer.Option(help="drop the index and embed everything again")] = False,
     data_dir: DataDir = None,
 ) -> None:
@@ -81,15 +81,15 @@ def _parse_now(value: str | None) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError as error:
         raise _fail(f"--now '{value}' is not an ISO-8601 date or time (e.g. 2025-08-25T12:00:00Z)") from error
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @app.command("ask")
 def ask_command(
     question: Annotated[str, typer.Argument(help="the question, or - to read one per line from stdin")],
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per answer, one per line")] = False,
-    now: Annotated[Optional[str], typer.Option("--now", help="ISO-8601 time to answer as of")] = None,
-    edition: Annotated[Optional[str], typer.Option("--edition", help="edition id, e.g. neurips2023")] = None,
+    now: Annotated[str | None, typer.Option("--now", help="ISO-8601 time to answer as of")] = None,
+    edition: Annotated[str | None, typer.Option("--edition", help="edition id, e.g. neurips2023")] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Answer a question from the pages (ingests KNOWLEDGE_DIR first if the index is empty)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
 
 from pydantic import Field
@@ -29,7 +28,7 @@ class Settings(BaseSettings):
     log_level: str = Field("WARNING", description="logging level")
     prompts_dir: Path = Field(Path(__file__).resolve().parent.parent / "prompts", description="Jinja2 templates")
 
-    @cached_property
+    @property
     def chroma_dir(self) -> Path:
         return self.bot_data_dir / "chroma"
 

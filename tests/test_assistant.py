@@ -1,12 +1,12 @@
 """The assistant on the real pages: editions, refusals, time, and questions that try to misbehave."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from bot.assistant.question import QuestionError, strip_broadcasts
 
-NOW = datetime(2026, 11, 22, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, tzinfo=UTC)
 
 
 def test_a_question_without_a_year_is_about_the_newest_edition(assistant):
@@ -45,14 +45,14 @@ def test_what_the_pages_do_not_say_is_not_guessed(assistant, question):
 
 
 def test_deadline_answers_are_time_aware_with_zone_and_history(assistant):
-    before = assistant.ask("When is the submission deadline?", now=datetime(2025, 8, 25, 12, tzinfo=timezone.utc))
+    before = assistant.ask("When is the submission deadline?", now=datetime(2025, 8, 25, 12, tzinfo=UTC))
     assert "August 29, 2025, 23:59 AoE (UTC−12)" in before.text
     assert "extended from August 22, 2025" in before.text
     assert "2025-08-30 11:59 UTC" in before.text and "It is in 4 days" in before.text
     assert before.sources[0].path == "neurips2025/call_for_papers.html"
     # One minute before the deadline anywhere on Earth, it is still open; one after, it has passed.
-    assert "It is in" in assistant.ask("deadline?", now=datetime(2025, 8, 30, 11, 58, tzinfo=timezone.utc)).text
-    assert "It passed" in assistant.ask("deadline?", now=datetime(2025, 8, 30, 12, 0, tzinfo=timezone.utc)).text
+    assert "It is in" in assistant.ask("deadline?", now=datetime(2025, 8, 30, 11, 58, tzinfo=UTC)).text
+    assert "It passed" in assistant.ask("deadline?", now=datetime(2025, 8, 30, 12, 0, tzinfo=UTC)).text
 
 
 def test_the_struck_through_date_is_never_given_as_current(assistant):

@@ -1,6 +1,6 @@
 """Editions are folders: drop one in and it is indexed, and the newest becomes the default."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from bot.assistant.assistant import Assistant
 from bot.knowledge.editions import discover
@@ -32,7 +32,7 @@ def test_a_dropped_in_folder_without_event_yaml_becomes_the_default(store, setti
     assert "neurips2026/call_for_papers.html" in report.added
     assistant = Assistant.from_settings(settings, store)
     assert assistant.editions.default.label == "NeurIPS 2026"
-    now = datetime(2026, 11, 22, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 22, tzinfo=UTC)
     answer = assistant.ask("How many pages can a submission have?", now=now)
     assert answer.edition == "neurips2026" and "up to 5 pages" in answer.text
     deadline = assistant.ask("When is the submission deadline?", now=now)

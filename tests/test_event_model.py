@@ -1,6 +1,6 @@
 """event.yaml: AoE arithmetic is exact, and a broken file names the file, the field and the line."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -12,7 +12,7 @@ from .conftest import KNOWLEDGE
 def test_a_date_means_the_end_of_that_day_anywhere_on_earth():
     event = load_event(KNOWLEDGE / "neurips2025" / "event.yaml")
     submission = event.deadlines[0]
-    assert utc(event.due(submission)) == datetime(2025, 8, 30, 11, 59, 59, tzinfo=timezone.utc)
+    assert utc(event.due(submission)) == datetime(2025, 8, 30, 11, 59, 59, tzinfo=UTC)
     assert [utc(d).date().isoformat() for d in event.previous_dues(submission)] == ["2025-08-23"]
 
 
@@ -20,7 +20,7 @@ def test_an_iso_datetime_keeps_its_own_offset(tmp_path):
     path = tmp_path / "event.yaml"
     path.write_text("name: X\ndeadlines:\n  - {id: talk, title: Talk, due: 2025-12-06T09:00:00-08:00}\n")
     event = load_event(path)
-    assert utc(event.due(event.deadlines[0])) == datetime(2025, 12, 6, 17, 0, tzinfo=timezone.utc)
+    assert utc(event.due(event.deadlines[0])) == datetime(2025, 12, 6, 17, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("body, expected", [

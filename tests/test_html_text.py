@@ -13,7 +13,9 @@ def test_comments_are_not_published():
 
 
 def test_struck_date_reads_as_extension():
-    parsed = parse_html("<h2>Dates</h2><ul><li>Deadline: <b><s>August 22, 2025</s> August 29, 2025 by midnight</b></li></ul>")
+    parsed = parse_html(
+        "<h2>Dates</h2><ul><li>Deadline: <b><s>August 22, 2025</s> August 29, 2025 by midnight</b></li></ul>"
+    )
     assert parsed.sections[0].lines == ["- Deadline: August 29, 2025 (extended from August 22, 2025) by midnight"]
     assert (parsed.supersessions[0].old, parsed.supersessions[0].new) == ("August 22, 2025", "August 29, 2025")
 
@@ -34,7 +36,10 @@ def test_struck_non_date_is_kept_only_as_previous_value():
 
 
 def test_nested_lists_keep_their_depth():
-    sections = lines_of("<h2>Topics</h2><ul><li>Applications to:<ul><li>Databases</li><li>Storage</li></ul></li><li>Datasets</li></ul>")
+    sections = lines_of(
+        "<h2>Topics</h2><ul><li>Applications to:<ul><li>Databases</li><li>Storage</li></ul></li>"
+        "<li>Datasets</li></ul>"
+    )
     assert sections["Topics"] == ["- Applications to:", "  - Databases", "  - Storage", "- Datasets"]
 
 

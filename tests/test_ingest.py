@@ -12,7 +12,7 @@ from .conftest import ingest_all
 
 def snapshot(store):
     found = store.collection.get(include=["documents", "metadatas"])
-    return sorted(zip(found["ids"], found["documents"]))
+    return sorted(zip(found["ids"], found["documents"], strict=True))
 
 
 def test_reingesting_unchanged_pages_changes_nothing(store, settings):
@@ -83,7 +83,7 @@ def test_the_index_refuses_another_embedding_model(settings, embeddings):
     ingest_all(store, settings)
     other = settings.model_copy(update={"embeddings": "fake:other-model"})
 
-    with pytest.raises(IndexMismatchError, match="built with all-MiniLM-L6-v2 \\(384 dimensions\\).*--rebuild"):
+    with pytest.raises(IndexMismatchError, match=r"built with all-MiniLM-L6-v2 \(384 dimensions\).*--rebuild"):
         KnowledgeStore(other, embeddings)
     rebuilt = KnowledgeStore(other, load_embeddings(), rebuild=True)
     assert rebuilt.count() == 0

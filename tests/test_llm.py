@@ -1,23 +1,25 @@
 """The LLM path, driven by LangChain's fake chat models: prompts from prompts/, citations, refusals."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, ParrotFakeChatModel
+from pydantic import Field
 
 from bot.assistant.assistant import Assistant
 from bot.assistant.llm import LLMAnswerer
 
-NOW = datetime(2025, 8, 25, tzinfo=timezone.utc)
+NOW = datetime(2025, 8, 25, tzinfo=UTC)
 
 
 def with_model(assistant, shared_settings, model) -> Assistant:
-    return Assistant(shared_settings, assistant.store, assistant.editions, LLMAnswerer(model, shared_settings.prompts_dir))
+    llm = LLMAnswerer(model, shared_settings.prompts_dir)
+    return Assistant(shared_settings, assistant.store, assistant.editions, llm)
 
 
 class RecordingParrot(ParrotFakeChatModel):
     """Answers with the last message it got, and keeps every message list it was sent."""
 
-    seen: list = []
+    seen: list = Field(default_factory=list)
 
     def _generate(self, messages, *args, **kwargs):
         self.seen.append(messages)
@@ -58,7 +60,8 @@ def test_not_found_from_the_model_hands_over_to_the_organizers(assistant, shared
 
 
 def test_broadcasts_in_model_output_are_removed(assistant, shared_settings):
-    bot = with_model(assistant, shared_settings, FakeListChatModel(responses=["<!channel> Papers are 4 pages [1] @here"]))
+    model = FakeListChatModel(responses=["<!channel> Papers are 4 pages [1] @here"])
+    bot = with_model(assistant, shared_settings, model)
     answer = bot.ask("How long can papers be?", now=NOW)
     assert answer.text == " Papers are 4 pages [1] here"
 

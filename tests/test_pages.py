@@ -74,7 +74,8 @@ def test_event_yaml_becomes_a_key_facts_passage(page_settings):
 def test_chunks_carry_edition_title_section_source_and_url(page_settings):
     chunks = chunk_page(page("neurips2023/call_for_papers.html", page_settings))
     meta = chunks[0].metadata
-    assert {meta["edition"], meta["title"], meta["source"]} == {"neurips2023", "Call for Papers", "neurips2023/call_for_papers.html"}
+    assert (meta["edition"], meta["title"], meta["source"]) == (
+        "neurips2023", "Call for Papers", "neurips2023/call_for_papers.html")
     assert meta["url"].endswith("/neurips2023/call_for_papers.html") and meta["section"]
     assert [c.id for c in chunks] == [f"neurips2023/call_for_papers.html#{i}" for i in range(len(chunks))]
     assert all(len(c.body) <= 700 for c in chunks)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from bot.assistant.answer import Answer, Source
 from bot.assistant.compose import compose
@@ -38,9 +38,6 @@ class Assistant:
         llm = LLMAnswerer(load_chat_model(settings.llm_model), settings.prompts_dir) if settings.llm_model else None
         return cls(settings, store, discover(settings.knowledge_dir), llm)
 
-    def reload_editions(self) -> None:
-        self.editions = discover(self.settings.knowledge_dir)
-
     def _render(self, name: str, **context: object) -> str:
         return render(self.settings.prompts_dir, name, **context)
 
@@ -56,7 +53,7 @@ class Assistant:
     def ask(self, question: str, *, edition: str | None = None, now: datetime | None = None) -> Answer:
         """Answer `question`; QuestionError for an empty or over-long one or an unknown edition id."""
         text = clean_question(question, self.settings.max_question_chars)
-        now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+        now = (now or datetime.now(UTC)).astimezone(UTC)
         if edition is not None:
             target = self.editions.get(edition)
             if target is None:

@@ -80,7 +80,9 @@ def _progress(console: Console, total: int) -> Iterator[Progress | None]:
         yield progress
 
 
-def ingest(store: KnowledgeStore, targets: list[Target], settings: Settings, console: Console | None = None) -> IngestReport:
+def ingest(
+    store: KnowledgeStore, targets: list[Target], settings: Settings, console: Console | None = None
+) -> IngestReport:
     """Index the targets' pages. A page that fails to parse keeps its previous passages."""
     console = console or Console(stderr=True)
     started = time.perf_counter()

@@ -82,13 +82,14 @@ class _Keywords:
 
     def terms(self, question: str) -> QueryTerms:
         mended = []
-        for token in dict.fromkeys(tokens(question)):
-            if YEAR.match(token):
+        for word in dict.fromkeys(tokens(question)):
+            if YEAR.match(word):
                 continue  # a year picks the edition; inside it, every passage has it or none does
-            if token not in self.document_frequency and not token.isdigit():
-                if difflib.get_close_matches(token, STOPWORDS, n=1, cutoff=0.85):
+            token = word
+            if word not in self.document_frequency and not word.isdigit():
+                if difflib.get_close_matches(word, STOPWORDS, n=1, cutoff=0.85):
                     continue  # a misspelt filler word ("wen"): no weight, no penalty
-                token = self._mend(token)
+                token = self._mend(word)
             if token not in mended:
                 mended.append(token)
         return QueryTerms(mended, {t: self.idf(t) for t in mended})

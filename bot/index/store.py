@@ -117,7 +117,7 @@ class KnowledgeStore:
 
     def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
         found = self.collection.get(ids=ids, include=["embeddings"])
-        return {id_: np.asarray(v) for id_, v in zip(found["ids"], found["embeddings"])}
+        return {id_: np.asarray(v) for id_, v in zip(found["ids"], found["embeddings"], strict=True)}
 
     def dense_search(self, vector: list[float], k: int, where: dict) -> list[tuple[str, str, dict, float]]:
         """(id, document, metadata, cosine similarity), best first."""

@@ -74,7 +74,7 @@ def _decode(path: Path, raw: bytes) -> str:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise PageError(path, f"not UTF-8 text (byte {err.start}: {raw[err.start:err.start + 1]!r})")
+        raise PageError(path, f"not UTF-8 text (byte {err.start}: {raw[err.start:err.start + 1]!r})") from err
     # Mojibake such as `â€”` is repaired; HTML entities are left for the HTML parser.
     return ftfy.fix_text(text, unescape_html=False)
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
 
 QUESTIONS = Path(__file__).with_name("questions.yaml")
-DEFAULT_NOW = datetime(2026, 11, 22, tzinfo=timezone.utc)
+DEFAULT_NOW = datetime(2026, 11, 22, tzinfo=UTC)
 
 
 @dataclass
@@ -32,7 +32,7 @@ def _now(item: dict) -> datetime:
     if value is None:
         return DEFAULT_NOW
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def judge(item: dict, answer) -> list[str]:
