@@ -132,14 +132,14 @@ def ask_command(
 
 @app.command("serve")
 def serve_command(data_dir: DataDir = None) -> None:
-    """Run the bot. Without Slack credentials: an interactive console on this terminal."""
-    from bot.console import run_console
+    """Run the bot: Socket Mode, HTTP mode, or (no Slack credentials) a console on this terminal."""
+    from bot.serve import serve
 
     settings = _settings(data_dir)
     store = _open_store(settings)
     report = _ingest(store, settings, [settings.knowledge_dir])
     err.print(report.summary(), highlight=False)
-    run_console(settings, store)
+    serve(settings, store)
 
 
 def main() -> None:

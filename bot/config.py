@@ -28,6 +28,33 @@ class Settings(BaseSettings):
     log_level: str = Field("WARNING", description="logging level")
     prompts_dir: Path = Field(Path(__file__).resolve().parent.parent / "prompts", description="Jinja2 templates")
 
+    database_url: str | None = Field(None, description="SQLAlchemy URL; SQLite in BOT_DATA_DIR when unset")
+
+    slack_bot_token: str | None = Field(None, description="xoxb-…: Slack is used when set")
+    slack_app_token: str | None = Field(None, description="xapp-…: Socket Mode when set")
+    slack_signing_secret: str | None = Field(None, description="HTTP mode: verifies Slack's requests")
+    slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL")
+    host: str = Field("0.0.0.0", description="HTTP mode: interface to listen on")
+    port: int = Field(3000, description="HTTP mode: port")
+    organizers_channel: str | None = Field(None, description="channel id where escalations go")
+    organizer_user_ids: str = Field("", description="comma-separated Slack user ids of organizers")
+    organizer_group: str | None = Field(None, description="Slack user group id whose members are organizers")
+    placeholder_after: float = Field(1.0, description="seconds before a slow answer shows a placeholder")
+    slack_workers: int = Field(16, description="threads answering Slack requests")
+
+    @property
+    def organizer_ids(self) -> set[str]:
+        return {u.strip() for u in self.organizer_user_ids.split(",") if u.strip()}
+
+    @property
+    def slack_mode(self) -> str:
+        """socket, http or console, from the credentials present."""
+        if self.slack_bot_token and self.slack_app_token:
+            return "socket"
+        if self.slack_bot_token and self.slack_signing_secret:
+            return "http"
+        return "console"
+
     @property
     def chroma_dir(self) -> Path:
         return self.bot_data_dir / "chroma"

@@ -9,6 +9,8 @@ from pathlib import Path
 import humanize
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from bot.slack.mrkdwn import escape, local_time
+
 
 def long_date(moment: datetime) -> str:
     """`August 29, 2025`: how the pages write dates."""
@@ -33,7 +35,10 @@ def environment(prompts_dir: Path) -> Environment:
         lstrip_blocks=True,
     )
     env.filters["long_date"] = long_date
+    env.filters["mrkdwn"] = escape  # Slack templates: what users, pages or an LLM wrote, escaped
+    env.filters["quote"] = lambda text: "\n".join(f"> {line}" for line in str(text).splitlines())
     env.globals["relative"] = relative
+    env.globals["local_time"] = local_time
     return env
 
 

@@ -66,3 +66,6 @@ def settings(tmp_path, knowledge_copy) -> Settings:
 @pytest.fixture
 def store(settings, embeddings) -> KnowledgeStore:
     return KnowledgeStore(settings, embeddings)
+
+
+pytest_plugins = ["tests.slack_harness"]

@@ -50,9 +50,18 @@ class Assistant:
                 return match.group(0)
         return None
 
-    def ask(self, question: str, *, edition: str | None = None, now: datetime | None = None) -> Answer:
-        """Answer `question`; QuestionError for an empty or over-long one or an unknown edition id."""
-        text = clean_question(question, self.settings.max_question_chars)
+    def clean(self, question: str) -> str:
+        """The question as the assistant reads it (mentions and pings removed)."""
+        return clean_question(question, self.settings.max_question_chars)
+
+    def ask(self, question: str, *, edition: str | None = None, now: datetime | None = None,
+            history: list[str] | None = None) -> Answer:
+        """Answer `question`; QuestionError for an empty or over-long one or an unknown edition id.
+
+        `history` holds the earlier questions of a conversation (a Slack thread): a follow-up such as
+        "and in 2023?" is read together with the question before it.
+        """
+        text = self.clean(question)
         now = (now or datetime.now(UTC)).astimezone(UTC)
         if edition is not None:
             target = self.editions.get(edition)
@@ -61,18 +70,26 @@ class Assistant:
             missing: list[int] = []
         else:
             target, missing = target_edition(text, self.editions)
+        previous = (history or [])[-1:]
+        if previous and edition is None and not missing and target is self.editions.default:
+            target = target_edition(" ".join([*previous, text]), self.editions)[0] or target  # the thread's edition
         if target is None:
             return self._unknown_edition(text, missing)
 
-        retrieval = self.retriever.search(text, target.id)
-        if target.event and (reply := answer_from_event(text, retrieval.terms.tokens, target.event, now)):
-            return self._event_answer(text, target, reply, retrieval.hits, now)
-        if self.llm:
-            return self._llm_answer(text, target, retrieval.hits, now)
-        composition = compose(retrieval, self.settings.answer_max_chars)
-        if composition is None:
-            return self._not_found(text, target)
-        return self._answer(text, target, composition.text, composition.hits, composition.confidence)
+        # A follow-up that stands on its own is answered alone; "and for posters?" needs the question before it.
+        for query in ([text, " ".join([*previous, text])] if previous else [text]):
+            retrieval = self.retriever.search(query, target.id)
+            if target.event and (reply := answer_from_event(query, retrieval.terms.tokens, target.event, now)):
+                return self._event_answer(text, target, reply, retrieval.hits, now)
+            if self.llm:
+                answer = self._llm_answer(text, target, retrieval.hits, now)
+            else:
+                composition = compose(retrieval, self.settings.answer_max_chars)
+                answer = composition and self._answer(
+                    text, target, composition.text, composition.hits, composition.confidence)
+            if answer is not None and answer.answered:
+                return answer
+        return self._not_found(text, target)
 
     def _answer(self, question: str, edition: Edition, text: str, hits: list[Hit], confidence: float) -> Answer:
         return Answer(

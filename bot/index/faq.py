@@ -1,0 +1,32 @@
+"""Organizer answers become passages, so the assistant answers the same question itself next time."""
+
+from __future__ import annotations
+
+from bot.index.store import KnowledgeStore
+from bot.knowledge.chunks import Chunk
+from bot.storage.models import FaqEntry
+
+FAQ_TITLE = "FAQ"
+
+
+def faq_chunk(entry: FaqEntry, fallback_url: str) -> Chunk:
+    """The question is the section heading, as on an FAQ page; the answer is the passage."""
+    return Chunk(
+        id=f"faq/{entry.id}",
+        text=f"{FAQ_TITLE} › {entry.question}\n{entry.answer}",
+        metadata={
+            "kind": "faq",
+            "edition": entry.edition or "",
+            "source": f"faq/{entry.id}",
+            "title": FAQ_TITLE,
+            "section": entry.question,
+            "url": entry.url or fallback_url,
+            "page_hash": "",
+            "position": 0,
+        },
+    )
+
+
+def index_faq(store: KnowledgeStore, entry: FaqEntry, fallback_url: str) -> None:
+    store.upsert([faq_chunk(entry, fallback_url)])
+    store.bump_generation()

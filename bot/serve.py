@@ -1,0 +1,42 @@
+"""`workshop-bot serve`: Socket Mode, HTTP mode or the console, from the credentials present."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.assistant.assistant import Assistant
+from bot.config import Settings
+from bot.index.store import KnowledgeStore
+from bot.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+def serve(settings: Settings, store: KnowledgeStore) -> None:
+    mode = settings.slack_mode
+    if mode == "console":
+        from bot.console import run_console
+
+        run_console(settings, store)
+        return
+
+    from bot.slack.app import build_app
+    from bot.slack.context import SlackContext
+
+    ctx = SlackContext(settings, Assistant.from_settings(settings, store), Database.from_settings(settings))
+    if mode == "socket":
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        from bot.slack.client import web_client
+
+        app = build_app(ctx, verify_requests=False)
+        app_client = web_client(settings, settings.slack_app_token)
+        SocketModeHandler(app, settings.slack_app_token, web_client=app_client).start()
+        return
+
+    import uvicorn
+
+    from bot.slack.http import asgi_app
+
+    log.warning("HTTP mode on %s:%s (POST /slack/events, GET /healthz, GET /metrics)", settings.host, settings.port)
+    uvicorn.run(asgi_app(build_app(ctx), ctx), host=settings.host, port=settings.port, log_level="warning")

@@ -1,0 +1,45 @@
+"""The Bolt app: listeners registered on it, retried deliveries dropped, one process per workspace."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+
+from bot.slack.client import web_client
+from bot.slack.context import SlackContext
+from bot.slack.listeners import feedback, home, organizers, questions
+from bot.slack.metrics import REDELIVERIES
+
+log = logging.getLogger(__name__)
+
+
+def build_app(ctx: SlackContext, client: WebClient | None = None, *, verify_requests: bool = True) -> App:
+    """`verify_requests=False` only for Socket Mode, where Slack's signature does not apply."""
+    settings = ctx.settings
+    app = App(
+        client=client or web_client(settings),
+        signing_secret=settings.slack_signing_secret if verify_requests else None,
+        request_verification_enabled=verify_requests,
+        process_before_response=False,
+        listener_executor=ThreadPoolExecutor(settings.slack_workers, thread_name_prefix="slack"),
+    )
+
+    @app.middleware
+    def drop_redeliveries(body: dict, next) -> BoltResponse | None:  # `next` is the name Bolt passes
+        """Slack retries events it thinks we missed; an event id seen before gets 200 and nothing else.
+
+        Claiming before answering means a crash mid-answer loses that answer rather than doubling it.
+        """
+        event_id = body.get("event_id")
+        if event_id and not ctx.db.claim_event(event_id):
+            REDELIVERIES.inc()
+            log.info("dropped redelivered event %s", event_id)
+            return BoltResponse(status=200, body="")
+        return next()
+
+    for listeners in (questions, feedback, organizers, home):
+        listeners.register(app, ctx)
+    return app

@@ -1,0 +1,116 @@
+"""Block Kit for every message the bot posts: answers, escalations, the modal, App Home.
+
+Text that users, pages or an LLM wrote is escaped; limits are respected (3,000 characters a
+section, 50 blocks, 10 context elements) and every message has a fallback `text`.
+"""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    InputBlock,
+    MarkdownTextObject,
+    PlainTextInputElement,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.assistant.answer import Answer
+from bot.slack.mrkdwn import escape, link, localize_utc, split_sections
+
+MAX_BLOCKS = 50
+MAX_CONTEXT_ELEMENTS = 10
+FALLBACK_LIMIT = 3000
+
+# action_id → what the button does; listeners are registered on these ids.
+HELPFUL, NOT_HELPFUL, ESCALATE, SHARE = "feedback_helpful", "feedback_not_helpful", "escalate", "share_answer"
+ORGANIZER_ANSWER, ORGANIZER_RESOLVE = "organizer_answer", "organizer_resolve"
+ANSWER_MODAL = "organizer_answer_modal"
+
+
+def fallback(text: str) -> str:
+    return text if len(text) <= FALLBACK_LIMIT else text[: FALLBACK_LIMIT - 1] + "…"
+
+
+def text_sections(mrkdwn: str, room: int = MAX_BLOCKS) -> list[Block]:
+    pieces = split_sections(mrkdwn)
+    if len(pieces) > room:
+        pieces = [*pieces[: room - 1], pieces[room - 1][:2900] + "\n_…(shortened)_"]
+    return [SectionBlock(text=MarkdownTextObject(text=p)) for p in pieces]
+
+
+def answer_blocks(answer: Answer, question_id: int, *, shareable: bool = False) -> list[dict]:
+    """The answer, its sources as links (with the edition), and what the reader can do next."""
+    actions = [
+        ButtonElement(text="Helpful", action_id=HELPFUL, value=str(question_id)),
+        ButtonElement(text="Not helpful", action_id=NOT_HELPFUL, value=str(question_id)),
+    ]
+    if not answer.answered:
+        actions.insert(0, ButtonElement(text="Ask an organizer", action_id=ESCALATE, value=str(question_id),
+                                        style="primary"))
+    if shareable:
+        actions.append(ButtonElement(text="Share in channel", action_id=SHARE, value=str(question_id)))
+    tail: list[Block] = []
+    if answer.sources:
+        labels = [
+            f"[{n}] " + link(s.url, f"{s.title} › {s.section}" if s.section else s.title) + f" · {escape(s.edition)}"
+            for n, s in enumerate(answer.sources[:MAX_CONTEXT_ELEMENTS], start=1)
+        ]
+        tail.append(ContextBlock(elements=[MarkdownTextObject(text=label) for label in labels]))
+    tail.append(ActionsBlock(block_id=f"answer-{question_id}", elements=actions))
+    body = text_sections(localize_utc(escape(answer.text)), MAX_BLOCKS - len(tail))
+    return [b.to_dict() for b in [*body, *tail]]
+
+
+def notice_blocks(mrkdwn: str, *buttons: ButtonElement) -> list[dict]:
+    blocks: list[Block] = text_sections(mrkdwn, MAX_BLOCKS - 1)
+    if buttons:
+        blocks.append(ActionsBlock(elements=list(buttons)))
+    return [b.to_dict() for b in blocks]
+
+
+def escalate_button(question_id: int) -> ButtonElement:
+    return ButtonElement(text="Ask an organizer", action_id=ESCALATE, value=str(question_id), style="primary")
+
+
+def escalation_blocks(mrkdwn: str, escalation_id: int, permalink: str | None) -> list[dict]:
+    blocks: list[Block] = text_sections(mrkdwn, MAX_BLOCKS - 2)
+    if permalink:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=link(permalink, "Open the question"))]))
+    blocks.append(ActionsBlock(block_id=f"escalation-{escalation_id}", elements=[
+        ButtonElement(text="Answer", action_id=ORGANIZER_ANSWER, value=str(escalation_id), style="primary"),
+        ButtonElement(text="Mark resolved", action_id=ORGANIZER_RESOLVE, value=str(escalation_id)),
+    ]))
+    return [b.to_dict() for b in blocks]
+
+
+def answer_modal(escalation_id: int, question: str) -> dict:
+    return View(
+        type="modal",
+        callback_id=ANSWER_MODAL,
+        private_metadata=str(escalation_id),
+        title="Answer the question",
+        submit="Post answer",
+        close="Cancel",
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=split_sections("> " + escape(question), 2900)[0])),
+            InputBlock(
+                block_id="answer",
+                label="Your answer (posted in the asker's thread and added to the FAQ)",
+                element=PlainTextInputElement(action_id="answer", multiline=True, max_length=2900),
+            ),
+        ],
+    ).to_dict()
+
+
+def home_view(parts: list[str]) -> dict:
+    blocks: list[Block] = []
+    for i, part in enumerate(parts):
+        if i:
+            blocks.append(DividerBlock())
+        blocks.extend(text_sections(part, MAX_BLOCKS - len(blocks)))
+    return View(type="home", blocks=blocks[:MAX_BLOCKS]).to_dict()

@@ -1,0 +1,25 @@
+"""The Web API client: base URL from SLACK_API_URL, rate limits and server errors retried."""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.config import Settings
+
+
+def web_client(settings: Settings, token: str | None = None) -> WebClient:
+    """Retries: 429 honouring Retry-After, 5xx and dropped connections (Bolt copies these handlers)."""
+    return WebClient(
+        token=token or settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=3),
+            RateLimitErrorRetryHandler(max_retry_count=5),
+            ServerErrorRetryHandler(max_retry_count=3),
+        ],
+    )

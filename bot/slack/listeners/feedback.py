@@ -1,0 +1,88 @@
+"""What readers do with an answer: rate it, share an /ask answer, or hand the question to organizers."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.assistant.answer import Answer
+from bot.slack.blocks import (
+    ESCALATE,
+    HELPFUL,
+    NOT_HELPFUL,
+    SHARE,
+    answer_blocks,
+    escalate_button,
+    escalation_blocks,
+    fallback,
+    notice_blocks,
+)
+from bot.slack.context import SlackContext
+from bot.slack.metrics import ESCALATIONS, FEEDBACK
+
+log = logging.getLogger(__name__)
+
+
+def permalink(client: WebClient, channel: str | None, ts: str | None) -> str | None:
+    if not (channel and ts):
+        return None
+    try:
+        return client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+    except SlackApiError as error:
+        log.warning("no permalink for %s/%s: %s", channel, ts, error.response.get("error"))
+        return None
+
+
+def register(app: App, ctx: SlackContext) -> None:
+    def vote(helpful: bool):
+        def on_vote(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
+            ack()
+            question_id = int(action["value"])
+            ctx.db.add_feedback(question_id, body["user"]["id"], helpful)
+            FEEDBACK.labels(str(helpful).lower()).inc()
+            thanks = ctx.text("feedback_thanks", helpful=helpful)
+            buttons = [] if helpful else [escalate_button(question_id)]
+            respond(text=thanks, blocks=notice_blocks(thanks, *buttons), response_type="ephemeral",
+                    replace_original=False)
+        return on_vote
+
+    app.action(HELPFUL)(vote(True))
+    app.action(NOT_HELPFUL)(vote(False))
+
+    @app.action(SHARE)
+    def on_share(ack: Ack, action: dict, respond: Respond) -> None:
+        ack()
+        question = ctx.db.question(int(action["value"]))
+        if question is None or question.answer_json is None:
+            return
+        answer = Answer.model_validate_json(question.answer_json)
+        respond(text=fallback(answer.text), blocks=answer_blocks(answer, question.id),
+                response_type="in_channel", replace_original=False)
+        respond(delete_original=True)
+
+    @app.action(ESCALATE)
+    def on_escalate(ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient) -> None:
+        ack()
+        question = ctx.db.question(int(action["value"]))
+        if question is None:
+            return
+        escalation, created = ctx.db.escalate(question.id, body["user"]["id"])
+        if created:
+            ESCALATIONS.inc()
+            channel = ctx.settings.organizers_channel
+            if channel:
+                text = ctx.text("escalation", user=question.user_id or body["user"]["id"],
+                                channel=question.channel_id, question=question.text,
+                                bot_answer=question.answer if question.answered else None)
+                link = permalink(client, question.channel_id, question.message_ts)
+                posted = client.chat_postMessage(channel=channel, text=fallback(text),
+                                                 blocks=escalation_blocks(text, escalation.id, link))
+                ctx.db.update_escalation(escalation.id, organizers_channel=posted["channel"],
+                                         organizers_ts=posted["ts"])
+            else:
+                log.error("ORGANIZERS_CHANNEL is not set: escalation %s is only in the database", escalation.id)
+        reply = ctx.text("escalated", created=created, threaded=bool(question.message_ts))
+        respond(text=reply, blocks=notice_blocks(reply), response_type="ephemeral", replace_original=False)

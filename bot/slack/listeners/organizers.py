@@ -1,0 +1,95 @@
+"""Organizers: answer escalated questions (the answer becomes an FAQ entry), resolve them, see stats."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.index.faq import index_faq
+from bot.slack.blocks import ANSWER_MODAL, ORGANIZER_ANSWER, ORGANIZER_RESOLVE, answer_modal, fallback, notice_blocks
+from bot.slack.context import SlackContext
+from bot.slack.listeners.feedback import permalink
+from bot.storage.models import Escalation
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, ctx: SlackContext) -> None:
+    def allowed(client: WebClient, body: dict) -> bool:
+        """Organizers only; anyone else who presses an organizer button is told so, privately."""
+        if ctx.is_organizer(body["user"]["id"], client):
+            return True
+        client.chat_postEphemeral(channel=body["channel"]["id"], user=body["user"]["id"],
+                                  text=ctx.text("not_organizer"))
+        return False
+
+    def show_closed(client: WebClient, escalation: Escalation) -> None:
+        """The organizers' message loses its buttons and says who closed it, and how."""
+        if escalation.organizers_channel and escalation.organizers_ts:
+            text = ctx.text("escalation_closed", status=escalation.status, by=escalation.closed_by,
+                            answer=escalation.answer or "")
+            client.chat_update(channel=escalation.organizers_channel, ts=escalation.organizers_ts,
+                               text=fallback(text), blocks=notice_blocks(text))
+
+    @app.action(ORGANIZER_ANSWER)
+    def on_answer(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        ack()
+        if not allowed(client, body):
+            return
+        escalation = ctx.db.escalation(int(action["value"]))
+        question = ctx.db.question(escalation.question_id) if escalation else None
+        if question is not None:
+            client.views_open(trigger_id=body["trigger_id"], view=answer_modal(escalation.id, question.text))
+
+    @app.view(ANSWER_MODAL)
+    def on_answer_submitted(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
+        user = body["user"]["id"]
+        answer = (view["state"]["values"]["answer"]["answer"].get("value") or "").strip()
+        if not answer:
+            ack(response_action="errors", errors={"answer": "Please write an answer."})
+            return
+        if not ctx.is_organizer(user, client):
+            ack(response_action="errors", errors={"answer": ctx.text("not_organizer")})
+            return
+        ack()
+        escalation = ctx.db.close_escalation(int(view["private_metadata"]), "answered", by=user, answer=answer)
+        if escalation is None:
+            return  # another organizer closed it first
+        question = ctx.db.question(escalation.question_id)
+        text = ctx.text("organizer_answer", question=question.text, answer=answer)
+        if question.channel_id and question.message_ts:
+            posted = client.chat_postMessage(channel=question.channel_id, text=fallback(text),
+                                             thread_ts=question.thread_ts or question.message_ts,
+                                             blocks=notice_blocks(text))
+        else:  # asked with /ask: the answer goes to the asker directly
+            posted = client.chat_postMessage(channel=question.user_id, text=fallback(text), blocks=notice_blocks(text))
+        edition = question.edition or ctx.assistant.editions.default.id
+        asked = ctx.assistant.clean(question.text)
+        entry = ctx.db.add_faq(asked, answer, edition, user, permalink(client, posted["channel"], posted["ts"]))
+        index_faq(ctx.assistant.store, entry, fallback_url=ctx.settings.site_base_url)
+        show_closed(client, escalation)
+
+    @app.action(ORGANIZER_RESOLVE)
+    def on_resolve(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        ack()
+        if not allowed(client, body):
+            return
+        escalation = ctx.db.close_escalation(int(action["value"]), "resolved", by=body["user"]["id"])
+        if escalation is not None:
+            show_closed(client, escalation)
+
+    @app.command("/workshop-bot")
+    def on_admin(ack: Ack, command: dict, respond: Respond, client: WebClient) -> None:
+        ack()
+        if (command.get("text") or "").strip().lower() != "stats":
+            usage = ctx.text("usage", command=command["command"])
+            respond(text=usage, blocks=notice_blocks(usage))
+            return
+        if not ctx.is_organizer(command["user_id"], client):
+            refusal = ctx.text("not_organizer")
+            respond(text=refusal, blocks=notice_blocks(refusal))
+            return
+        text = ctx.text("stats", stats=ctx.db.stats())
+        respond(text=fallback(text), blocks=notice_blocks(text))

@@ -1,0 +1,117 @@
+"""Questions: mentions (answered in the thread), DMs, follow-ups in the bot's threads, and /ask."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import TimeoutError as AnswerTimeout
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.assistant.answer import Answer
+from bot.assistant.question import QuestionError
+from bot.slack.blocks import answer_blocks, fallback, notice_blocks
+from bot.slack.context import SlackContext
+from bot.slack.metrics import ANSWER_SECONDS, QUESTIONS
+
+log = logging.getLogger(__name__)
+
+
+def answer_with_placeholder(ctx: SlackContext, ask: Callable[[], Answer], post: Callable[[str, list[dict]], object],
+                            replace: Callable[[object, str, list[dict]], None], question_id: int, *,
+                            shareable: bool = False) -> Answer | None:
+    """Post the answer; if it takes longer than PLACEHOLDER_AFTER, post a placeholder and update it."""
+    started = time.perf_counter()
+    future = ctx.answering.submit(ask)
+    handle = None
+    try:
+        answer = future.result(timeout=ctx.settings.placeholder_after)
+    except AnswerTimeout:
+        placeholder = ctx.text("placeholder")
+        handle = post(placeholder, notice_blocks(placeholder))
+        answer = None
+    try:
+        answer = answer or future.result()
+    except QuestionError as error:
+        message = ctx.text("error", error=str(error))
+        (replace(handle, message, notice_blocks(message)) if handle is not None
+         else post(message, notice_blocks(message)))
+        return None
+    ANSWER_SECONDS.observe(time.perf_counter() - started)
+    blocks = answer_blocks(answer, question_id, shareable=shareable)
+    if handle is None:
+        handle = post(fallback(answer.text), blocks)
+    else:
+        replace(handle, fallback(answer.text), blocks)
+    ctx.db.update_question(question_id, answer=answer.text, answer_json=answer.model_dump_json(),
+                           answered=answer.answered, edition=answer.edition, confidence=answer.confidence)
+    return answer
+
+
+def _message_question(ctx: SlackContext, client: WebClient, event: dict, via: str) -> None:
+    channel, ts, root = event["channel"], event["ts"], event.get("thread_ts")
+    history = [q.text for q in ctx.db.thread_history(channel, root)] if root else []
+    record = ctx.db.record_question(via=via, user_id=event.get("user"), channel_id=channel, message_ts=ts,
+                                    thread_ts=root, text=event.get("text", ""))
+    if record is None:
+        return  # the same message came as both `message` and `app_mention`: answered once
+    reply_thread = root or (ts if via != "dm" else None)
+
+    def post(text: str, blocks: list[dict]) -> str:
+        response = client.chat_postMessage(channel=channel, thread_ts=reply_thread, text=text, blocks=blocks,
+                                           unfurl_links=False)
+        ctx.db.update_question(record.id, reply_channel=response["channel"], reply_ts=response["ts"])
+        return response["ts"]
+
+    def replace(message_ts: object, text: str, blocks: list[dict]) -> None:
+        client.chat_update(channel=channel, ts=str(message_ts), text=text, blocks=blocks)
+
+    answer = answer_with_placeholder(ctx, lambda: ctx.assistant.ask(event.get("text", ""), history=history),
+                                     post, replace, record.id)
+    if answer is not None:
+        QUESTIONS.labels(via, str(answer.answered).lower()).inc()
+
+
+def _from_a_person(event: dict) -> bool:
+    return not event.get("bot_id") and not event.get("subtype") and bool(event.get("user"))
+
+
+def register(app: App, ctx: SlackContext) -> None:
+    @app.event("app_mention")
+    def on_mention(event: dict, client: WebClient) -> None:
+        if _from_a_person(event):
+            _message_question(ctx, client, event, "mention")
+
+    @app.event("message")
+    def on_message(event: dict, client: WebClient) -> None:
+        if not _from_a_person(event):
+            return
+        if event.get("channel_type") == "im":
+            _message_question(ctx, client, event, "dm")
+        elif event.get("thread_ts") and ctx.db.thread_history(event["channel"], event["thread_ts"]):
+            _message_question(ctx, client, event, "thread")
+
+    @app.command("/ask")
+    def on_ask(ack: Ack, command: dict, respond: Respond) -> None:
+        ack()
+        text = command.get("text", "").strip()
+        if not text:
+            usage = ctx.text("usage", command="/ask")
+            respond(text=usage, blocks=notice_blocks(usage))
+            return
+        record = ctx.db.record_question(via="command", user_id=command.get("user_id"),
+                                        channel_id=command.get("channel_id"), text=text)
+
+        def post(message: str, blocks: list[dict]) -> bool:
+            respond(text=message, blocks=blocks, response_type="ephemeral")
+            return True
+
+        def replace(_handle: object, message: str, blocks: list[dict]) -> None:
+            respond(text=message, blocks=blocks, response_type="ephemeral", replace_original=True)
+
+        answer = answer_with_placeholder(ctx, lambda: ctx.assistant.ask(text), post, replace, record.id,
+                                         shareable=True)
+        if answer is not None:
+            QUESTIONS.labels("command", str(answer.answered).lower()).inc()

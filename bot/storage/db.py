@@ -1,0 +1,177 @@
+"""The database (SQLite under BOT_DATA_DIR, or any SQLAlchemy URL) and the operations on it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import create_engine, event, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.storage.models import Base, Escalation, FaqEntry, Feedback, ProcessedEvent, Question, utcnow
+
+
+def database_url(settings: Settings) -> str:
+    if settings.database_url:
+        return settings.database_url
+    settings.bot_data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{settings.bot_data_dir / 'bot.db'}"
+
+
+@dataclass
+class Stats:
+    asked: int
+    answered: int
+    helpful: int
+    not_helpful: int
+    escalated: int
+    open_escalations: int
+    unanswered: list[Question]
+
+    @property
+    def answered_rate(self) -> float:
+        return self.answered / self.asked if self.asked else 0.0
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.engine = create_engine(url)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        Base.metadata.create_all(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        return cls(database_url(settings))
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def claim_event(self, event_id: str) -> bool:
+        """True the first time an event id is seen, False for every redelivery (across restarts)."""
+        try:
+            with self.session() as s:
+                s.add(ProcessedEvent(event_id=event_id))
+            return True
+        except IntegrityError:
+            return False
+
+    def record_question(self, **fields) -> Question | None:
+        """The new question, or None when this message was already taken (message + app_mention)."""
+        try:
+            with self.session() as s:
+                question = Question(**fields)
+                s.add(question)
+            return question
+        except IntegrityError:
+            return None
+
+    def _update(self, model: type[Base], row_id: int, fields: dict):
+        with self.session() as s:
+            row = s.get(model, row_id)
+            for key, value in fields.items():
+                setattr(row, key, value)
+            return row
+
+    def update_question(self, question_id: int, **fields) -> Question:
+        return self._update(Question, question_id, fields)
+
+    def question(self, question_id: int) -> Question | None:
+        with self.session() as s:
+            return s.get(Question, question_id)
+
+    def thread_history(self, channel_id: str, thread_ts: str) -> list[Question]:
+        """Questions asked in a thread the bot answered, oldest first (the root message included)."""
+        with self.session() as s:
+            rows = s.scalars(
+                select(Question)
+                .where(Question.channel_id == channel_id)
+                .where((Question.message_ts == thread_ts) | (Question.thread_ts == thread_ts))
+                .order_by(Question.id)
+            )
+            return list(rows)
+
+    def add_feedback(self, question_id: int, user_id: str, helpful: bool) -> None:
+        """One vote per user and question; voting again changes it."""
+        with self.session() as s:
+            vote = s.scalar(select(Feedback).filter_by(question_id=question_id, user_id=user_id))
+            if vote is None:
+                s.add(Feedback(question_id=question_id, user_id=user_id, helpful=helpful))
+            else:
+                vote.helpful = helpful
+
+    def escalate(self, question_id: int, requested_by: str) -> tuple[Escalation, bool]:
+        """The escalation of a question, and whether it was created now (asking twice is one)."""
+        try:
+            with self.session() as s:
+                escalation = Escalation(question_id=question_id, requested_by=requested_by)
+                s.add(escalation)
+            return escalation, True
+        except IntegrityError:
+            with self.session() as s:
+                return s.scalar(select(Escalation).filter_by(question_id=question_id)), False
+
+    def update_escalation(self, escalation_id: int, **fields) -> Escalation:
+        return self._update(Escalation, escalation_id, fields)
+
+    def close_escalation(self, escalation_id: int, status: str, by: str,
+                         answer: str | None = None) -> Escalation | None:
+        """Close an open escalation; None when someone else closed it first."""
+        with self.session() as s:
+            escalation = s.get(Escalation, escalation_id)
+            if escalation is None or escalation.status != "open":
+                return None
+            escalation.status, escalation.closed_by, escalation.closed_at = status, by, utcnow()
+            escalation.answer = answer
+            return escalation
+
+    def escalation(self, escalation_id: int) -> Escalation | None:
+        with self.session() as s:
+            return s.get(Escalation, escalation_id)
+
+    def add_faq(self, question: str, answer: str, edition: str | None, answered_by: str, url: str | None) -> FaqEntry:
+        with self.session() as s:
+            entry = FaqEntry(question=question, answer=answer, edition=edition, answered_by=answered_by, url=url)
+            s.add(entry)
+        return entry
+
+    def stats(self, since: datetime | None = None, unanswered_limit: int = 10) -> Stats:
+        with self.session() as s:
+            def count(*where) -> int:
+                query = select(func.count()).select_from(Question).where(*where)
+                if since is not None:
+                    query = query.where(Question.created_at >= since)
+                return s.scalar(query) or 0
+
+            def votes(helpful: bool) -> int:
+                return s.scalar(select(func.count()).select_from(Feedback).where(Feedback.helpful == helpful)) or 0
+
+            unanswered = s.scalars(
+                select(Question).where(Question.answered.is_(False)).order_by(Question.id.desc()).limit(unanswered_limit)
+            )
+            return Stats(
+                asked=count(),
+                answered=count(Question.answered.is_(True)),
+                helpful=votes(True),
+                not_helpful=votes(False),
+                escalated=s.scalar(select(func.count()).select_from(Escalation)) or 0,
+                open_escalations=s.scalar(
+                    select(func.count()).select_from(Escalation).where(Escalation.status == "open")) or 0,
+                unanswered=list(unanswered),
+            )
+
+
+def _sqlite_pragmas(connection, _record) -> None:
+    """WAL and a busy timeout: listener threads write concurrently without 'database is locked'."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

@@ -1,0 +1,169 @@
+"""A local Slack Web API: a real HTTP server on 127.0.0.1 that records every call and answers like Slack.
+
+It implements the methods the bot calls, checks the bot token (`invalid_auth`), validates Block Kit
+limits (`invalid_blocks`), and answers 429 with Retry-After when told to. `response_url` posts land
+here too (`/response/<id>`), recorded as method `response_url`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+BOT_TOKEN = "xoxb-test-token"
+APP_TOKEN = "xapp-test-token"
+BOT_USER = "UBOT"
+
+
+@dataclass
+class Call:
+    method: str
+    body: dict
+    at: float = field(default_factory=time.monotonic)
+
+
+def block_problems(blocks: list[dict]) -> list[str]:
+    problems = []
+    if len(blocks) > 50:
+        problems.append(f"{len(blocks)} blocks > 50")
+    for block in blocks:
+        text = (block.get("text") or {}).get("text", "")
+        if block.get("type") == "section" and len(text) > 3000:
+            problems.append(f"section text {len(text)} > 3000")
+        if block.get("type") == "context" and len(block.get("elements", [])) > 10:
+            problems.append("context elements > 10")
+    return problems
+
+
+class SlackEmulator:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.lock = threading.Lock()
+        self.rate_limited: dict[str, int] = {}  # method -> how many more calls get 429
+        self.retry_after = 1
+        self.usergroups: dict[str, list[str]] = {}
+        self.socket_url: str | None = None
+        self._ts = itertools.count(1)
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/api/"
+
+    def response_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/response/{name}"
+
+    def start(self) -> SlackEmulator:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def rate_limit(self, method: str, times: int, retry_after: int = 1) -> None:
+        self.rate_limited[method] = times
+        self.retry_after = retry_after
+
+    def of(self, method: str) -> list[Call]:
+        with self.lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 30.0, where=lambda c: True) -> list[Call]:
+        """The calls of `method` matching `where`, once there are at least `count` of them."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [c for c in self.of(method) if where(c)]
+            if len(found) >= count:
+                return found
+            time.sleep(0.02)
+        raise AssertionError(f"expected {count} {method} call(s), got {[c.body for c in self.of(method)]}")
+
+    def clear(self) -> None:
+        with self.lock:
+            self.calls.clear()
+
+    # --- the API -------------------------------------------------------------------------------
+
+    def answer(self, method: str, body: dict, token: str | None) -> tuple[int, dict, dict]:
+        with self.lock:
+            left = self.rate_limited.get(method, 0)
+            if left:
+                self.rate_limited[method] = left - 1
+                self.calls.append(Call(f"429:{method}", body))
+                return 429, {"Retry-After": str(self.retry_after)}, {"ok": False, "error": "ratelimited"}
+            self.calls.append(Call(method, body))
+        if method == "response_url":
+            return 200, {}, {"ok": True}
+        expected = APP_TOKEN if method == "apps.connections.open" else BOT_TOKEN
+        if token != expected:
+            return 200, {}, {"ok": False, "error": "invalid_auth"}
+        blocks = body.get("blocks") or (body.get("view") or {}).get("blocks") or []
+        if isinstance(blocks, str):
+            blocks = json.loads(blocks)
+        if problems := block_problems(blocks):
+            return 200, {}, {"ok": False, "error": "invalid_blocks", "errors": problems}
+        if method in {"chat.postMessage", "chat.postEphemeral", "chat.update"} and not (body.get("text") or blocks):
+            return 200, {}, {"ok": False, "error": "no_text"}
+        ts = f"{1700000000 + next(self._ts)}.000100"
+        channel = body.get("channel", "")
+        match method:
+            case "auth.test":
+                return 200, {}, {"ok": True, "user_id": BOT_USER, "bot_id": "BBOT", "team_id": "T1", "user": "bot"}
+            case "chat.postMessage":
+                return 200, {}, {"ok": True, "channel": channel, "ts": ts, "message": {"text": body.get("text")}}
+            case "chat.update":
+                return 200, {}, {"ok": True, "channel": channel, "ts": body.get("ts")}
+            case "chat.postEphemeral":
+                return 200, {}, {"ok": True, "message_ts": ts}
+            case "chat.getPermalink":
+                link = f"https://example.slack.com/archives/{channel}/p{body.get('message_ts', '').replace('.', '')}"
+                return 200, {}, {"ok": True, "channel": channel, "permalink": link}
+            case "views.open" | "views.publish":
+                return 200, {}, {"ok": True, "view": {"id": "V1", **(body.get("view") or {})}}
+            case "usergroups.users.list":
+                return 200, {}, {"ok": True, "users": self.usergroups.get(body.get("usergroup", ""), [])}
+            case "apps.connections.open":
+                return 200, {}, {"ok": True, "url": self.socket_url}
+        return 200, {}, {"ok": False, "error": "unknown_method"}
+
+    def _handler(self):
+        emulator = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                if "json" in (self.headers.get("Content-Type") or ""):
+                    body = json.loads(raw or "{}")
+                else:
+                    body = {k: v[0] for k, v in parse_qs(raw).items()}
+                for key in ("blocks", "view"):
+                    if isinstance(body.get(key), str):
+                        body[key] = json.loads(body[key])
+                auth = self.headers.get("Authorization", "")
+                token = auth.removeprefix("Bearer ") if auth else body.get("token")
+                path = self.path.split("?")[0]
+                method = "response_url" if path.startswith("/response/") else path.removeprefix("/api/")
+                if method == "response_url":
+                    body["response_url"] = path
+                status, headers, payload = emulator.answer(method, body, token)
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler
