@@ -103,7 +103,7 @@ class SlackBot:
     def submit_view(self, callback_id: str, private_metadata: str, values: dict, *, user: str) -> httpx.Response:
         return self.interact({
             "type": "view_submission", "user": {"id": user}, "trigger_id": "t",
-            "view": {"id": "V1", "callback_id": callback_id, "private_metadata": private_metadata,
+            "view": {"id": "V1", "type": "modal", "callback_id": callback_id, "private_metadata": private_metadata,
                      "state": {"values": values}},
         })
 

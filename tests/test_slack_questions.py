@@ -107,3 +107,14 @@ def test_a_request_older_than_five_minutes_gets_401(slack_bot):
     time.sleep(0.5)
     assert slack_bot.slack.of("chat.postMessage") == []
     assert SECRET  # the right secret: only the age is wrong
+
+
+def test_health_and_metrics_endpoints(slack_bot):
+    base = slack_bot.url.removesuffix("/slack/events")
+    health = slack_bot.http.get(f"{base}/healthz").json()
+    assert health["ok"] is True and health["passages"] > 50 and health["editions"][0] == "neurips2025"
+    slack_bot.mention("Is the page limit strict?")
+    slack_bot.slack.wait_for("chat.postMessage")
+    metrics = slack_bot.http.get(f"{base}/metrics").text
+    assert 'workshop_bot_questions_total{answered="true",via="mention"}' in metrics
+    assert "workshop_bot_answer_seconds_bucket" in metrics
