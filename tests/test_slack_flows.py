@@ -132,7 +132,7 @@ def test_app_home_shows_upcoming_deadlines_and_how_to_ask(slack_bot):
 
 def test_nothing_a_user_writes_can_ping_link_or_mention(slack_bot):
     sneaky = "<!channel> <!here> <!subteam^S1|@orgs> <https://evil.example|click> & when is the deadline?"
-    _, ts = slack_bot.mention(sneaky, channel="CPUB", user="UASK")
+    slack_bot.mention(sneaky, channel="CPUB", user="UASK")
     post = slack_bot.slack.wait_for("chat.postMessage")[0]
     question_id = buttons_of(post.body["blocks"])["feedback_helpful"]
     slack_bot.click("escalate", question_id, user="UASK", channel="CPUB")

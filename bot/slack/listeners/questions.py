@@ -20,8 +20,8 @@ log = logging.getLogger(__name__)
 
 
 def answer_with_placeholder(ctx: SlackContext, ask: Callable[[], Answer], post: Callable[[str, list[dict]], object],
-                            replace: Callable[[object, str, list[dict]], None], question_id: int, *,
-                            shareable: bool = False) -> Answer | None:
+                            replace: Callable[[object, str, list[dict]], None], question_id: int, via: str, *,
+                            shareable: bool = False) -> None:
     """Post the answer; if it takes longer than PLACEHOLDER_AFTER, post a placeholder and update it."""
     started = time.perf_counter()
     future = ctx.answering.submit(ask)
@@ -38,8 +38,9 @@ def answer_with_placeholder(ctx: SlackContext, ask: Callable[[], Answer], post: 
         message = ctx.text("error", error=str(error))
         (replace(handle, message, notice_blocks(message)) if handle is not None
          else post(message, notice_blocks(message)))
-        return None
+        return
     ANSWER_SECONDS.observe(time.perf_counter() - started)
+    QUESTIONS.labels(via, str(answer.answered).lower()).inc()
     blocks = answer_blocks(answer, question_id, shareable=shareable)
     if handle is None:
         handle = post(fallback(answer.text), blocks)
@@ -47,7 +48,6 @@ def answer_with_placeholder(ctx: SlackContext, ask: Callable[[], Answer], post: 
         replace(handle, fallback(answer.text), blocks)
     ctx.db.update_question(question_id, answer=answer.text, answer_json=answer.model_dump_json(),
                            answered=answer.answered, edition=answer.edition, confidence=answer.confidence)
-    return answer
 
 
 def _message_question(ctx: SlackContext, client: WebClient, event: dict, via: str) -> None:
@@ -68,10 +68,8 @@ def _message_question(ctx: SlackContext, client: WebClient, event: dict, via: st
     def replace(message_ts: object, text: str, blocks: list[dict]) -> None:
         client.chat_update(channel=channel, ts=str(message_ts), text=text, blocks=blocks)
 
-    answer = answer_with_placeholder(ctx, lambda: ctx.assistant.ask(event.get("text", ""), history=history),
-                                     post, replace, record.id)
-    if answer is not None:
-        QUESTIONS.labels(via, str(answer.answered).lower()).inc()
+    answer_with_placeholder(ctx, lambda: ctx.assistant.ask(event.get("text", ""), history=history),
+                            post, replace, record.id, via)
 
 
 def _from_a_person(event: dict) -> bool:
@@ -111,7 +109,5 @@ def register(app: App, ctx: SlackContext) -> None:
         def replace(_handle: object, message: str, blocks: list[dict]) -> None:
             respond(text=message, blocks=blocks, response_type="ephemeral", replace_original=True)
 
-        answer = answer_with_placeholder(ctx, lambda: ctx.assistant.ask(text), post, replace, record.id,
-                                         shareable=True)
-        if answer is not None:
-            QUESTIONS.labels("command", str(answer.answered).lower()).inc()
+        answer_with_placeholder(ctx, lambda: ctx.assistant.ask(text), post, replace, record.id, "command",
+                                shareable=True)
