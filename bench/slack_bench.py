@@ -1,0 +1,102 @@
+"""Issue 3 figures: ack latency, and mention → reply latency with 50 concurrent askers.
+
+The bot runs as it does in production, `workshop-bot serve` in HTTP mode in its own process; the
+askers (signed HTTP requests) and the emulated Slack Web API share this one.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+from bench.knowledge_bench import REPO, _percentile
+from tests.eval.harness import load_items
+from tests.slack_emulator import BOT_TOKEN, SlackEmulator
+from tests.slack_harness import SECRET, SlackBot, free_port
+
+ASKERS = 50
+QUESTIONS_EACH = 4
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _start_bot(tmp: Path, emulator: SlackEmulator) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "BOT_DATA_DIR": str(tmp), "KNOWLEDGE_DIR": str(REPO / "knowledge"),
+           "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": emulator.url,
+           "HOST": "127.0.0.1", "PORT": str(port)}
+    process = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return process, base
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("the bot did not start within 180 s")
+
+
+def run() -> dict[str, float | str]:
+    questions = [item["q"] for item in load_items()]
+    emulator = SlackEmulator().start()
+    with tempfile.TemporaryDirectory() as tmp_name:
+        process, base = _start_bot(Path(tmp_name), emulator)
+        try:
+            with httpx.Client(timeout=30, limits=httpx.Limits(max_connections=ASKERS)) as http:
+                bot = SlackBot(f"{base}/slack/events", emulator, None, http)  # type: ignore[arg-type]
+                bot.mention("warm-up question about the deadline")
+                emulator.wait_for("chat.postMessage")
+                emulator.clear()
+
+                def ask(asker: int) -> list[tuple[float, float]]:
+                    """(ack, reply) seconds of each of this asker's questions, asked one after another."""
+                    timings = []
+                    for n in range(QUESTIONS_EACH):
+                        ts = f"17000{asker:03d}{n:02d}.000100"
+                        sent = time.monotonic()
+                        response, _ = bot.mention(questions[(asker * QUESTIONS_EACH + n) % len(questions)],
+                                                  channel=f"C{asker}", ts=ts)
+                        acked = time.monotonic()
+                        assert response.status_code == 200
+                        [reply] = emulator.wait_for("chat.postMessage", timeout=120,
+                                                    where=lambda c, ts=ts: c.body.get("thread_ts") == ts)
+                        timings.append((acked - sent, reply.at - sent))
+                    return timings
+
+                started, bot_cpu, own_cpu = time.monotonic(), _cpu_seconds(process.pid), time.process_time()
+                with ThreadPoolExecutor(ASKERS) as pool:
+                    results = [t for timings in pool.map(ask, range(ASKERS)) for t in timings]
+                elapsed = time.monotonic() - started
+                bot_cpu = _cpu_seconds(process.pid) - bot_cpu
+                own_cpu = time.process_time() - own_cpu
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+            emulator.stop()
+    acks = [a * 1000 for a, _ in results]
+    replies = [r * 1000 for _, r in results]
+    return {
+        "questions (50 askers × 4, closed loop)": len(results),
+        "ack p50 (ms)": statistics.median(acks),
+        "ack p99 (ms)": _percentile(acks, 99),
+        "mention → reply p50 (ms)": statistics.median(replies),
+        "mention → reply p95 (ms)": _percentile(replies, 95),
+        "throughput (answers/s)": len(results) / elapsed,
+        "bot CPU per answer (ms)": bot_cpu / len(results) * 1000,
+        "askers + emulator CPU per answer (ms)": own_cpu / len(results) * 1000,
+    }

@@ -1,0 +1,29 @@
+"""The manifest an organizer pastes must grant what the code uses and subscribe to what it handles."""
+
+from pathlib import Path
+
+import yaml
+
+MANIFEST = Path(__file__).resolve().parent.parent / "deploy" / "slack-app-manifest.yaml"
+
+
+def test_manifest_grants_and_subscribes_what_the_bot_uses():
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert {"app_mention", "message.im", "message.channels", "app_home_opened"} <= events
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"app_mentions:read", "chat:write", "commands", "im:history", "channels:history",
+            "usergroups:read"} <= scopes
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    assert manifest["settings"]["socket_mode_enabled"] is True
+
+
+def test_every_command_in_the_manifest_is_handled(slack_bot):
+    commands = [c["command"] for c in yaml.safe_load(MANIFEST.read_text())["features"]["slash_commands"]]
+    assert commands == ["/ask", "/workshop-bot"]
+    for command in commands:
+        assert slack_bot.command(command, "").status_code == 200  # Bolt answers 404 to unhandled ones
+    usage = [c.body["text"] for c in slack_bot.slack.wait_for("response_url", 2)]
+    assert any("/ask When is the submission deadline?" in u for u in usage)
+    assert any("`/workshop-bot stats`" in u for u in usage)
