@@ -51,9 +51,46 @@ def _start_bot(tmp: Path, emulator: SlackEmulator) -> tuple[subprocess.Popen, st
     raise RuntimeError("the bot did not start within 180 s")
 
 
+def _load(bot: SlackBot, emulator: SlackEmulator, pid: int, askers: int, questions: list[str]) -> dict[str, float]:
+    """`askers` people, each asking QUESTIONS_EACH questions one after another (a closed loop)."""
+    emulator.clear()
+
+    def ask(asker: int) -> list[tuple[float, float]]:
+        timings = []
+        for n in range(QUESTIONS_EACH):
+            ts = f"1700{askers:02d}{asker:03d}{n:02d}.000100"
+            sent = time.monotonic()
+            response, _ = bot.mention(questions[(asker * QUESTIONS_EACH + n) % len(questions)],
+                                      channel=f"C{asker}", ts=ts)
+            acked = time.monotonic()
+            assert response.status_code == 200
+            [reply] = emulator.wait_for("chat.postMessage", timeout=120,
+                                        where=lambda c, ts=ts: c.body.get("thread_ts") == ts)
+            timings.append((acked - sent, reply.at - sent))
+        return timings
+
+    started, bot_started, own_started = time.monotonic(), _cpu_seconds(pid), time.process_time()
+    with ThreadPoolExecutor(askers) as pool:
+        results = [t for timings in pool.map(ask, range(askers)) for t in timings]
+    elapsed = time.monotonic() - started
+    bot_cpu, own_cpu = _cpu_seconds(pid) - bot_started, time.process_time() - own_started
+    acks = [a * 1000 for a, _ in results]
+    replies = [r * 1000 for _, r in results]
+    return {
+        f"{askers} askers: ack p50 (ms)": statistics.median(acks),
+        f"{askers} askers: ack p99 (ms)": _percentile(acks, 99),
+        f"{askers} askers: mention → reply p50 (ms)": statistics.median(replies),
+        f"{askers} askers: mention → reply p95 (ms)": _percentile(replies, 95),
+        f"{askers} askers: throughput (answers/s)": len(results) / elapsed,
+        f"{askers} askers: bot CPU per answer (ms)": bot_cpu / len(results) * 1000,
+        f"{askers} askers: askers + emulator CPU per answer (ms)": own_cpu / len(results) * 1000,
+    }
+
+
 def run() -> dict[str, float | str]:
     questions = [item["q"] for item in load_items()]
     emulator = SlackEmulator().start()
+    figures: dict[str, float | str] = {}
     with tempfile.TemporaryDirectory() as tmp_name:
         process, base = _start_bot(Path(tmp_name), emulator)
         try:
@@ -61,42 +98,10 @@ def run() -> dict[str, float | str]:
                 bot = SlackBot(f"{base}/slack/events", emulator, None, http)  # type: ignore[arg-type]
                 bot.mention("warm-up question about the deadline")
                 emulator.wait_for("chat.postMessage")
-                emulator.clear()
-
-                def ask(asker: int) -> list[tuple[float, float]]:
-                    """(ack, reply) seconds of each of this asker's questions, asked one after another."""
-                    timings = []
-                    for n in range(QUESTIONS_EACH):
-                        ts = f"17000{asker:03d}{n:02d}.000100"
-                        sent = time.monotonic()
-                        response, _ = bot.mention(questions[(asker * QUESTIONS_EACH + n) % len(questions)],
-                                                  channel=f"C{asker}", ts=ts)
-                        acked = time.monotonic()
-                        assert response.status_code == 200
-                        [reply] = emulator.wait_for("chat.postMessage", timeout=120,
-                                                    where=lambda c, ts=ts: c.body.get("thread_ts") == ts)
-                        timings.append((acked - sent, reply.at - sent))
-                    return timings
-
-                started, bot_cpu, own_cpu = time.monotonic(), _cpu_seconds(process.pid), time.process_time()
-                with ThreadPoolExecutor(ASKERS) as pool:
-                    results = [t for timings in pool.map(ask, range(ASKERS)) for t in timings]
-                elapsed = time.monotonic() - started
-                bot_cpu = _cpu_seconds(process.pid) - bot_cpu
-                own_cpu = time.process_time() - own_cpu
+                for askers in (ASKERS, 10):
+                    figures.update(_load(bot, emulator, process.pid, askers, questions))
         finally:
             process.terminate()
             process.wait(timeout=30)
             emulator.stop()
-    acks = [a * 1000 for a, _ in results]
-    replies = [r * 1000 for _, r in results]
-    return {
-        "questions (50 askers × 4, closed loop)": len(results),
-        "ack p50 (ms)": statistics.median(acks),
-        "ack p99 (ms)": _percentile(acks, 99),
-        "mention → reply p50 (ms)": statistics.median(replies),
-        "mention → reply p95 (ms)": _percentile(replies, 95),
-        "throughput (answers/s)": len(results) / elapsed,
-        "bot CPU per answer (ms)": bot_cpu / len(results) * 1000,
-        "askers + emulator CPU per answer (ms)": own_cpu / len(results) * 1000,
-    }
+    return figures

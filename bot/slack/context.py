@@ -29,7 +29,7 @@ class SlackContext:
 
     def __post_init__(self) -> None:
         if self.answering is None:
-            self.answering = ThreadPoolExecutor(self.settings.slack_workers, thread_name_prefix="answer")
+            self.answering = ThreadPoolExecutor(self.settings.answer_workers, thread_name_prefix="answer")
 
     def text(self, template: str, **context: object) -> str:
         return render(self.settings.prompts_dir, f"slack/{template}.md.j2", **context)
