@@ -70,6 +70,13 @@ def ingest_command(
     store = _open_store(settings, rebuild=rebuild)
     report = _ingest(store, settings, paths or [settings.knowledge_dir])
     err.print(report.summary(), highlight=False)
+    if rebuild:  # organizers' FAQ answers live in the database: put them back into the new index
+        from bot.index.faq import reindex_faq
+        from bot.storage.db import Database
+
+        entries = Database.from_settings(settings).faq_entries()
+        reindex_faq(store, entries, settings.site_base_url)
+        err.print(f"{len(entries)} FAQ entries re-indexed", highlight=False)
     if report.errors:
         raise typer.Exit(BAD_INPUT)
 

@@ -9,15 +9,21 @@ from bot.assistant.assistant import Assistant
 from bot.assistant.question import QuestionError
 from bot.config import Settings
 from bot.index.store import KnowledgeStore
+from bot.storage.db import Database
 from bot.templates import render
 
 QUIT = {"quit", "exit", ":q"}
 
 
 def run_console(settings: Settings, store: KnowledgeStore, console: Console | None = None) -> None:
-    """Read questions until EOF or `quit`; print each answer with its sources."""
+    """Read questions until EOF or `quit`; print each answer with its sources.
+
+    Questions are stored as Slack ones are; an unanswered one shows the message the organizers'
+    channel would receive in Slack.
+    """
     console = console or Console()
     assistant = Assistant.from_settings(settings, store)
+    db = Database.from_settings(settings)
     default = assistant.editions.default
     console.print(render(settings.prompts_dir, "console/welcome.txt.j2",
                          editions=[e.label for e in assistant.editions.items],
@@ -37,8 +43,17 @@ def run_console(settings: Settings, store: KnowledgeStore, console: Console | No
         except QuestionError as error:
             console.print(f"[red]{error}[/red]", highlight=False)
             continue
+        db.record_question(via="console", user_id="console", text=question, answer=answer.text,
+                           answer_json=answer.model_dump_json(), answered=answer.answered,
+                           edition=answer.edition, confidence=answer.confidence)
         sources = render(settings.prompts_dir, "assistant/sources.txt.j2", sources=answer.sources)
         style = "green" if answer.answered else "yellow"
         body = answer.text + (f"\n\n{sources}" if sources else "")
         console.print(Panel(body, title=f"bot · {answer.edition or '—'}", border_style=style,
                             title_align="left"), highlight=False, markup=False)
+        if not answer.answered:
+            escalation = render(settings.prompts_dir, "slack/escalation.md.j2", user="you", channel=None,
+                                question=question, bot_answer=None)
+            console.print(Panel(escalation, title=f"would post to {settings.organizers_channel or 'the organizers'}"
+                                " on 'Ask an organizer'", border_style="dim", title_align="left"),
+                          highlight=False, markup=False)

@@ -106,3 +106,19 @@ def test_serve_without_credentials_is_a_console(tmp_path):
     shown = " ".join(result.stdout.replace("│", " ").split())
     assert "Questions that name no year are about ML for Systems Workshop at NeurIPS 2025" in shown
     assert "do not have to be anonymized" in shown and "Sources:" in shown
+
+
+def test_rebuild_keeps_the_organizers_faq(run, tmp_path):
+    from bot.storage.db import Database
+
+    from .conftest import make_settings
+
+    assert run("ingest").exit_code == 0
+    db = Database.from_settings(make_settings(tmp_path / "data"))
+    db.add_faq("Is there a registration fee?", "No separate fee: register through NeurIPS.", "neurips2025",
+               "UORG", None)
+    result = run("ingest", "--rebuild")
+    assert result.exit_code == 0 and "1 FAQ entries re-indexed" in result.stderr
+    answer = json.loads(run("ask", "--json", "Is there a registration fee?").stdout)
+    assert answer["answered"] and "register through NeurIPS" in answer["answer"]
+    assert answer["sources"][0]["title"] == "FAQ"

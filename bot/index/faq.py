@@ -28,5 +28,11 @@ def faq_chunk(entry: FaqEntry, fallback_url: str) -> Chunk:
 
 
 def index_faq(store: KnowledgeStore, entry: FaqEntry, fallback_url: str) -> None:
-    store.upsert([faq_chunk(entry, fallback_url)])
-    store.bump_generation()
+    reindex_faq(store, [entry], fallback_url)
+
+
+def reindex_faq(store: KnowledgeStore, entries: list[FaqEntry], fallback_url: str) -> None:
+    """(Re)index FAQ entries: after one is answered, or after `ingest --rebuild` dropped them all."""
+    if entries:
+        store.upsert([faq_chunk(entry, fallback_url) for entry in entries])
+        store.bump_generation()

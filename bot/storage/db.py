@@ -144,6 +144,10 @@ class Database:
             s.add(entry)
         return entry
 
+    def faq_entries(self) -> list[FaqEntry]:
+        with self.session() as s:
+            return list(s.scalars(select(FaqEntry).order_by(FaqEntry.id)))
+
     def stats(self, since: datetime | None = None, unanswered_limit: int = 10) -> Stats:
         with self.session() as s:
             def count(*where) -> int:
