@@ -50,10 +50,6 @@ class Assistant:
                 return match.group(0)
         return None
 
-    def clean(self, question: str) -> str:
-        """The question as the assistant reads it (mentions and pings removed)."""
-        return clean_question(question, self.settings.max_question_chars)
-
     def ask(self, question: str, *, edition: str | None = None, now: datetime | None = None,
             history: list[str] | None = None) -> Answer:
         """Answer `question`; QuestionError for an empty or over-long one or an unknown edition id.
@@ -61,7 +57,7 @@ class Assistant:
         `history` holds the earlier questions of a conversation (a Slack thread): a follow-up such as
         "and in 2023?" is read together with the question before it.
         """
-        text = self.clean(question)
+        text = clean_question(question, self.settings.max_question_chars)
         now = (now or datetime.now(UTC)).astimezone(UTC)
         if edition is not None:
             target = self.editions.get(edition)

@@ -23,10 +23,14 @@ def strip_broadcasts(text: str) -> str:
     return PLAIN_BROADCAST.sub(r"\1", text)
 
 
+def readable(raw: str) -> str:
+    """The question without mentions or pings, on one line: how it is stored and shown."""
+    return re.sub(r"\s+", " ", strip_broadcasts(USER_MENTION.sub(" ", raw or ""))).strip()
+
+
 def clean_question(raw: str, max_chars: int) -> str:
     """The question as the assistant reads it, or QuestionError saying what is wrong."""
-    text = strip_broadcasts(USER_MENTION.sub(" ", raw or ""))
-    text = re.sub(r"\s+", " ", text).strip()
+    text = readable(raw)
     if not text:
         raise QuestionError("the question is empty: ask something about the workshop")
     if len(raw) > max_chars:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
@@ -12,9 +10,6 @@ from bot.slack.blocks import ANSWER_MODAL, ORGANIZER_ANSWER, ORGANIZER_RESOLVE, 
 from bot.slack.context import SlackContext
 from bot.slack.listeners.feedback import permalink
 from bot.storage.models import Escalation
-
-log = logging.getLogger(__name__)
-
 
 def register(app: App, ctx: SlackContext) -> None:
     def allowed(client: WebClient, body: dict) -> bool:
@@ -66,8 +61,7 @@ def register(app: App, ctx: SlackContext) -> None:
         else:  # asked with /ask: the answer goes to the asker directly
             posted = client.chat_postMessage(channel=question.user_id, text=fallback(text), blocks=notice_blocks(text))
         edition = question.edition or ctx.assistant.editions.default.id
-        asked = ctx.assistant.clean(question.text)
-        entry = ctx.db.add_faq(asked, answer, edition, user, permalink(client, posted["channel"], posted["ts"]))
+        entry = ctx.db.add_faq(question.text, answer, edition, user, permalink(client, posted["channel"], posted["ts"]))
         index_faq(ctx.assistant.store, entry, fallback_url=ctx.settings.site_base_url)
         show_closed(client, escalation)
 

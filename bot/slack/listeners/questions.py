@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as AnswerTimeout
@@ -11,13 +10,10 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.assistant.answer import Answer
-from bot.assistant.question import QuestionError
+from bot.assistant.question import QuestionError, readable
 from bot.slack.blocks import answer_blocks, fallback, notice_blocks
 from bot.slack.context import SlackContext
 from bot.slack.metrics import ANSWER_SECONDS, QUESTIONS
-
-log = logging.getLogger(__name__)
-
 
 Reply = tuple[str, str] | None  # (channel, ts) of the bot's message; None for response_url replies
 
@@ -60,7 +56,7 @@ def _message_question(ctx: SlackContext, client: WebClient, event: dict, via: st
     channel, ts, root = event["channel"], event["ts"], event.get("thread_ts")
     history = [q.text for q in ctx.db.thread_history(channel, root)] if root else []
     record = ctx.db.record_question(via=via, user_id=event.get("user"), channel_id=channel, message_ts=ts,
-                                    thread_ts=root, text=event.get("text", ""))
+                                    thread_ts=root, text=readable(event.get("text", "")))
     if record is None:
         return  # the same message came as both `message` and `app_mention`: answered once
     reply_thread = root or (ts if via != "dm" else None)
