@@ -23,13 +23,12 @@ class SlackContext:
     settings: Settings
     assistant: Assistant
     db: Database
-    answering: ThreadPoolExecutor = field(default=None)  # type: ignore[assignment]
-    _group: tuple[float, set[str]] = (0.0, set())
+    answering: ThreadPoolExecutor = field(init=False)
+    _group: tuple[float, frozenset[str]] = (0.0, frozenset())  # (fetched at, members) of ORGANIZER_GROUP
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        if self.answering is None:
-            self.answering = ThreadPoolExecutor(self.settings.answer_workers, thread_name_prefix="answer")
+        self.answering = ThreadPoolExecutor(self.settings.answer_workers, thread_name_prefix="answer")
 
     def text(self, template: str, **context: object) -> str:
         return render(self.settings.prompts_dir, f"slack/{template}.md.j2", **context)
@@ -47,6 +46,6 @@ class SlackContext:
                     users = client.usergroups_users_list(usergroup=self.settings.organizer_group)["users"]
                 except SlackApiError:
                     users = []
-                members = set(users)
+                members = frozenset(users)
                 self._group = (time.monotonic(), members)
         return user_id in members
