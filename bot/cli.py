@@ -149,5 +149,53 @@ def serve_command(data_dir: DataDir = None) -> None:
     serve(settings, store)
 
 
+@app.command("reminders")
+def reminders_command(
+    now: Annotated[str | None, typer.Option("--now", help="ISO-8601 time to plan from")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="a JSON array of the planned reminders")] = False,
+) -> None:
+    """The reminders planned after now (or --now), from every edition's event.yaml."""
+    from bot.knowledge.editions import discover
+    from bot.scheduler.messages import render_message
+    from bot.scheduler.planner import plan, upcoming
+
+    settings = _settings(None)
+    moment = _parse_now(now) or datetime.now(UTC)
+    editions = discover(settings.knowledge_dir)
+    for edition in editions.items:
+        if edition.event_error:
+            err.print(f"[red]error:[/red] {edition.event_error}", highlight=False, soft_wrap=True)
+    planned = [(m, render_message(settings.prompts_dir, m)) for m in upcoming(plan(editions, settings), moment)]
+    if as_json:
+        print(json.dumps([{
+            "key": m.key, "due": m.due.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "edition": m.edition, "deadline": m.deadline, "offset": m.offset,
+            "destinations": list(m.destinations), "text": text,
+        } for m, text in planned], ensure_ascii=False, indent=None))
+    else:
+        for m, text in planned:
+            print(f"{m.due:%Y-%m-%d %H:%M} UTC  {m.key}  → {', '.join(m.destinations)}\n  {text}\n")
+    if any(e.event_error for e in editions.items):
+        raise typer.Exit(BAD_INPUT)
+
+
+templates_app = typer.Typer(help="Message templates in prompts/.", no_args_is_help=True)
+app.add_typer(templates_app, name="templates")
+
+
+@templates_app.command("check")
+def templates_check_command() -> None:
+    """Render every template with sample data; exit 2 on any error, before a reminder is due."""
+    from bot.scheduler.messages import check_templates
+
+    settings = _settings(None)
+    problems = check_templates(settings)
+    for problem in problems:
+        err.print(f"[red]error:[/red] {problem}", highlight=False, soft_wrap=True)
+    if problems:
+        raise typer.Exit(BAD_INPUT)
+    err.print(f"all templates in {settings.prompts_dir} render", highlight=False)
+
+
 def main() -> None:
     app()

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     slack_workers: int = Field(16, description="threads handling Slack requests after ack")
     answer_workers: int = Field(32, description="threads computing answers (concurrent ones share an embedding batch)")
 
+    announcements_channel: str | None = Field(None, description="channel for reminders and announcements")
+    session_lead_minutes: int = Field(10, description="reminder this many minutes before each session")
+    program_post_time: str = Field("08:00", description="local time of the programme post on the workshop day")
+
     @property
     def organizer_ids(self) -> set[str]:
         return {u.strip() for u in self.organizer_user_ids.split(",") if u.strip()}

@@ -9,6 +9,7 @@ from pathlib import Path
 import humanize
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from bot.events.model import AOE
 from bot.slack.mrkdwn import escape, local_time
 
 
@@ -24,6 +25,17 @@ def relative(moment: datetime, now: datetime) -> str:
     return f"in {words}" if delta.total_seconds() >= 0 else f"{words} ago"
 
 
+def aoe(moment: datetime) -> str:
+    """`August 29, 2025 23:59 AoE`: the canonical form of a deadline."""
+    local = moment.astimezone(AOE)
+    return f"{long_date(local)} {local:%H:%M} AoE"
+
+
+def slack_date(moment: datetime) -> str:
+    """Each Slack reader's local time, with the AoE time where Slack can't render it."""
+    return local_time(moment, aoe(moment))
+
+
 @lru_cache(maxsize=8)
 def environment(prompts_dir: Path) -> Environment:
     """StrictUndefined: a misspelt variable fails loudly instead of sending a blank."""
@@ -37,6 +49,9 @@ def environment(prompts_dir: Path) -> Environment:
     env.filters["long_date"] = long_date
     env.filters["mrkdwn"] = escape  # Slack templates: what users, pages or an LLM wrote, escaped
     env.filters["quote"] = lambda text: "\n".join(f"> {line}" for line in str(text).splitlines())
+    env.filters["aoe"] = aoe
+    env.filters["slack_date"] = slack_date
+    env.filters["countdown"] = relative  # `due | countdown(now)`: "in 3 days"
     env.globals["relative"] = relative
     env.globals["local_time"] = local_time
     return env

@@ -1,0 +1,65 @@
+"""Messages rendered from `prompts/messages/<kind>.<variant>.j2`: organizers edit wording, not code."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from jinja2 import TemplateError
+
+from bot.config import Settings
+from bot.events.model import Deadline, Event, Session
+from bot.knowledge.editions import Edition, Editions
+from bot.scheduler.planner import PlannedMessage, plan
+from bot.templates import environment, render
+
+VARIANTS = {"slack": "slack.md.j2", "email_text": "email.txt.j2", "email_html": "email.html.j2"}
+
+
+def template_name(kind: str, variant: str) -> str:
+    return f"messages/{kind}.{VARIANTS[variant]}"
+
+
+def render_message(prompts_dir: Path, message: PlannedMessage, variant: str = "slack") -> str:
+    """The message as sent at its due time (`now` in the template is the moment it goes out)."""
+    return render(prompts_dir, template_name(message.kind, variant), now=message.due, **message.context)
+
+
+def sample_messages(settings: Settings) -> list[PlannedMessage]:
+    """One message of every kind, from a made-up edition with an extended deadline and a programme."""
+    event = Event(
+        name="Sample Workshop 2030", contact="organizers@example.org", venue="Room 1",
+        deadlines=[Deadline(id="submission", title="Paper submission", due=date(2030, 8, 29),
+                            extended_from=[date(2030, 8, 22)], url="https://example.org/submit", email=True)],
+        program=[Session(title="Opening <remarks> & welcome", speakers=["A. Author"], room="Hall A",
+                         start=datetime(2030, 12, 6, 9, 0, tzinfo=UTC))],
+    )
+    edition = Edition(id="sample2030", path=Path("sample2030"), event=event, year=2030)
+    messages = plan(Editions([edition]), settings)
+    return list({m.kind: m for m in messages}.values())
+
+
+def check_templates(settings: Settings) -> list[str]:
+    """Every template compiles, and every message template renders with sample data."""
+    env = environment(settings.prompts_dir)
+    problems = []
+    for path in sorted(settings.prompts_dir.rglob("*.j2")):
+        name = path.relative_to(settings.prompts_dir).as_posix()
+        try:
+            env.get_template(name)
+        except TemplateError as error:
+            problems.append(f"{name}: {error}")
+    samples = {m.kind: m for m in sample_messages(settings)}
+    for path in sorted((settings.prompts_dir / "messages").glob("*.j2")):
+        kind = path.name.split(".")[0]
+        variant = next((v for v, suffix in VARIANTS.items() if path.name == f"{kind}.{suffix}"), None)
+        if kind not in samples or variant is None:
+            problems.append(f"messages/{path.name}: unknown message kind or variant (expected <kind>.slack.md.j2, "
+                            f".email.txt.j2 or .email.html.j2 with kind one of {sorted(samples)})")
+            continue
+        try:
+            if not render_message(settings.prompts_dir, samples[kind], variant).strip():
+                problems.append(f"messages/{path.name}: renders to nothing")
+        except TemplateError as error:
+            problems.append(f"messages/{path.name}: {error}")
+    return problems
