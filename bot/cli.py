@@ -140,13 +140,19 @@ def ask_command(
 @app.command("serve")
 def serve_command(data_dir: DataDir = None) -> None:
     """Run the bot: Socket Mode, HTTP mode, or (no Slack credentials) a console on this terminal."""
-    from bot.serve import serve
+    from bot.serve import serve, start_reminders
+    from bot.storage.db import Database
 
     settings = _settings(data_dir)
-    store = _open_store(settings)
-    report = _ingest(store, settings, [settings.knowledge_dir])
-    err.print(report.summary(), highlight=False)
-    serve(settings, store)
+    db = Database.from_settings(settings)
+    reminders = start_reminders(settings, db)
+    try:
+        store = _open_store(settings)
+        report = _ingest(store, settings, [settings.knowledge_dir])
+        err.print(report.summary(), highlight=False)
+        serve(settings, store, db)
+    finally:
+        reminders.stop()
 
 
 @app.command("reminders")

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     announcements_channel: str | None = Field(None, description="channel for reminders and announcements")
     session_lead_minutes: int = Field(10, description="reminder this many minutes before each session")
     program_post_time: str = Field("08:00", description="local time of the programme post on the workshop day")
+    reminder_grace: int = Field(3600, description="seconds a reminder missed while down is still worth sending")
+    reload_interval: float = Field(30.0, description="seconds between checks of event.yaml files for changes")
 
     @property
     def organizer_ids(self) -> set[str]:

@@ -1,4 +1,4 @@
-"""`workshop-bot serve`: Socket Mode, HTTP mode or the console, from the credentials present."""
+"""`workshop-bot serve`: reminders, then Socket Mode, HTTP mode or the console, from the credentials."""
 
 from __future__ import annotations
 
@@ -6,13 +6,32 @@ import logging
 
 from bot.assistant.assistant import Assistant
 from bot.config import Settings
+from bot.deliveries import Delivery
 from bot.index.store import KnowledgeStore
+from bot.scheduler.service import ReminderService
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
 
 
-def serve(settings: Settings, store: KnowledgeStore) -> None:
+def start_reminders(settings: Settings, db: Database) -> ReminderService:
+    """Started before the model loads: a reminder never waits for the assistant."""
+    deliveries: dict[str, Delivery]
+    if settings.slack_mode == "console":
+        from bot.deliveries.console import ConsoleDelivery
+
+        deliveries = {"slack": ConsoleDelivery()}
+    else:
+        from bot.deliveries.slack import SlackDelivery
+        from bot.slack.client import web_client
+
+        deliveries = {"slack": SlackDelivery(web_client(settings))}
+    service = ReminderService(settings, db, deliveries)
+    service.start()
+    return service
+
+
+def serve(settings: Settings, store: KnowledgeStore, db: Database) -> None:
     mode = settings.slack_mode
     if mode == "console":
         from bot.console import run_console
@@ -23,7 +42,7 @@ def serve(settings: Settings, store: KnowledgeStore) -> None:
     from bot.slack.app import build_app
     from bot.slack.context import SlackContext
 
-    ctx = SlackContext(settings, Assistant.from_settings(settings, store), Database.from_settings(settings))
+    ctx = SlackContext(settings, Assistant.from_settings(settings, store), db)
     if mode == "socket":
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

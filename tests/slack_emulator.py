@@ -48,6 +48,7 @@ class SlackEmulator:
         self.retry_after = 1
         self.usergroups: dict[str, list[str]] = {}
         self.socket_url: str | None = None
+        self.channel_errors: dict[str, tuple[int, str, int]] = {}  # channel -> (status, error, times; -1 always)
         self._ts = itertools.count(1)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -110,6 +111,11 @@ class SlackEmulator:
             blocks = json.loads(blocks)
         if problems := block_problems(blocks):
             return 200, {}, {"ok": False, "error": "invalid_blocks", "errors": problems}
+        failing = self.channel_errors.get(body.get("channel", ""))
+        if method == "chat.postMessage" and failing and failing[2] != 0:
+            status, code, times = failing
+            self.channel_errors[body["channel"]] = (status, code, times - 1 if times > 0 else times)
+            return status, {}, {"ok": False, "error": code}
         if method in {"chat.postMessage", "chat.postEphemeral", "chat.update"} and not (body.get("text") or blocks):
             return 200, {}, {"ok": False, "error": "no_text"}
         ts = f"{1700000000 + next(self._ts)}.000100"
@@ -118,6 +124,7 @@ class SlackEmulator:
             case "auth.test":
                 return 200, {}, {"ok": True, "user_id": BOT_USER, "bot_id": "BBOT", "team_id": "T1", "user": "bot"}
             case "chat.postMessage":
+                body["posted_ts"] = ts  # what conversations.history will show
                 return 200, {}, {"ok": True, "channel": channel, "ts": ts, "message": {"text": body.get("text")}}
             case "chat.update":
                 return 200, {}, {"ok": True, "channel": channel, "ts": body.get("ts")}
@@ -130,6 +137,12 @@ class SlackEmulator:
                 return 200, {}, {"ok": True, "view": {"id": "V1", **(body.get("view") or {})}}
             case "usergroups.users.list":
                 return 200, {}, {"ok": True, "users": self.usergroups.get(body.get("usergroup", ""), [])}
+            case "conversations.history":
+                with self.lock:
+                    posted = [{"ts": c.body["posted_ts"], "text": c.body.get("text"),
+                               "metadata": c.body.get("metadata")} for c in self.calls
+                              if c.method == "chat.postMessage" and c.body.get("channel") == channel]
+                return 200, {}, {"ok": True, "messages": posted}
             case "apps.connections.open":
                 return 200, {}, {"ok": True, "url": self.socket_url}
         return 200, {}, {"ok": False, "error": "unknown_method"}

@@ -30,7 +30,7 @@ def test_an_iso_datetime_keeps_its_own_offset(tmp_path):
      "line 6: field 'deadlines.0.remind'"),
     ("venue: Somewhere\n", "field 'name': Field required"),
     ("name: X\nvenu: typo\n", "line 2: field 'venu': Extra inputs are not permitted"),
-    ("name: [unclosed\n", "line 2: not valid YAML"),
+    ("name: [unclosed\n", "line 1: not valid YAML"),
 ])
 def test_errors_name_the_file_field_and_line(tmp_path, body, expected):
     path = tmp_path / "event.yaml"

@@ -140,7 +140,8 @@ def load_event(path: Path) -> Event:
     except UnicodeDecodeError as err:
         raise EventFileError(f"{path}: not UTF-8 text (byte {err.start})") from err
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
+        # Where the broken construct starts (an unclosed bracket) is where to look, not where parsing gave up.
+        mark = getattr(err, "context_mark", None) or getattr(err, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark is not None else ""
         raise EventFileError(f"{path}{where}: not valid YAML: {getattr(err, 'problem', err)}") from err
     if not isinstance(data, dict):

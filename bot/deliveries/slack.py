@@ -1,0 +1,53 @@
+"""Outbox messages to Slack channels, each carrying its key in the message metadata."""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.deliveries import PermanentError, TransientError
+from bot.slack.blocks import fallback, notice_blocks
+from bot.storage.models import OutboxMessage
+
+EVENT_TYPE = "workshop_bot_outbox"
+TRANSIENT = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+
+
+class SlackDelivery:
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    @staticmethod
+    def channel(message: OutboxMessage) -> str:
+        _, _, channel = message.destination.partition(":")
+        if not channel:
+            raise PermanentError("no Slack channel: set ANNOUNCEMENTS_CHANNEL or the edition's slack.announcements")
+        return channel
+
+    def send(self, message: OutboxMessage) -> str | None:
+        try:
+            response = self.client.chat_postMessage(
+                channel=self.channel(message), text=fallback(message.body), blocks=notice_blocks(message.body),
+                unfurl_links=False, metadata={"event_type": EVENT_TYPE, "event_payload": {"key": message.key}},
+            )
+        except SlackApiError as error:
+            code = error.response.get("error", "")
+            raise (TransientError if code in TRANSIENT or error.response.status_code >= 500
+                   else PermanentError)(f"Slack said {code}") from error
+        except (SlackClientError, OSError) as error:
+            raise TransientError(f"Slack unreachable: {error}") from error
+        return response["ts"]
+
+    def already_sent(self, message: OutboxMessage) -> str | None:
+        """Look for our key in the channel's messages since the attempt started."""
+        try:
+            history = self.client.conversations_history(
+                channel=self.channel(message), oldest=str(message.created_at.timestamp() - 60),
+                include_all_metadata=True, limit=200,
+            )
+        except (SlackApiError, SlackClientError, OSError):
+            return None
+        for posted in history.get("messages", []):
+            if (posted.get("metadata") or {}).get("event_payload", {}).get("key") == message.key:
+                return posted["ts"]
+        return None

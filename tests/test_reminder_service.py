@@ -1,0 +1,143 @@
+"""The reminder service with real parts: APScheduler's SQLAlchemy job store, SQLite, emulated Slack."""
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.deliveries.slack import SlackDelivery
+from bot.scheduler.service import ReminderService
+from bot.slack.client import web_client
+from bot.storage.db import Database
+from bot.storage.models import SchedulerState
+
+from .conftest import make_settings
+from .slack_emulator import BOT_TOKEN
+
+CHANNEL, ORGANIZERS = "CANN", "CORG"
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def write_event(knowledge, due: datetime, remind: list[str], channel: str = CHANNEL) -> None:
+    folder = knowledge / "test2030"
+    folder.mkdir(exist_ok=True)
+    (folder / "event.yaml").write_text(
+        f"name: Test Workshop 2030\nslack: {{announcements: {channel}}}\ndeadlines:\n"
+        f"  - id: submission\n    title: Paper submission\n    due: {iso(due)}\n    remind: [{', '.join(remind)}]\n")
+
+
+@pytest.fixture
+def service(tmp_path, knowledge_copy, slack_emulator):
+    settings = make_settings(tmp_path / "data", knowledge_copy, slack_bot_token=BOT_TOKEN,
+                             slack_api_url=slack_emulator.url, organizers_channel=ORGANIZERS, reload_interval=0.3)
+    db = Database.from_settings(settings)
+    services = []
+
+    def start(**overrides) -> ReminderService:
+        for key, value in overrides.items():
+            setattr(settings, key, value)
+        reminders = ReminderService(settings, db, {"slack": SlackDelivery(web_client(settings))}, send_attempts=2)
+        reminders.start()
+        services.append(reminders)
+        return reminders
+
+    start.db, start.settings, start.knowledge = db, settings, knowledge_copy
+    yield start
+    for reminders in services:
+        reminders.stop()
+
+
+def keys_posted(emulator, channel=CHANNEL) -> list[str]:
+    return [c.body["metadata"]["event_payload"]["key"] for c in emulator.of("chat.postMessage")
+            if c.body.get("channel") == channel]
+
+
+def test_reminders_fire_once_at_their_instants(service, slack_emulator):
+    due = datetime.now(UTC) + timedelta(seconds=6)
+    write_event(service.knowledge, due, ["4s", "2s"])
+    service()
+    posts = slack_emulator.wait_for("chat.postMessage", 2, timeout=20)
+    for post, offset in zip(posts, (4, 2), strict=True):
+        fired = datetime.now(UTC) - timedelta(seconds=time.monotonic() - post.at)
+        assert abs((fired - (due - timedelta(seconds=offset))).total_seconds()) < 1.5
+        assert "*Paper submission* (Test Workshop 2030) is due" in post.body["text"]
+    time.sleep(1)
+    assert sorted(keys_posted(slack_emulator)) == sorted({k for k in keys_posted(slack_emulator)})
+    assert len(keys_posted(slack_emulator)) == 2
+
+
+def test_an_extension_replans_and_the_old_reminders_never_go_out(service, slack_emulator):
+    due = datetime.now(UTC) + timedelta(seconds=20)
+    write_event(service.knowledge, due, ["14s"])
+    reminders = service()
+    [old] = [job.id for job in reminders.scheduler.get_jobs(jobstore="default")]
+    write_event(service.knowledge, due + timedelta(minutes=5), ["14s"])
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and old in {j.id for j in reminders.scheduler.get_jobs(jobstore="default")}:
+        time.sleep(0.1)
+    [new] = [job.id for job in reminders.scheduler.get_jobs(jobstore="default")]
+    assert new != old and new.startswith("test2030:submission:14s:")
+    time.sleep(7)  # past the old reminder's time
+    assert keys_posted(slack_emulator) == []
+
+
+def test_what_fell_due_while_down_is_sent_within_grace_else_recorded_missed(service, slack_emulator):
+    now = datetime.now(UTC)
+    write_event(service.knowledge, now + timedelta(minutes=5), ["95m", "15m"])  # due 90 and 10 minutes ago
+    with service.db.session() as s:
+        s.add(SchedulerState(name="reminders", heartbeat_at=now - timedelta(hours=2)))
+    reminders = service()
+    slack_emulator.wait_for("chat.postMessage")
+    time.sleep(0.5)
+    assert [k.split(":")[2] for k in keys_posted(slack_emulator)] == ["15m"]
+    statuses = {row.key.split(":")[2]: row.status for row in reminders.outbox.with_status("sent", "missed")}
+    assert statuses == {"95m": "missed", "15m": "sent"}
+
+
+def test_a_broken_event_yaml_keeps_the_running_schedule(service, caplog):
+    write_event(service.knowledge, datetime.now(UTC) + timedelta(minutes=10), ["5m"])
+    reminders = service()
+    before = {j.id for j in reminders.scheduler.get_jobs(jobstore="default")}
+    (service.knowledge / "test2030" / "event.yaml").write_text("name: Test\ndeadlines: [oops\n")
+    reminders.sync()
+    assert {j.id for j in reminders.scheduler.get_jobs(jobstore="default")} == before and before
+    assert "test2030/event.yaml, line 2: not valid YAML" in caplog.text
+
+
+def test_transient_failures_are_retried_and_permanent_ones_reported(service, slack_emulator):
+    now = datetime.now(UTC)
+    write_event(service.knowledge, now + timedelta(seconds=3), ["2s"], channel="CFLAKY")
+    slack_emulator.channel_errors["CFLAKY"] = (200, "service_unavailable", 1)
+    service()
+    slack_emulator.wait_for("chat.postMessage", where=lambda c: c.body.get("channel") == "CFLAKY"
+                            and c.body.get("posted_ts"), timeout=20)
+    assert len(keys_posted(slack_emulator, "CFLAKY")) == 2  # one refused, one delivered
+
+    write_event(service.knowledge, datetime.now(UTC) + timedelta(seconds=3), ["2s"], channel="CGONE")
+    slack_emulator.channel_errors["CGONE"] = (200, "channel_not_found", -1)
+    report = slack_emulator.wait_for("chat.postMessage", where=lambda c: c.body.get("channel") == ORGANIZERS,
+                                     timeout=20)[0]
+    assert "could not be delivered" in report.body["text"] and "channel_not_found" in report.body["text"]
+    assert len(keys_posted(slack_emulator, "CGONE")) == 1  # not retried forever
+
+
+def test_a_crash_mid_send_is_settled_by_the_message_metadata(service, slack_emulator):
+    now = datetime.now(UTC)
+    reminders = service(reminder_grace=3600)
+    reminders.stop()
+    outbox = reminders.outbox
+    went = outbox.add(key="k:went", destination=f"slack:{CHANNEL}", kind="deadline_reminder", edition="e",
+                      due_at=now, body="went out before the crash")
+    lost = outbox.add(key="k:lost", destination=f"slack:{CHANNEL}", kind="deadline_reminder", edition="e",
+                      due_at=now, body="never went out")
+    outbox.claim(went.id)
+    outbox.claim(lost.id)
+    SlackDelivery(web_client(service.settings)).send(outbox.of_key("k:went")[0])  # posted, then "crash"
+    service()
+    slack_emulator.wait_for("chat.postMessage", 2)
+    time.sleep(0.5)
+    assert sorted(keys_posted(slack_emulator)) == ["k:lost", "k:went"]
+    assert {r.key: r.status for r in outbox.with_status("sent")} == {"k:went": "sent", "k:lost": "sent"}
