@@ -185,6 +185,17 @@ def reminders_command(
         raise typer.Exit(BAD_INPUT)
 
 
+@app.command("reload")
+def reload_command(data_dir: DataDir = None) -> None:
+    """Tell the running bot to re-plan its reminders now (it also notices event.yaml changes itself)."""
+    from bot.scheduler.service import RELOAD_FILE
+
+    settings = _settings(data_dir)
+    settings.bot_data_dir.mkdir(parents=True, exist_ok=True)
+    (settings.bot_data_dir / RELOAD_FILE).write_text(datetime.now(UTC).isoformat())
+    err.print(f"reload requested: the bot re-plans within {settings.reload_interval:g} s", highlight=False)
+
+
 templates_app = typer.Typer(help="Message templates in prompts/.", no_args_is_help=True)
 app.add_typer(templates_app, name="templates")
 

@@ -141,3 +141,29 @@ def test_a_crash_mid_send_is_settled_by_the_message_metadata(service, slack_emul
     time.sleep(0.5)
     assert sorted(keys_posted(slack_emulator)) == ["k:lost", "k:went"]
     assert {r.key: r.status for r in outbox.with_status("sent")} == {"k:went": "sent", "k:lost": "sent"}
+
+
+def test_reload_replans_the_running_service(service, monkeypatch):
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    reminders = service(reload_interval=0.2)
+    assert reminders.scheduler.get_jobs(jobstore="default") == []
+    write_event(service.knowledge, datetime.now(UTC) + timedelta(hours=5), ["1h"])
+    monkeypatch.setenv("BOT_DATA_DIR", str(service.settings.bot_data_dir))
+    assert CliRunner().invoke(app, ["reload"]).exit_code == 0
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not reminders.scheduler.get_jobs(jobstore="default"):
+        time.sleep(0.1)
+    assert [j.id.split(":")[2] for j in reminders.scheduler.get_jobs(jobstore="default")] == ["1h"]
+
+
+def test_only_the_next_two_days_are_timers_the_rest_waits_in_the_plan(service):
+    write_event(service.knowledge, datetime.now(UTC) + timedelta(days=10), ["14d", "7d", "1d"])
+    reminders = service()
+    timers = [j.id.split(":")[2] for j in reminders.scheduler.get_jobs(jobstore="default")]
+    assert timers == []  # 14d passed (not planned), 7d and 1d are more than two days away
+    later = reminders.sync(datetime.now(UTC) + timedelta(days=8, hours=12))
+    assert [j.id.split(":")[2] for j in reminders.scheduler.get_jobs(jobstore="default")] == ["1d"]
+    assert {m.offset for m in later if m.edition == "test2030"} == {"14d", "7d", "1d"}

@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 
 _running: dict[str, ReminderService] = {}
 RETRY_LATER = timedelta(minutes=1)
+HORIZON = timedelta(days=2)  # timers kept in APScheduler; the rest of the plan waits its turn
+RESYNC = timedelta(hours=1)  # re-plan at least this often, so the horizon moves on
+RELOAD_FILE = "reload"  # `workshop-bot reload` touches BOT_DATA_DIR/reload
 
 
 def fire(service: str, key: str) -> None:
@@ -53,6 +56,7 @@ class ReminderService:
         self._plan: dict[str, PlannedMessage] = {}
         self._lock = threading.RLock()
         self._fingerprint: tuple = ()
+        self._synced_at = datetime.min.replace(tzinfo=UTC)
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -76,12 +80,13 @@ class ReminderService:
     def _files(self) -> tuple:
         root = self.settings.knowledge_dir
         files = sorted(root.glob("*/event.yaml")) if root.is_dir() else []
+        files += [p for p in [self.settings.bot_data_dir / RELOAD_FILE] if p.exists()]
         return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
 
     def watch(self) -> None:
-        """Re-plan when an event.yaml changed; record that the scheduler is alive."""
+        """Re-plan when an event.yaml changed, on `reload`, and hourly; record that we are alive."""
         now = datetime.now(UTC)
-        if self._files() != self._fingerprint:
+        if self._files() != self._fingerprint or now - self._synced_at >= RESYNC:
             self.sync(now)
         self._beat(now)
 
@@ -98,18 +103,21 @@ class ReminderService:
             planned = {m.key: m for m in plan(editions, self.settings)}
             planned |= {k: m for k, m in self._plan.items() if m.edition in broken}
             self._plan = planned
-            down_since = self._last_beat() or now
-            future = set()
+            # Anything due since shortly before the last heartbeat fell due while we were down (or just now).
+            window_start = (self._last_beat() or now) - 2 * timedelta(seconds=self.settings.reload_interval)
+            timers = {job.id for job in self.scheduler.get_jobs(jobstore="default")}
+            soon = set()
             for message in planned.values():
-                if message.due > now:
-                    future.add(message.key)
-                    self.scheduler.add_job(fire, "date", run_date=message.due, args=[self.name, message.key],
-                                           id=message.key, replace_existing=True)
-                elif message.due > down_since - timedelta(seconds=2 * self.settings.reload_interval):
-                    self._fall_due(message, now)  # fell due while the bot was down (or just now)
-            for job in self.scheduler.get_jobs(jobstore="default"):
-                if job.id not in future:
-                    job.remove()  # re-planned away, e.g. the deadline moved: never sent
+                if now < message.due <= now + HORIZON:
+                    soon.add(message.key)
+                    if message.key not in timers:  # keys carry the revision: same key, same time
+                        self.scheduler.add_job(fire, "date", run_date=message.due, id=message.key,
+                                               args=[self.name, message.key])
+                elif window_start < message.due <= now:
+                    self._fall_due(message, now)
+            for stale in timers - soon:
+                self.scheduler.remove_job(stale)  # re-planned away, e.g. the deadline moved: never sent
+            self._synced_at = now
             self._beat(now)
             return sorted(planned.values(), key=lambda m: m.due)
 
