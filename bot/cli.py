@@ -150,7 +150,7 @@ def serve_command(data_dir: DataDir = None) -> None:
         store = _open_store(settings)
         report = _ingest(store, settings, [settings.knowledge_dir])
         err.print(report.summary(), highlight=False)
-        serve(settings, store, db)
+        serve(settings, store, db, reminders)
     finally:
         reminders.stop()
 
@@ -194,6 +194,57 @@ def reload_command(data_dir: DataDir = None) -> None:
     settings.bot_data_dir.mkdir(parents=True, exist_ok=True)
     (settings.bot_data_dir / RELOAD_FILE).write_text(datetime.now(UTC).isoformat())
     err.print(f"reload requested: the bot re-plans within {settings.reload_interval:g} s", highlight=False)
+
+
+@app.command("announce")
+def announce_command(
+    template: Annotated[str, typer.Argument(help="a template in prompts/announcements/, e.g. general")],
+    var: Annotated[list[str] | None, typer.Option("--var", help="KEY=VALUE for the template")] = None,
+    to: Annotated[str, typer.Option("--to", help="destinations: slack (email with issue 5)")] = "slack",
+    at: Annotated[str | None, typer.Option("--at", help="ISO-8601 time to send at; now if omitted")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="show what would be sent, send nothing")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Announce to the announcements channel: rendered, recorded, sent once, indexed for the assistant."""
+    import getpass
+
+    from bot.announcements import AnnouncementError, indexer, prepare, record, send_now
+    from bot.knowledge.editions import discover
+    from bot.scheduler.outbox import Outbox
+    from bot.scheduler.sender import Sender
+    from bot.serve import deliveries_for
+    from bot.storage.db import Database
+
+    settings = _settings(data_dir)
+    variables = {}
+    for item in var or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise _fail(f"--var '{item}' is not KEY=VALUE")
+        variables[key.strip()] = value
+    try:
+        prepared = prepare(settings, discover(settings.knowledge_dir), template, variables,
+                           [t.strip() for t in to.split(",") if t.strip()], _parse_now(at))
+    except AnnouncementError as error:
+        raise _fail(str(error)) from error
+    print(prepared.text)
+    if dry_run:
+        err.print(f"dry run: nothing sent (would go to {', '.join(prepared.destinations)} "
+                  f"at {prepared.send_at:%Y-%m-%d %H:%M} UTC)", highlight=False)
+        return
+    db = Database.from_settings(settings)
+    outbox = Outbox(db)
+    announcement = record(db, outbox, prepared, getpass.getuser(), settings.prompts_dir)
+    if prepared.send_at > datetime.now(UTC):
+        err.print(f"scheduled announcement {announcement.id} for {prepared.send_at:%Y-%m-%d %H:%M} UTC; "
+                  "the running bot sends it", highlight=False)
+        return
+    sender = Sender(settings, outbox, deliveries_for(settings))
+    sender.on_sent = indexer(db, _open_store(settings), settings.site_base_url)
+    outcomes = send_now(sender, outbox, announcement)
+    err.print(f"announcement {announcement.id}: {', '.join(outcomes)}", highlight=False)
+    if "failed" in outcomes:
+        raise typer.Exit(1)
 
 
 templates_app = typer.Typer(help="Message templates in prompts/.", no_args_is_help=True)

@@ -14,24 +14,29 @@ from bot.storage.db import Database
 log = logging.getLogger(__name__)
 
 
-def start_reminders(settings: Settings, db: Database) -> ReminderService:
-    """Started before the model loads: a reminder never waits for the assistant."""
-    deliveries: dict[str, Delivery]
-    if settings.slack_mode == "console":
+def deliveries_for(settings: Settings) -> dict[str, Delivery]:
+    """Slack when a bot token is set; otherwise channel messages are printed on the console."""
+    if not settings.slack_bot_token:
         from bot.deliveries.console import ConsoleDelivery
 
-        deliveries = {"slack": ConsoleDelivery()}
-    else:
-        from bot.deliveries.slack import SlackDelivery
-        from bot.slack.client import web_client
+        return {"slack": ConsoleDelivery()}
+    from bot.deliveries.slack import SlackDelivery
+    from bot.slack.client import web_client
 
-        deliveries = {"slack": SlackDelivery(web_client(settings))}
-    service = ReminderService(settings, db, deliveries)
+    return {"slack": SlackDelivery(web_client(settings))}
+
+
+def start_reminders(settings: Settings, db: Database) -> ReminderService:
+    """Started before the model loads: a reminder never waits for the assistant."""
+    service = ReminderService(settings, db, deliveries_for(settings))
     service.start()
     return service
 
 
-def serve(settings: Settings, store: KnowledgeStore, db: Database) -> None:
+def serve(settings: Settings, store: KnowledgeStore, db: Database, reminders: ReminderService) -> None:
+    from bot.announcements import indexer
+
+    reminders.sender.on_sent = indexer(db, store, settings.site_base_url)  # sent announcements are knowledge
     mode = settings.slack_mode
     if mode == "console":
         from bot.console import run_console

@@ -3,57 +3,12 @@
 import time
 from datetime import UTC, datetime, timedelta
 
-import pytest
 
 from bot.deliveries.slack import SlackDelivery
-from bot.scheduler.service import ReminderService
 from bot.slack.client import web_client
-from bot.storage.db import Database
 from bot.storage.models import SchedulerState
 
-from .conftest import make_settings
-from .slack_emulator import BOT_TOKEN
-
-CHANNEL, ORGANIZERS = "CANN", "CORG"
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def write_event(knowledge, due: datetime, remind: list[str], channel: str = CHANNEL) -> None:
-    folder = knowledge / "test2030"
-    folder.mkdir(exist_ok=True)
-    (folder / "event.yaml").write_text(
-        f"name: Test Workshop 2030\nslack: {{announcements: {channel}}}\ndeadlines:\n"
-        f"  - id: submission\n    title: Paper submission\n    due: {iso(due)}\n    remind: [{', '.join(remind)}]\n")
-
-
-@pytest.fixture
-def service(tmp_path, knowledge_copy, slack_emulator):
-    settings = make_settings(tmp_path / "data", knowledge_copy, slack_bot_token=BOT_TOKEN,
-                             slack_api_url=slack_emulator.url, organizers_channel=ORGANIZERS, reload_interval=0.3)
-    db = Database.from_settings(settings)
-    services = []
-
-    def start(**overrides) -> ReminderService:
-        for key, value in overrides.items():
-            setattr(settings, key, value)
-        reminders = ReminderService(settings, db, {"slack": SlackDelivery(web_client(settings))}, send_attempts=2)
-        reminders.start()
-        services.append(reminders)
-        return reminders
-
-    start.db, start.settings, start.knowledge = db, settings, knowledge_copy
-    yield start
-    for reminders in services:
-        reminders.stop()
-
-
-def keys_posted(emulator, channel=CHANNEL) -> list[str]:
-    return [c.body["metadata"]["event_payload"]["key"] for c in emulator.of("chat.postMessage")
-            if c.body.get("channel") == channel]
-
+from .reminder_harness import CHANNEL, ORGANIZERS, keys_posted, write_event
 
 def test_reminders_fire_once_at_their_instants(service, slack_emulator):
     due = datetime.now(UTC) + timedelta(seconds=6)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from .conftest import REPO
 from .slack_emulator import BOT_TOKEN
 from .slack_harness import SECRET, free_port
-from .test_reminder_service import keys_posted, write_event
+from .reminder_harness import keys_posted, write_event
 
 
 def start_bot(tmp_path, knowledge, emulator) -> subprocess.Popen:

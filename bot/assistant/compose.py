@@ -14,6 +14,7 @@ from bot.knowledge.chunks import SENTENCE_END
 
 MAX_PASSAGES = 3
 HEADING_WEIGHT = 0.2  # a passage whose own heading names the question's words is about them
+NEWS_BONUS = 0.1  # an announcement is newer than the pages it updates: prefer it when both answer
 MIN_QUALITY = 0.45  # combined score a passage needs to answer
 MIN_COVERAGE = 0.5  # and the share of the question's (IDF-weighted) words it must contain
 MIN_SIMILARITY = 0.15  # and the cosine similarity below which it is about something else
@@ -30,7 +31,8 @@ class Candidate:
 
     @property
     def quality(self) -> float:
-        return 0.5 * self.coverage + 0.5 * self.similarity + HEADING_WEIGHT * self.heading
+        news = NEWS_BONUS if self.hit.metadata.get("kind") == "announcement" else 0.0
+        return 0.5 * self.coverage + 0.5 * self.similarity + HEADING_WEIGHT * self.heading + news
 
     @property
     def answers(self) -> bool:

@@ -16,17 +16,16 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from bot.config import Settings
-from bot.deliveries import Delivery, PermanentError, TransientError
+from bot.deliveries import Delivery
 from bot.knowledge.editions import discover
 from bot.scheduler.messages import render_message
 from bot.scheduler.outbox import Outbox
 from bot.scheduler.planner import PlannedMessage, plan
+from bot.scheduler.sender import Sender
 from bot.storage.db import Database
-from bot.storage.models import OutboxMessage, SchedulerState
-from bot.templates import render
+from bot.storage.models import SchedulerState
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +44,10 @@ def fire(service: str, key: str) -> None:
 class ReminderService:
     def __init__(self, settings: Settings, db: Database, deliveries: dict[str, Delivery], *,
                  name: str = "reminders", send_attempts: int = 4) -> None:
-        self.settings, self.db, self.deliveries, self.name = settings, db, deliveries, name
+        self.settings, self.db, self.name = settings, db, name
         self.outbox = Outbox(db)
+        self.sender = Sender(settings, self.outbox, deliveries, attempts=send_attempts)
         self.grace = timedelta(seconds=settings.reminder_grace)
-        self.send_attempts = send_attempts
         self.scheduler = BackgroundScheduler(
             jobstores={"default": SQLAlchemyJobStore(engine=db.engine), "memory": MemoryJobStore()},
             timezone=UTC, job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
@@ -88,6 +87,7 @@ class ReminderService:
         now = datetime.now(UTC)
         if self._files() != self._fingerprint or now - self._synced_at >= RESYNC:
             self.sync(now)
+        self._pick_up_outbox(now)
         self._beat(now)
 
     def sync(self, now: datetime | None = None) -> list[PlannedMessage]:
@@ -145,58 +145,31 @@ class ReminderService:
                 self.dispatch(row.id)
 
     def dispatch(self, row_id: int) -> None:
-        row = self.outbox.claim(row_id)
-        if row is None:
-            return
-        delivery = self.deliveries.get(row.destination.split(":")[0])
-        try:
-            if delivery is None:
-                raise PermanentError(f"no delivery for '{row.destination}' is configured")
-            for attempt in Retrying(stop=stop_after_attempt(self.send_attempts), reraise=True,
-                                    wait=wait_exponential(multiplier=0.5, max=8),
-                                    retry=retry_if_exception_type(TransientError)):
-                with attempt:
-                    external_id = delivery.send(row)
-        except TransientError as error:
-            self.outbox.release(row.id, str(error))
-            log.warning("%s → %s failed (%s); trying again in %s", row.key, row.destination, error, RETRY_LATER)
+        if self.sender.send(row_id) == "retry":
             self.scheduler.add_job(self.dispatch, "date", run_date=datetime.now(UTC) + RETRY_LATER,
-                                   args=[row.id], jobstore="memory")
-        except PermanentError as error:
-            self.outbox.finish(row.id, "failed", error=str(error))
-            self.report(row, str(error))
-        else:
-            self.outbox.finish(row.id, "sent", external_id=external_id)
+                                   args=[row_id], jobstore="memory")
 
-    def report(self, row: OutboxMessage, error: str) -> None:
-        """A permanent failure goes to the log and to the organizers' channel, never only to a table."""
-        log.error("could not deliver %s to %s: %s", row.key, row.destination, error)
-        slack = self.deliveries.get("slack")
-        channel = self.settings.organizers_channel
-        if slack is None or not channel or row.destination == f"slack:{channel}":
-            return
-        text = render(self.settings.prompts_dir, "slack/delivery_failed.md.j2", row=row, error=error)
-        notice = OutboxMessage(key=f"failure:{row.key}", destination=f"slack:{channel}", kind="failure",
-                               body=text, due_at=datetime.now(UTC), created_at=datetime.now(UTC))
-        try:
-            slack.send(notice)
-        except (TransientError, PermanentError) as failure:
-            log.error("could not tell the organizers either: %s", failure)
+    def _pick_up_outbox(self, now: datetime) -> None:
+        """Rows written by other processes (`announce`, or one left pending): send or time them."""
+        for row in self.outbox.with_status("pending"):
+            if row.due_at <= now:
+                self.dispatch(row.id)
+            elif row.due_at <= now + HORIZON and not self.scheduler.get_job(f"outbox:{row.id}"):
+                self.scheduler.add_job(self.dispatch, "date", run_date=row.due_at, args=[row.id],
+                                       id=f"outbox:{row.id}", jobstore="memory")
 
     # --- restarts ---------------------------------------------------------------------------------
 
     def recover(self, now: datetime) -> None:
         """Settle what a crash left: `sending` rows are checked at the destination, `pending` resent."""
         for row in self.outbox.with_status("sending"):
-            delivery = self.deliveries.get(row.destination.split(":")[0])
+            delivery = self.sender.delivery(row)
             sent_as = delivery.already_sent(row) if delivery else None
             if sent_as:
                 self.outbox.finish(row.id, "sent", external_id=sent_as)
             else:
                 self.outbox.release(row.id, "interrupted by a restart")
-        for row in self.outbox.with_status("pending"):
-            if row.due_at <= now:
-                self.dispatch(row.id)
+        self._pick_up_outbox(now)
 
     def _last_beat(self) -> datetime | None:
         with self.db.session() as s:

@@ -135,3 +135,32 @@ class SchedulerState(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Announcement(Base):
+    """An announcement as sent (or scheduled): rendered text, where, when, by whom."""
+
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    template: Mapped[str] = mapped_column(String(64))
+    variables: Mapped[str] = mapped_column(Text)  # JSON
+    text: Mapped[str] = mapped_column(Text)
+    destinations: Mapped[str] = mapped_column(String(255))  # comma-separated
+    edition: Mapped[str | None] = mapped_column(String(64))
+    send_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    indexed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AuditEntry(Base):
+    """Who did what, when, where: announcements made, scheduled, sent."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    details: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,125 @@
+"""Announcements organizers trigger: rendered from `prompts/announcements/`, sent through the outbox,
+recorded with an audit trail, and indexed so the assistant answers from them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from jinja2 import meta
+
+from bot.config import Settings
+from bot.index.store import KnowledgeStore
+from bot.knowledge.chunks import Chunk
+from bot.knowledge.editions import Editions
+from bot.scheduler.outbox import Outbox
+from bot.scheduler.sender import Sender
+from bot.storage.db import Database
+from bot.storage.models import Announcement, AuditEntry, OutboxMessage
+from bot.templates import environment, long_date, render
+
+DESTINATIONS = {"slack", "email"}
+VARIANTS = {"slack": "slack.md.j2", "email": "email.txt.j2"}
+
+
+class AnnouncementError(ValueError):
+    """A template, variable or destination that won't do; the message says which."""
+
+
+@dataclass
+class Prepared:
+    template: str
+    variables: dict[str, str]
+    destinations: list[str]  # "slack:<channel>", "email"
+    send_at: datetime
+    edition: str | None
+    text: str  # the Slack rendering, for previews
+
+
+def templates(prompts_dir: Path) -> list[str]:
+    return sorted(p.name.split(".")[0] for p in (prompts_dir / "announcements").glob("*.slack.md.j2"))
+
+
+def variables_of(prompts_dir: Path, template: str) -> set[str]:
+    env = environment(prompts_dir)
+    source = env.loader.get_source(env, f"announcements/{template}.slack.md.j2")[0]
+    return meta.find_undeclared_variables(env.parse(source))
+
+
+def prepare(settings: Settings, editions: Editions, template: str, variables: dict[str, str], to: list[str],
+            at: datetime | None = None) -> Prepared:
+    """Check everything an announcement needs before anything is stored or sent."""
+    if template not in templates(settings.prompts_dir):
+        raise AnnouncementError(f"no template '{template}' (known: {', '.join(templates(settings.prompts_dir))})")
+    unknown = set(to) - DESTINATIONS
+    if unknown or not to:
+        raise AnnouncementError(f"destinations must be among {sorted(DESTINATIONS)}, got {to}")
+    if "email" in to:
+        raise AnnouncementError("email delivery is not set up yet (issue 5): use --to slack")
+    missing = variables_of(settings.prompts_dir, template) - set(variables) - {"now"}
+    if missing:
+        raise AnnouncementError(f"template '{template}' needs --var for: {', '.join(sorted(missing))}")
+    edition = editions.default
+    event = edition.event if edition else None
+    channel = (event.slack.announcements if event and event.slack else None) or settings.announcements_channel
+    destinations = [f"slack:{channel}" if channel else "slack"]  # email joins with issue 5
+    text = render(settings.prompts_dir, f"announcements/{template}.slack.md.j2", **variables)
+    return Prepared(template, variables, destinations, at or datetime.now(UTC), edition.id if edition else None, text)
+
+
+def record(db: Database, outbox: Outbox, prepared: Prepared, actor: str, prompts_dir: Path) -> Announcement:
+    """Store the announcement and its outbox rows, and write the audit entry."""
+    with db.session() as s:
+        announcement = Announcement(template=prepared.template, variables=json.dumps(prepared.variables),
+                                    text=prepared.text, destinations=",".join(prepared.destinations),
+                                    edition=prepared.edition, send_at=prepared.send_at, created_by=actor)
+        s.add(announcement)
+        s.flush()
+        s.add(AuditEntry(actor=actor, action="announce", details=json.dumps({
+            "announcement": announcement.id, "template": prepared.template, "to": prepared.destinations,
+            "at": prepared.send_at.isoformat()})))
+    for destination in prepared.destinations:
+        variant = VARIANTS[destination.split(":")[0]]
+        body = render(prompts_dir, f"announcements/{prepared.template}.{variant}", **prepared.variables)
+        outbox.add(key=f"announcement:{announcement.id}", destination=destination, kind="announcement",
+                   edition=prepared.edition, due_at=prepared.send_at, body=body)
+    return announcement
+
+
+def announcement_chunk(announcement: Announcement, url: str) -> Chunk:
+    """Sent announcements are passages too, dated, so the assistant answers from the latest news."""
+    day = long_date(announcement.send_at)
+    return Chunk(
+        id=f"announcement/{announcement.id}",
+        text=f"Announcement › {day}\n{announcement.text}",
+        metadata={"kind": "announcement", "edition": announcement.edition or "", "title": "Announcement",
+                  "source": f"announcement/{announcement.id}", "section": day, "url": url, "page_hash": "",
+                  "position": 0},
+    )
+
+
+def indexer(db: Database, store: KnowledgeStore, base_url: str):
+    """The `on_sent` hook of a Sender: index an announcement once it has gone out."""
+    def index(row: OutboxMessage) -> None:
+        if row.kind != "announcement":
+            return
+        announcement_id = int(row.key.split(":")[1])
+        with db.session() as s:
+            announcement = s.get(Announcement, announcement_id)
+            if announcement is None or announcement.indexed:
+                return
+            announcement.indexed = True
+            store.upsert([announcement_chunk(announcement, base_url)])
+            store.bump_generation()
+            s.add(AuditEntry(actor="bot", action="sent", details=json.dumps({
+                "announcement": announcement_id, "to": row.destination, "external_id": row.external_id})))
+    return index
+
+
+def send_now(sender: Sender, outbox: Outbox, announcement: Announcement) -> list[str]:
+    """Send an announcement's due rows from this process; what's left is sent by the running bot."""
+    return [sender.send(row.id) or "taken" for row in outbox.of_key(f"announcement:{announcement.id}")
+            if row.due_at <= datetime.now(UTC)]
+

@@ -1,0 +1,79 @@
+"""Announcements: rendered, checked, sent once through the outbox, audited, then known to the assistant."""
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from bot.assistant.assistant import Assistant
+from bot.cli import app
+from bot.index.embeddings import load_embeddings
+from bot.index.store import KnowledgeStore
+from bot.storage.db import Database
+from bot.storage.models import Announcement, AuditEntry
+
+from .slack_emulator import BOT_TOKEN
+from .reminder_harness import keys_posted
+
+POSTER = ["--var", "title=Poster session moves", "--var", "body=The poster session moves to Hall B, upper level."]
+
+
+@pytest.fixture
+def announce(settings, slack_emulator, monkeypatch):
+    for name, value in {"BOT_DATA_DIR": settings.bot_data_dir, "KNOWLEDGE_DIR": settings.knowledge_dir,
+                        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": slack_emulator.url,
+                        "ANNOUNCEMENTS_CHANNEL": "CANN"}.items():
+        monkeypatch.setenv(name, str(value))
+    return lambda *args: CliRunner().invoke(app, ["announce", *args])
+
+
+def test_an_announcement_is_posted_once_audited_and_then_answered_from(announce, settings, slack_emulator):
+    result = announce("general", *POSTER)
+    assert result.exit_code == 0, result.output
+    [post] = slack_emulator.wait_for("chat.postMessage")
+    assert post.body["channel"] == "CANN" and "*Poster session moves*" in post.body["text"]
+    assert keys_posted(slack_emulator, "CANN") == ["announcement:1"]
+    db = Database.from_settings(settings)
+    with db.session() as s:
+        actions = [(a.action, json.loads(a.details)["announcement"]) for a in s.scalars(select(AuditEntry))]
+    assert actions == [("announce", 1), ("sent", 1)]
+    store = KnowledgeStore(settings, load_embeddings())
+    answer = Assistant.from_settings(settings, store).ask("Where is the poster session?")
+    assert answer.answered and "Hall B" in answer.text
+    assert answer.sources[0].title == "Announcement" and answer.sources[0].path == "announcement/1"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["general", "--var", "title=Only a title"], "needs --var for: body"),
+    (["nonsense", *POSTER], "no template 'nonsense' (known: deadline_extended, general)"),
+    (["general", *POSTER, "--to", "email"], "email delivery is not set up yet"),
+    (["general", *POSTER, "--to", "pigeon"], "destinations must be among"),
+    (["general", "--var", "novalue", *POSTER], "--var 'novalue' is not KEY=VALUE"),
+])
+def test_bad_announcements_are_refused_before_anything_is_stored(announce, settings, args, message):
+    result = announce(*args)
+    assert result.exit_code == 2 and message in " ".join(result.stderr.split())
+    with Database.from_settings(settings).session() as s:
+        assert list(s.scalars(select(Announcement))) == []
+
+
+def test_dry_run_shows_and_sends_nothing(announce, settings, slack_emulator):
+    result = announce("general", *POSTER, "--dry-run")
+    assert result.exit_code == 0 and "*Poster session moves*" in result.stdout and "dry run" in result.stderr
+    time.sleep(0.3)
+    assert slack_emulator.of("chat.postMessage") == []
+    with Database.from_settings(settings).session() as s:
+        assert list(s.scalars(select(Announcement))) == []
+
+
+def test_a_scheduled_announcement_is_sent_by_the_running_bot_at_its_time(announce, service, slack_emulator):
+    at = datetime.now(UTC) + timedelta(seconds=3)
+    result = announce("general", *POSTER, "--at", at.isoformat())
+    assert result.exit_code == 0 and "scheduled announcement 1" in result.stderr
+    assert slack_emulator.of("chat.postMessage") == []
+    service()
+    [post] = slack_emulator.wait_for("chat.postMessage", timeout=15)
+    assert abs((datetime.now(UTC) - timedelta(seconds=time.monotonic() - post.at) - at).total_seconds()) < 1.5
