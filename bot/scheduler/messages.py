@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from jinja2 import TemplateError
+from jinja2 import TemplateError, meta
 
 from bot.config import Settings
 from bot.events.model import Deadline, Event, Session
@@ -62,4 +62,11 @@ def check_templates(settings: Settings) -> list[str]:
                 problems.append(f"messages/{path.name}: renders to nothing")
         except TemplateError as error:
             problems.append(f"messages/{path.name}: {error}")
+    for path in sorted((settings.prompts_dir / "announcements").glob("*.j2")):
+        name = f"announcements/{path.name}"
+        try:  # every variable an organizer passes with --var, filled with a sample value
+            names = meta.find_undeclared_variables(env.parse(path.read_text(encoding="utf-8")))
+            render(settings.prompts_dir, name, **{n: f"<{n}>" for n in names})
+        except TemplateError as error:
+            problems.append(f"{name}: {error}")
     return problems
