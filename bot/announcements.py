@@ -10,8 +10,9 @@ from pathlib import Path
 
 from jinja2 import meta
 
+from typing import TYPE_CHECKING
+
 from bot.config import Settings
-from bot.index.store import KnowledgeStore
 from bot.knowledge.chunks import Chunk
 from bot.knowledge.editions import Editions
 from bot.scheduler.outbox import Outbox
@@ -19,6 +20,9 @@ from bot.scheduler.sender import Sender
 from bot.storage.db import Database
 from bot.storage.models import Announcement, AuditEntry, OutboxMessage
 from bot.templates import environment, long_date, render
+
+if TYPE_CHECKING:  # the store pulls in Chroma; the reminder service starts without it
+    from bot.index.store import KnowledgeStore
 
 DESTINATIONS = {"slack", "email"}
 VARIANTS = {"slack": "slack.md.j2", "email": "email.txt.j2"}
@@ -123,3 +127,46 @@ def send_now(sender: Sender, outbox: Outbox, announcement: Announcement) -> list
     return [sender.send(row.id) or "taken" for row in outbox.of_key(f"announcement:{announcement.id}")
             if row.due_at <= datetime.now(UTC)]
 
+
+
+def draft_extension(settings: Settings, db: Database, outbox: Outbox, edition_id: str, edition_label: str,
+                    title: str, old: datetime, new: datetime, channel: str | None) -> OutboxMessage | None:
+    """A deadline moved: draft the announcement and ask the organizers to approve it in one click."""
+    variables = {"deadline": title, "new_date": long_date(new), "old_date": long_date(old)}
+    text = render(settings.prompts_dir, "announcements/deadline_extended.slack.md.j2", **variables)
+    with db.session() as s:
+        draft = Announcement(template="deadline_extended", variables=json.dumps(variables), text=text,
+                             destinations=f"slack:{channel}" if channel else "slack", edition=edition_id,
+                             send_at=datetime.now(UTC), created_by="bot", status="draft")
+        s.add(draft)
+        s.flush()
+        s.add(AuditEntry(actor="bot", action="draft", details=json.dumps({"announcement": draft.id, **variables})))
+    if not settings.organizers_channel:
+        return None
+    notice = render(settings.prompts_dir, "slack/extension_draft.md.j2", deadline=title, edition=edition_label,
+                    old=old, new=new, text=text)
+    return outbox.add(key=f"draft:{draft.id}", destination=f"slack:{settings.organizers_channel}",
+                      kind="extension_draft", edition=edition_id, due_at=datetime.now(UTC), body=notice)
+
+
+def decide(settings: Settings, db: Database, outbox: Outbox, announcement_id: int, by: str,
+           approve: bool) -> list[OutboxMessage] | None:
+    """Approve (queue it for sending) or dismiss a draft; None if it was already decided."""
+    with db.session() as s:
+        draft = s.get(Announcement, announcement_id)
+        if draft is None or draft.status != "draft":
+            return None
+        draft.status, draft.send_at = ("ready" if approve else "dismissed"), datetime.now(UTC)
+        s.add(AuditEntry(actor=by, action="approve" if approve else "dismiss",
+                         details=json.dumps({"announcement": announcement_id})))
+    if not approve:
+        return []
+    variables = json.loads(draft.variables)
+    rows = []
+    for destination in draft.destinations.split(","):
+        body = render(settings.prompts_dir, f"announcements/{draft.template}.{VARIANTS[destination.split(':')[0]]}",
+                      **variables)
+        row = outbox.add(key=f"announcement:{draft.id}", destination=destination, kind="announcement",
+                         edition=draft.edition, due_at=draft.send_at, body=body)
+        rows += [row] if row else []
+    return rows

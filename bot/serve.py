@@ -47,7 +47,7 @@ def serve(settings: Settings, store: KnowledgeStore, db: Database, reminders: Re
     from bot.slack.app import build_app
     from bot.slack.context import SlackContext
 
-    ctx = SlackContext(settings, Assistant.from_settings(settings, store), db)
+    ctx = SlackContext(settings, Assistant.from_settings(settings, store), db, sender=reminders.sender)
     if mode == "socket":
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

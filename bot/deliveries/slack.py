@@ -6,7 +6,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.deliveries import PermanentError, TransientError
-from bot.slack.blocks import fallback, notice_blocks
+from slack_sdk.models.blocks import ButtonElement
+
+from bot.slack.blocks import DRAFT_ANNOUNCE, DRAFT_DISMISS, fallback, notice_blocks
 from bot.storage.models import OutboxMessage
 
 EVENT_TYPE = "workshop_bot_outbox"
@@ -24,10 +26,19 @@ class SlackDelivery:
             raise PermanentError("no Slack channel: set ANNOUNCEMENTS_CHANNEL or the edition's slack.announcements")
         return channel
 
+    @staticmethod
+    def blocks(message: OutboxMessage) -> list[dict]:
+        if message.kind == "extension_draft":  # the organizers decide with one click
+            draft = message.key.split(":")[1]
+            return notice_blocks(message.body,
+                                 ButtonElement(text="Announce", action_id=DRAFT_ANNOUNCE, value=draft, style="primary"),
+                                 ButtonElement(text="Dismiss", action_id=DRAFT_DISMISS, value=draft))
+        return notice_blocks(message.body)
+
     def send(self, message: OutboxMessage) -> str | None:
         try:
             response = self.client.chat_postMessage(
-                channel=self.channel(message), text=fallback(message.body), blocks=notice_blocks(message.body),
+                channel=self.channel(message), text=fallback(message.body), blocks=self.blocks(message),
                 unfurl_links=False, metadata={"event_type": EVENT_TYPE, "event_payload": {"key": message.key}},
             )
         except SlackApiError as error:

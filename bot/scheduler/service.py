@@ -19,13 +19,14 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.config import Settings
 from bot.deliveries import Delivery
-from bot.knowledge.editions import discover
+from bot.announcements import draft_extension
+from bot.knowledge.editions import Editions, discover
 from bot.scheduler.messages import render_message
 from bot.scheduler.outbox import Outbox
 from bot.scheduler.planner import PlannedMessage, plan
 from bot.scheduler.sender import Sender
 from bot.storage.db import Database
-from bot.storage.models import SchedulerState
+from bot.storage.models import KnownDeadline, SchedulerState
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ class ReminderService:
             for edition in editions.items:
                 if edition.event_error:
                     log.error("%s; its reminders stay as they were", edition.event_error)
+            self._notice_moves(editions, broken)
             planned = {m.key: m for m in plan(editions, self.settings)}
             planned |= {k: m for k, m in self._plan.items() if m.edition in broken}
             self._plan = planned
@@ -120,6 +122,28 @@ class ReminderService:
             self._synced_at = now
             self._beat(now)
             return sorted(planned.values(), key=lambda m: m.due)
+
+    def _notice_moves(self, editions: Editions, broken: set[str]) -> None:
+        """A deadline whose due time changed since the last plan gets a draft announcement."""
+        for edition in editions.items:
+            if edition.event is None or edition.id in broken:
+                continue
+            for deadline in edition.event.deadlines:
+                due = edition.event.due(deadline)
+                with self.db.session() as s:
+                    known = s.get(KnownDeadline, (edition.id, deadline.id))
+                    moved_from = known.due if known and known.due != due else None
+                    if known is None:
+                        s.add(KnownDeadline(edition=edition.id, deadline=deadline.id, due=due))
+                    else:
+                        known.due = due
+                if moved_from is not None:
+                    channel = (edition.event.slack.announcements if edition.event.slack else None) \
+                        or self.settings.announcements_channel
+                    row = draft_extension(self.settings, self.db, self.outbox, edition.id, edition.label,
+                                          deadline.title, moved_from, due, channel)
+                    if row is not None:
+                        self.dispatch(row.id)
 
     # --- firing -----------------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ FALLBACK_LIMIT = 3000
 HELPFUL, NOT_HELPFUL, ESCALATE, SHARE = "feedback_helpful", "feedback_not_helpful", "escalate", "share_answer"
 ORGANIZER_ANSWER, ORGANIZER_RESOLVE = "organizer_answer", "organizer_resolve"
 ANSWER_MODAL = "organizer_answer_modal"
+DRAFT_ANNOUNCE, DRAFT_DISMISS = "draft_announce", "draft_dismiss"
 
 
 def fallback(text: str) -> str:

@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.assistant.assistant import Assistant
 from bot.config import Settings
+from bot.scheduler.sender import Sender
 from bot.storage.db import Database
 from bot.templates import render
 
@@ -23,6 +24,7 @@ class SlackContext:
     settings: Settings
     assistant: Assistant
     db: Database
+    sender: Sender | None = None  # sends approved announcements through the outbox
     answering: ThreadPoolExecutor = field(init=False)
     _group: tuple[float, frozenset[str]] = (0.0, frozenset())  # (fetched at, members) of ORGANIZER_GROUP
     _lock: threading.Lock = field(default_factory=threading.Lock)

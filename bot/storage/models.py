@@ -152,6 +152,7 @@ class Announcement(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     indexed: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="ready")  # draft → ready | dismissed
 
 
 class AuditEntry(Base):
@@ -164,3 +165,13 @@ class AuditEntry(Base):
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64))
     details: Mapped[str] = mapped_column(Text)
+
+
+class KnownDeadline(Base):
+    """The due time each deadline had at the last plan: a change is an extension to announce."""
+
+    __tablename__ = "known_deadlines"
+
+    edition: Mapped[str] = mapped_column(String(64), primary_key=True)
+    deadline: Mapped[str] = mapped_column(String(64), primary_key=True)
+    due: Mapped[datetime] = mapped_column(UTCDateTime())

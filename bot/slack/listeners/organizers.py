@@ -5,8 +5,19 @@ from __future__ import annotations
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.announcements import decide
 from bot.index.faq import index_faq
-from bot.slack.blocks import ANSWER_MODAL, ORGANIZER_ANSWER, ORGANIZER_RESOLVE, answer_modal, fallback, notice_blocks
+from bot.scheduler.outbox import Outbox
+from bot.slack.blocks import (
+    ANSWER_MODAL,
+    DRAFT_ANNOUNCE,
+    DRAFT_DISMISS,
+    ORGANIZER_ANSWER,
+    ORGANIZER_RESOLVE,
+    answer_modal,
+    fallback,
+    notice_blocks,
+)
 from bot.slack.context import SlackContext
 from bot.slack.listeners.feedback import permalink
 from bot.storage.models import Escalation
@@ -73,6 +84,27 @@ def register(app: App, ctx: SlackContext) -> None:
         escalation = ctx.db.close_escalation(int(action["value"]), "resolved", by=body["user"]["id"])
         if escalation is not None:
             show_closed(client, escalation)
+
+    def decide_draft(approve: bool):
+        def on_decision(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+            ack()
+            if not allowed(client, body):
+                return
+            user = body["user"]["id"]
+            outbox = Outbox(ctx.db)
+            rows = decide(ctx.settings, ctx.db, outbox, int(action["value"]), user, approve)
+            if rows is None:
+                return  # another organizer decided first
+            for row in rows:
+                if ctx.sender is not None:
+                    ctx.sender.send(row.id)  # else the running reminder service picks it up
+            text = ctx.text("draft_closed", status="ready" if approve else "dismissed", by=user)
+            client.chat_update(channel=body["channel"]["id"], ts=body["container"]["message_ts"],
+                               text=text, blocks=notice_blocks(text))
+        return on_decision
+
+    app.action(DRAFT_ANNOUNCE)(decide_draft(True))
+    app.action(DRAFT_DISMISS)(decide_draft(False))
 
     @app.command("/workshop-bot")
     def on_admin(ack: Ack, command: dict, respond: Respond, client: WebClient) -> None:
