@@ -21,9 +21,9 @@ def test_manifest_grants_and_subscribes_what_the_bot_uses():
 
 def test_every_command_in_the_manifest_is_handled(slack_bot):
     commands = [c["command"] for c in yaml.safe_load(MANIFEST.read_text())["features"]["slash_commands"]]
-    assert commands == ["/ask", "/workshop-bot"]
+    assert commands == ["/ask", "/workshop-bot", "/announce"]
     for command in commands:
         assert slack_bot.command(command, "").status_code == 200  # Bolt answers 404 to unhandled ones
-    usage = [c.body["text"] for c in slack_bot.slack.wait_for("response_url", 2)]
+    usage = [c.body["text"] for c in slack_bot.slack.wait_for("response_url", 3)]
     assert any("/ask When is the submission deadline?" in u for u in usage)
     assert any("`/workshop-bot stats`" in u for u in usage)

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot.slack.client import web_client
 from bot.slack.context import SlackContext
-from bot.slack.listeners import feedback, home, organizers, questions
+from bot.slack.listeners import announce, feedback, home, organizers, questions
 from bot.slack.metrics import REDELIVERIES
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,6 @@ def build_app(ctx: SlackContext, client: WebClient | None = None, *, verify_requ
             return BoltResponse(status=200, body="")
         return next()
 
-    for listeners in (questions, feedback, organizers, home):
+    for listeners in (questions, feedback, organizers, home, announce):
         listeners.register(app, ctx)
     return app

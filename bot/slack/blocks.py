@@ -10,12 +10,16 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    CheckboxesElement,
     ContextBlock,
+    DateTimePickerElement,
     DividerBlock,
     InputBlock,
     MarkdownTextObject,
+    Option,
     PlainTextInputElement,
     SectionBlock,
+    StaticSelectElement,
 )
 from slack_sdk.models.views import View
 
@@ -31,6 +35,7 @@ HELPFUL, NOT_HELPFUL, ESCALATE, SHARE = "feedback_helpful", "feedback_not_helpfu
 ORGANIZER_ANSWER, ORGANIZER_RESOLVE = "organizer_answer", "organizer_resolve"
 ANSWER_MODAL = "organizer_answer_modal"
 DRAFT_ANNOUNCE, DRAFT_DISMISS = "draft_announce", "draft_dismiss"
+ANNOUNCE_COMPOSE, ANNOUNCE_CONFIRM = "announce_compose", "announce_confirm"
 
 
 def fallback(text: str) -> str:
@@ -105,6 +110,35 @@ def answer_modal(escalation_id: int, question: str) -> dict:
                 element=PlainTextInputElement(action_id="answer", multiline=True, max_length=2900),
             ),
         ],
+    ).to_dict()
+
+
+def announce_modal(templates: list[str]) -> dict:
+    """Compose: template, its fields (KEY=VALUE lines), destinations, an optional time."""
+    return View(
+        type="modal", callback_id=ANNOUNCE_COMPOSE, title="Announce", submit="Preview", close="Cancel",
+        blocks=[
+            InputBlock(block_id="template", label="Template", element=StaticSelectElement(
+                action_id="template", initial_option=Option(value=templates[0], label=templates[0]),
+                options=[Option(value=t, label=t) for t in templates])),
+            InputBlock(block_id="fields", label="Fields, one KEY=VALUE per line", element=PlainTextInputElement(
+                action_id="fields", multiline=True, placeholder="title=Poster session moves\nbody=Now in Hall B.")),
+            InputBlock(block_id="destinations", label="Send to", element=CheckboxesElement(
+                action_id="destinations", options=[Option(value="slack", label="Announcements channel")],
+                initial_options=[Option(value="slack", label="Announcements channel")])),
+            InputBlock(block_id="at", label="Send at (leave empty for now)", optional=True,
+                       element=DateTimePickerElement(action_id="at")),
+        ],
+    ).to_dict()
+
+
+def announce_preview(text: str, metadata: str, when: str) -> dict:
+    """Confirm: exactly what will be posted, and when."""
+    return View(
+        type="modal", callback_id=ANNOUNCE_CONFIRM, title="Announce", submit="Send", close="Back",
+        private_metadata=metadata,
+        blocks=[SectionBlock(text=MarkdownTextObject(text=f"*Preview* ({escape(when)})")),
+                *text_sections(text, MAX_BLOCKS - 1)],
     ).to_dict()
 
 
