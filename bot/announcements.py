@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from bot.config import Settings
 from bot.knowledge.chunks import Chunk
 from bot.knowledge.editions import Editions
+from bot.scheduler.messages import email_body
 from bot.scheduler.outbox import Outbox
 from bot.scheduler.sender import Sender
 from bot.storage.db import Database
@@ -25,7 +26,12 @@ if TYPE_CHECKING:  # the store pulls in Chroma; the reminder service starts with
     from bot.index.store import KnowledgeStore
 
 DESTINATIONS = {"slack", "email"}
-VARIANTS = {"slack": "slack.md.j2", "email": "email.txt.j2"}
+
+
+def announcement_body(prompts_dir: Path, template: str, destination: str, variables: dict[str, str]) -> str:
+    if destination == "email":
+        return email_body(prompts_dir, f"announcements/{template}", **variables)
+    return render(prompts_dir, f"announcements/{template}.slack.md.j2", **variables)
 
 
 class AnnouncementError(ValueError):
@@ -60,15 +66,14 @@ def prepare(settings: Settings, editions: Editions, template: str, variables: di
     unknown = set(to) - DESTINATIONS
     if unknown or not to:
         raise AnnouncementError(f"destinations must be among {sorted(DESTINATIONS)}, got {to}")
-    if "email" in to:
-        raise AnnouncementError("email delivery is not set up yet (issue 5): use --to slack")
     missing = variables_of(settings.prompts_dir, template) - set(variables) - {"now"}
     if missing:
         raise AnnouncementError(f"template '{template}' needs --var for: {', '.join(sorted(missing))}")
     edition = editions.default
     event = edition.event if edition else None
     channel = (event.slack.announcements if event and event.slack else None) or settings.announcements_channel
-    destinations = [f"slack:{channel}" if channel else "slack"]  # email joins with issue 5
+    destinations = [*([f"slack:{channel}" if channel else "slack"] if "slack" in to else []),
+                    *(["email"] if "email" in to else [])]
     text = render(settings.prompts_dir, f"announcements/{template}.slack.md.j2", **variables)
     return Prepared(template, variables, destinations, at or datetime.now(UTC), edition.id if edition else None, text)
 
@@ -85,8 +90,7 @@ def record(db: Database, outbox: Outbox, prepared: Prepared, actor: str, prompts
             "announcement": announcement.id, "template": prepared.template, "to": prepared.destinations,
             "at": prepared.send_at.isoformat()})))
     for destination in prepared.destinations:
-        variant = VARIANTS[destination.split(":")[0]]
-        body = render(prompts_dir, f"announcements/{prepared.template}.{variant}", **prepared.variables)
+        body = announcement_body(prompts_dir, prepared.template, destination, prepared.variables)
         outbox.add(key=f"announcement:{announcement.id}", destination=destination, kind="announcement",
                    edition=prepared.edition, due_at=prepared.send_at, body=body)
     return announcement
@@ -164,8 +168,7 @@ def decide(settings: Settings, db: Database, outbox: Outbox, announcement_id: in
     variables = json.loads(draft.variables)
     rows = []
     for destination in draft.destinations.split(","):
-        body = render(settings.prompts_dir, f"announcements/{draft.template}.{VARIANTS[destination.split(':')[0]]}",
-                      **variables)
+        body = announcement_body(settings.prompts_dir, draft.template, destination, variables)
         row = outbox.add(key=f"announcement:{draft.id}", destination=destination, kind="announcement",
                          edition=draft.edition, due_at=draft.send_at, body=body)
         rows += [row] if row else []

@@ -49,6 +49,16 @@ class Settings(BaseSettings):
     reminder_grace: int = Field(3600, description="seconds a reminder missed while down is still worth sending")
     reload_interval: float = Field(30.0, description="seconds between checks of event.yaml files for changes")
 
+    smtp_host: str | None = Field(None, description="SMTP server; without it mail is written to files")
+    smtp_port: int | None = Field(None, description="SMTP port (default 587 for starttls, 465 for ssl, 25 for none)")
+    smtp_username: str | None = Field(None, description="SMTP login")
+    smtp_password: str | None = Field(None, description="SMTP password")
+    smtp_security: str = Field("starttls", pattern="^(starttls|ssl|none)$", description="starttls, ssl or none")
+    mail_from: str = Field("workshop-bot@localhost", description="From address")
+    mailing_list: str = Field("", description="comma-separated list address(es) the mail goes to")
+    mail_reply_to: str | None = Field(None, description="Reply-To (default: the edition's contact)")
+    list_unsubscribe_url: str | None = Field(None, description="https unsubscribe URL (adds one-click unsubscribe)")
+
     @property
     def organizer_ids(self) -> set[str]:
         return {u.strip() for u in self.organizer_user_ids.split(",") if u.strip()}

@@ -15,15 +15,20 @@ log = logging.getLogger(__name__)
 
 
 def deliveries_for(settings: Settings) -> dict[str, Delivery]:
-    """Slack when a bot token is set; otherwise channel messages are printed on the console."""
+    """Slack when a bot token is set, else the console; email by SMTP, else .eml files."""
+    from bot.deliveries.email import EmailDelivery
+    from bot.knowledge.editions import discover
+
+    newest = discover(settings.knowledge_dir).default
+    email = EmailDelivery(settings, reply_to=newest.contact if newest else None)
     if not settings.slack_bot_token:
         from bot.deliveries.console import ConsoleDelivery
 
-        return {"slack": ConsoleDelivery()}
+        return {"slack": ConsoleDelivery(), "email": email}
     from bot.deliveries.slack import SlackDelivery
     from bot.slack.client import web_client
 
-    return {"slack": SlackDelivery(web_client(settings))}
+    return {"slack": SlackDelivery(web_client(settings)), "email": email}
 
 
 def start_reminders(settings: Settings, db: Database) -> ReminderService:

@@ -42,7 +42,7 @@ def environment(prompts_dir: Path) -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(prompts_dir)),
         undefined=StrictUndefined,
-        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False),
         trim_blocks=True,
         lstrip_blocks=True,
     )

@@ -68,4 +68,4 @@ def store(settings, embeddings) -> KnowledgeStore:
     return KnowledgeStore(settings, embeddings)
 
 
-pytest_plugins = ["tests.slack_harness", "tests.reminder_harness"]
+pytest_plugins = ["tests.slack_harness", "tests.reminder_harness", "tests.smtp_harness"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -13,7 +14,8 @@ from bot.knowledge.editions import Edition, Editions
 from bot.scheduler.planner import PlannedMessage, plan
 from bot.templates import environment, render
 
-VARIANTS = {"slack": "slack.md.j2", "email_text": "email.txt.j2", "email_html": "email.html.j2"}
+VARIANTS = {"slack": "slack.md.j2", "email_text": "email.txt.j2", "email_html": "email.html.j2",
+            "email_subject": "email.subject.txt.j2"}
 
 
 def template_name(kind: str, variant: str) -> str:
@@ -23,6 +25,19 @@ def template_name(kind: str, variant: str) -> str:
 def render_message(prompts_dir: Path, message: PlannedMessage, variant: str = "slack") -> str:
     """The message as sent at its due time (`now` in the template is the moment it goes out)."""
     return render(prompts_dir, template_name(message.kind, variant), now=message.due, **message.context)
+
+
+def email_body(prompts_dir: Path, name: str, **context: object) -> str:
+    """What an email outbox row carries: subject, text and HTML, from `<name>.email.*` templates."""
+    return json.dumps({part: render(prompts_dir, f"{name}.email.{suffix}", **context).strip()
+                       for part, suffix in (("subject", "subject.txt.j2"), ("text", "txt.j2"), ("html", "html.j2"))})
+
+
+def render_for(prompts_dir: Path, message: PlannedMessage, destination: str) -> str:
+    """The outbox body of `message` for `destination`: Slack mrkdwn, or the email's three parts."""
+    if destination == "email":
+        return email_body(prompts_dir, f"messages/{message.kind}", now=message.due, **message.context)
+    return render_message(prompts_dir, message)
 
 
 def sample_messages(settings: Settings) -> list[PlannedMessage]:

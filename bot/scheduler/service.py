@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.deliveries import Delivery
 from bot.announcements import draft_extension
 from bot.knowledge.editions import Editions, discover
-from bot.scheduler.messages import render_message
+from bot.scheduler.messages import render_for
 from bot.scheduler.outbox import Outbox
 from bot.scheduler.planner import PlannedMessage, plan
 from bot.scheduler.sender import Sender
@@ -156,10 +156,9 @@ class ReminderService:
     def _fall_due(self, message: PlannedMessage, now: datetime) -> None:
         status = "pending" if now - message.due <= self.grace else "missed"
         for destination in message.destinations:
-            variant = "email_text" if destination == "email" else "slack"
             row = self.outbox.add(key=message.key, destination=destination, kind=message.kind,
                                   edition=message.edition, due_at=message.due, status=status,
-                                  body=render_message(self.settings.prompts_dir, message, variant))
+                                  body=render_for(self.settings.prompts_dir, message, destination))
             if row is None:
                 continue  # already sent, or being sent: once is enough
             if status == "missed":

@@ -1,0 +1,145 @@
+"""Email to the mailing list through a real SMTP server (aiosmtpd, STARTTLS, AUTH): parts, headers, failures."""
+
+import email
+import email.policy
+import json
+from datetime import UTC, datetime
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.deliveries import PermanentError
+from bot.deliveries.email import EmailDelivery, compose, message_id
+from bot.scheduler.outbox import Outbox
+from bot.scheduler.sender import Sender
+from bot.storage.db import Database
+
+from .conftest import make_settings
+from .slack_harness import free_port
+from .smtp_harness import PASSWORD, USER
+
+LIST = "mlforsystems@googlegroups.com"
+BODY = {"subject": "Poster session moves", "text": "It is now in Hall B.", "html": "<p>It is now in <b>Hall B</b>.</p>"}
+
+
+def mail_settings(tmp_path, host=None, port=None, **overrides):
+    values = {"mail_from": "bot@mlforsystems.org", "mailing_list": LIST, **overrides}
+    if host:
+        values |= {"smtp_host": host, "smtp_port": port, "smtp_username": USER, "smtp_password": PASSWORD}
+    return make_settings(tmp_path / "data", **values)
+
+
+def queued(settings, key="announcement:7", body=BODY):
+    outbox = Outbox(Database.from_settings(settings))
+    row = outbox.add(key=key, destination="email", kind="announcement", edition="neurips2025",
+                     due_at=datetime.now(UTC), body=json.dumps(body))
+    return outbox, row
+
+
+def sender(settings, outbox):
+    return Sender(settings, outbox, {"email": EmailDelivery(settings, reply_to="mlforsystems@googlegroups.com")},
+                  attempts=2)
+
+
+def test_starttls_auth_and_a_complete_list_message(tmp_path, smtp_server):
+    host, port, mailbox = smtp_server
+    settings = mail_settings(tmp_path, host, port, list_unsubscribe_url="https://mlforsystems.org/unsubscribe")
+    outbox, row = queued(settings)
+    assert sender(settings, outbox).send(row.id) == "sent"
+    [mail] = mailbox.wait()
+    assert mail.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in mail.iter_parts()] == ["text/plain", "text/html"]
+    assert "Hall B" in mail.get_body(("plain",)).get_content()
+    assert "<b>Hall B</b>" in mail.get_body(("html",)).get_content()
+    assert mail["Subject"] == "Poster session moves"
+    assert (mail["From"], mail["To"], mail["Reply-To"]) == ("bot@mlforsystems.org", LIST, LIST)
+    assert mail["Message-ID"] == message_id("announcement:7→email", mail["From"].addresses[0])
+    assert mail["Date"] and mail["List-Id"] == "<mlforsystems.googlegroups.com>"
+    assert mail["List-Unsubscribe"].strip() == ("<mailto:mlforsystems+unsubscribe@googlegroups.com?subject=unsubscribe>, "
+                                        "<https://mlforsystems.org/unsubscribe>")
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_without_smtp_mail_is_written_as_eml_files(tmp_path):
+    settings = mail_settings(tmp_path)
+    outbox, row = queued(settings)
+    assert sender(settings, outbox).send(row.id) == "sent"
+    [path] = (settings.bot_data_dir / "outbox" / "mail").glob("*.eml")
+    mail = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    assert mail["Subject"] == "Poster session moves" and mail.get_content_type() == "multipart/alternative"
+    assert "List-Unsubscribe-Post" not in mail  # no https URL configured: mailto only
+    assert outbox.of_key("announcement:7")[0].external_id == str(path)
+
+
+def test_smtp_down_then_up_delivers_exactly_once(tmp_path, smtp_server):
+    host, port, mailbox = smtp_server
+    closed = free_port()
+    settings = mail_settings(tmp_path, host, closed)
+    outbox, row = queued(settings)
+    assert sender(settings, outbox).send(row.id) == "retry"  # refused connection: transient, kept
+    assert outbox.of_key("announcement:7")[0].status == "pending"
+    up = mail_settings(tmp_path, host, port)
+    assert sender(up, outbox).send(row.id) == "sent"
+    assert sender(up, outbox).send(row.id) is None  # already sent: never twice
+    assert len(mailbox.wait()) == 1
+
+
+def test_a_4xx_is_retried_and_a_5xx_is_reported_not_retried(tmp_path, smtp_server, caplog):
+    host, port, mailbox = smtp_server
+    settings = mail_settings(tmp_path, host, port)
+    mailbox.refuse = ["451 4.3.0 Try again later"]
+    outbox, row = queued(settings)
+    assert sender(settings, outbox).send(row.id) == "sent"  # the retry went through
+    assert len(mailbox.wait()) == 1
+    mailbox.refuse = ["550 5.1.1 No such list", "550 5.1.1 No such list"]
+    outbox, row = queued(settings, key="announcement:8")
+    assert sender(settings, outbox).send(row.id) == "failed"
+    failed = outbox.of_key("announcement:8")[0]
+    assert failed.status == "failed" and "550" in failed.last_error and failed.attempts == 1
+    assert mailbox.refuse == ["550 5.1.1 No such list"]  # tried once, not again
+    assert "could not deliver announcement:8 to email" in caplog.text
+
+
+@pytest.mark.parametrize("field, value", [
+    ("mailing_list", f"{LIST}\r\nBcc: everyone@example.org"),
+    ("mail_from", "bot@mlforsystems.org\nBcc: x@example.org"),
+    ("mail_reply_to", "a@b.org, c@d.org"),
+])
+def test_header_injection_in_addresses_is_refused(tmp_path, field, value):
+    settings = mail_settings(tmp_path, **{field: value})
+    _, row = queued(settings)
+    with pytest.raises(PermanentError):
+        compose(row, settings, None)
+
+
+def test_header_injection_in_the_subject_is_refused(tmp_path):
+    settings = mail_settings(tmp_path)
+    _, row = queued(settings, body={**BODY, "subject": "Hello\r\nBcc: everyone@example.org"})
+    with pytest.raises(PermanentError, match="line break in a header"):
+        compose(row, settings, None)
+
+
+def test_a_certificate_that_does_not_verify_is_a_permanent_failure(tmp_path, smtp_server, monkeypatch):
+    host, port, _ = smtp_server
+    monkeypatch.delenv("SSL_CERT_FILE")  # the test CA is no longer trusted
+    settings = mail_settings(tmp_path, host, port)
+    outbox, row = queued(settings)
+    assert sender(settings, outbox).send(row.id) == "failed"
+    assert "TLS" in outbox.of_key("announcement:7")[0].last_error
+
+
+def test_announce_to_email_from_the_command_line(tmp_path, smtp_server, settings, monkeypatch):
+    host, port, mailbox = smtp_server
+    for name, value in {"BOT_DATA_DIR": settings.bot_data_dir, "KNOWLEDGE_DIR": settings.knowledge_dir,
+                        "SMTP_HOST": host, "SMTP_PORT": port, "SMTP_USERNAME": USER, "SMTP_PASSWORD": PASSWORD,
+                        "MAIL_FROM": "bot@mlforsystems.org", "MAILING_LIST": LIST}.items():
+        monkeypatch.setenv(name, str(value))
+    result = CliRunner().invoke(app, ["announce", "general", "--var", "title=Poster session moves",
+                                      "--var", "body=It is now in Hall B & C.", "--to", "email"])
+    assert result.exit_code == 0, result.output
+    [mail] = mailbox.wait()
+    assert mail["Subject"] == "Poster session moves"
+    assert "Hall B &amp; C." in mail.get_body(("html",)).get_content()  # HTML autoescapes
+    assert "Hall B & C." in mail.get_body(("plain",)).get_content()
+
