@@ -247,6 +247,56 @@ def announce_command(
         raise typer.Exit(1)
 
 
+@app.command("digest")
+def digest_command(
+    now: Annotated[str | None, typer.Option("--now", help="ISO-8601 time: the digest of the slot at it")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="write the email to this .eml file")] = None,
+    send: Annotated[bool, typer.Option("--send", help="deliver it through the outbox (once per slot)")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Build the mailing-list digest for the latest DIGEST_CRON slot; print, save or send it."""
+    from bot import digest
+    from bot.deliveries.email import compose
+    from bot.knowledge.editions import discover
+    from bot.scheduler.outbox import Outbox
+    from bot.scheduler.sender import Sender
+    from bot.serve import deliveries_for
+    from bot.storage.db import Database
+    from bot.storage.models import OutboxMessage
+
+    settings = _settings(data_dir)
+    moment = _parse_now(now) or datetime.now(UTC)
+    db, editions = Database.from_settings(settings), discover(settings.knowledge_dir)
+    if send:
+        outbox = Outbox(db)
+        built, row = digest.queue(settings, db, outbox, editions, moment)
+        if built.empty:
+            err.print(f"digest {built.slot:%Y-%m-%d %H:%M} UTC: nothing to say, not sent", highlight=False)
+            return
+        if row is None:
+            err.print(f"digest {built.slot:%Y-%m-%d %H:%M} UTC was already sent", highlight=False)
+            return
+        outcome = Sender(settings, outbox, deliveries_for(settings)).send(row.id)
+        err.print(f"digest {built.slot:%Y-%m-%d %H:%M} UTC: {outcome}", highlight=False)
+        if outcome != "sent":
+            raise typer.Exit(1)
+        return
+    slot, since = digest.slot_at(settings, moment)
+    built = digest.build(settings, db, editions, slot, since)
+    if built.empty:
+        err.print(f"digest {slot:%Y-%m-%d %H:%M} UTC: nothing to say", highlight=False)
+        return
+    body = digest.render(settings, built)
+    if out is None:
+        print(json.loads(body)["text"])
+        return
+    newest = editions.default
+    mail = compose(OutboxMessage(key=built.key, destination="email", kind="digest", body=body),
+                   settings, newest.contact if newest else None)
+    out.write_bytes(bytes(mail))
+    err.print(f"digest written to {out}", highlight=False)
+
+
 templates_app = typer.Typer(help="Message templates in prompts/.", no_args_is_help=True)
 app.add_typer(templates_app, name="templates")
 

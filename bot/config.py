@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     mailing_list: str = Field("", description="comma-separated list address(es) the mail goes to")
     mail_reply_to: str | None = Field(None, description="Reply-To (default: the edition's contact)")
     list_unsubscribe_url: str | None = Field(None, description="https unsubscribe URL (adds one-click unsubscribe)")
+    digest_cron: str = Field("0 9 * * MON", description="when digests go out (crontab, UTC)")
 
     @property
     def organizer_ids(self) -> set[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,7 +21,8 @@ def long_date(moment: datetime) -> str:
 def relative(moment: datetime, now: datetime) -> str:
     """`in 3 days` / `2 months ago`, from `now`."""
     delta = moment - now
-    words = humanize.naturaldelta(abs(delta))
+    # Countdowns in days below two months: "in 19 days", never a rounded-up "in a month".
+    words = humanize.naturaldelta(abs(delta), months=abs(delta) >= timedelta(days=60))
     return f"in {words}" if delta.total_seconds() >= 0 else f"{words} ago"
 
 

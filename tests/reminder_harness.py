@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.deliveries.email import EmailDelivery
 from bot.deliveries.slack import SlackDelivery
 from bot.scheduler.service import ReminderService
 from bot.slack.client import web_client
@@ -34,10 +35,13 @@ def service(tmp_path, knowledge_copy, slack_emulator):
     db = Database.from_settings(settings)
     services = []
 
-    def start(**overrides) -> ReminderService:
+    def start(email: bool = False, **overrides) -> ReminderService:
         for key, value in overrides.items():
             setattr(settings, key, value)
-        reminders = ReminderService(settings, db, {"slack": SlackDelivery(web_client(settings))}, send_attempts=2)
+        deliveries = {"slack": SlackDelivery(web_client(settings))}
+        if email:  # no SMTP_HOST here: mail is written as .eml files
+            deliveries["email"] = EmailDelivery(settings)
+        reminders = ReminderService(settings, db, deliveries, send_attempts=2)
         reminders.start()
         services.append(reminders)
         return reminders

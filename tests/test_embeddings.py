@@ -34,3 +34,14 @@ def test_an_error_reaches_every_waiting_question():
         for future in futures:
             with pytest.raises(RuntimeError, match="model unavailable"):
                 future.result(timeout=10)
+
+
+def test_stemming_is_safe_from_many_threads():
+    from bot.index.text import _stem, tokens
+
+    words = [f"organizations{n}ing" for n in range(2000)]
+    _stem.cache_clear()
+    with ThreadPoolExecutor(8) as pool:
+        together = list(pool.map(tokens, words))
+    _stem.cache_clear()
+    assert together == [tokens(w) for w in words]

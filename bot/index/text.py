@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 from importlib.resources import files
 
@@ -15,12 +16,15 @@ STOPWORDS = frozenset(
     if line.strip() and not line.startswith("#")
 )
 
-_stemmer = snowballstemmer.stemmer("english")
+_local = threading.local()  # a Snowball stemmer keeps state while stemming: one per thread
 
 
 @lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
-    return _stemmer.stemWord(word)
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = snowballstemmer.stemmer("english")
+    return stemmer.stemWord(word)
 
 
 def tokens(text: str) -> list[str]:

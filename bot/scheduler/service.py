@@ -19,6 +19,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.config import Settings
 from bot.deliveries import Delivery
+from bot import digest
 from bot.announcements import draft_extension
 from bot.knowledge.editions import Editions, discover
 from bot.scheduler.messages import render_for
@@ -64,10 +65,15 @@ class ReminderService:
         _running[self.name] = self
         self.scheduler.start(paused=True)  # stored timers load, but nothing fires before the sync
         now = datetime.now(UTC)
+        last_alive = self._last_beat()
         self.recover(now)
         self.sync(now)
+        if last_alive is not None and digest.slot_at(self.settings, now)[0] > last_alive:
+            self.send_digest()  # the slot passed while the bot was down
         self.scheduler.add_job(self.watch, "interval", seconds=self.settings.reload_interval, id="watch",
                                jobstore="memory", replace_existing=True)
+        self.scheduler.add_job(self.send_digest, digest.trigger(self.settings), id="digest", jobstore="memory",
+                               replace_existing=True)
         self.scheduler.resume()
 
     def stop(self) -> None:
@@ -180,6 +186,12 @@ class ReminderService:
             elif row.due_at <= now + HORIZON and not self.scheduler.get_job(f"outbox:{row.id}"):
                 self.scheduler.add_job(self.dispatch, "date", run_date=row.due_at, args=[row.id],
                                        id=f"outbox:{row.id}", jobstore="memory")
+
+    def send_digest(self) -> None:
+        _, row = digest.queue(self.settings, self.db, self.outbox, discover(self.settings.knowledge_dir),
+                              datetime.now(UTC))
+        if row is not None:
+            self.dispatch(row.id)
 
     # --- restarts ---------------------------------------------------------------------------------
 

@@ -1,0 +1,105 @@
+"""Digests: the slot's period, content in reading order, once per slot, nothing sent when nothing is new."""
+
+import email
+import email.policy
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from typer.testing import CliRunner
+
+from bot import digest
+from bot.announcements import prepare, record
+from bot.cli import app
+from bot.knowledge.editions import discover
+from bot.scheduler.outbox import Outbox
+from bot.storage.db import Database
+from bot.storage.models import SchedulerState
+
+from .smtp_harness import PASSWORD, USER
+from .slack_harness import ORGANIZER
+
+LIST = "mlforsystems@googlegroups.com"
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def test_the_slot_is_the_latest_cron_time_and_covers_since_the_one_before(settings):
+    assert digest.slot_at(settings, at("2025-08-13T15:00:00")) == (at("2025-08-11T09:00:00"), at("2025-08-04T09:00:00"))
+    assert digest.slot_at(settings, at("2025-08-11T09:00:00"))[0] == at("2025-08-11T09:00:00")
+
+
+def test_a_digest_with_what_was_announced_and_asked_in_slack_in_reading_order(slack_bot):
+    ctx = slack_bot.ctx
+    for n in range(3):
+        slack_bot.mention("Is the page limit strict?", user=f"UASKER{n}", channel="CPUB")
+    slack_bot.mention("Do submissions need to be anonymized?", user="USECRET", channel="CPUB")
+    slack_bot.slack.wait_for("chat.postMessage", 4)
+    prepared = prepare(ctx.settings, ctx.assistant.editions, "general",
+                       {"title": "Poster session moves", "body": "It is now in Hall B."}, ["slack"])
+    record(ctx.db, Outbox(ctx.db), prepared, ORGANIZER, ctx.settings.prompts_dir)
+    now = datetime.now(UTC)
+    built = digest.build(ctx.settings, ctx.db, ctx.assistant.editions, now + timedelta(minutes=1),
+                         now - timedelta(hours=1))
+    text = json.loads(digest.render(ctx.settings, built))["text"]
+    order = ["digest of", "In this issue", "ANNOUNCEMENTS", "Poster session moves", "WHAT PEOPLE ASKED",
+             "Is the page limit strict? (asked 3 times)", "strict limit", "Ask the bot yourself", "mlforsystems@"]
+    positions = [text.index(marker) for marker in order]
+    assert positions == sorted(positions)
+    for name in ("UASKER", "USECRET", ORGANIZER, "<@"):
+        assert name not in text
+
+
+def test_nothing_new_means_no_digest(settings, monkeypatch):
+    monkeypatch.setenv("BOT_DATA_DIR", str(settings.bot_data_dir))
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(settings.knowledge_dir))
+    result = CliRunner().invoke(app, ["digest", "--now", "2026-11-22T12:00:00Z", "--send"])
+    assert result.exit_code == 0 and "nothing to say, not sent" in result.stderr
+    assert not (settings.bot_data_dir / "outbox" / "mail").exists()
+
+
+@pytest.fixture
+def mail_env(settings, smtp_server, monkeypatch):
+    host, port, mailbox = smtp_server
+    for name, value in {"BOT_DATA_DIR": settings.bot_data_dir, "KNOWLEDGE_DIR": settings.knowledge_dir,
+                        "SMTP_HOST": host, "SMTP_PORT": port, "SMTP_USERNAME": USER, "SMTP_PASSWORD": PASSWORD,
+                        "MAIL_FROM": "bot@mlforsystems.org", "MAILING_LIST": LIST}.items():
+        monkeypatch.setenv(name, str(value))
+    return mailbox
+
+
+def test_the_same_slot_is_sent_once(mail_env):
+    first = CliRunner().invoke(app, ["digest", "--now", "2025-08-13T12:00:00Z", "--send"])
+    second = CliRunner().invoke(app, ["digest", "--now", "2025-08-14T12:00:00Z", "--send"])
+    assert first.exit_code == second.exit_code == 0
+    assert "sent" in first.stderr and "already sent" in second.stderr
+    [mail] = mail_env.wait()
+    assert mail["Subject"] == "[ML for Systems Workshop at NeurIPS 2025] Digest, August 11, 2025"
+    assert "Paper submission" in mail.get_body(("html",)).get_content()
+
+
+def test_out_writes_the_email_without_sending(mail_env, tmp_path):
+    out = tmp_path / "digest.eml"
+    result = CliRunner().invoke(app, ["digest", "--now", "2025-08-13T12:00:00Z", "--out", str(out)])
+    assert result.exit_code == 0
+    mail = email.message_from_bytes(out.read_bytes(), policy=email.policy.default)
+    assert mail.get_content_type() == "multipart/alternative" and mail["List-Id"]
+    assert "in 19 days" in mail.get_body(("plain",)).get_content()
+    assert mail_env.messages == []
+
+
+def test_a_slot_missed_while_down_is_sent_on_restart(service, settings):
+    db = Database.from_settings(settings)
+    prepared = prepare(settings, discover(settings.knowledge_dir), "general",
+                       {"title": "Poster session moves", "body": "Hall B."}, ["slack"],
+                       at=datetime.now(UTC) - timedelta(days=8))
+    record(db, Outbox(db), prepared, ORGANIZER, settings.prompts_dir)
+    slot, _ = digest.slot_at(settings, datetime.now(UTC))
+    with db.session() as s:
+        s.add(SchedulerState(name="reminders", heartbeat_at=slot - timedelta(days=1)))
+    service(email=True, mailing_list=LIST, mail_from="bot@mlforsystems.org")
+    [path] = (settings.bot_data_dir / "outbox" / "mail").glob("*digest.eml")
+    mail = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    assert "Digest" in mail["Subject"] and "Poster session moves" in mail.get_body(("plain",)).get_content()
