@@ -10,9 +10,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bench import knowledge_bench, reminders_bench, slack_bench
+from bench import digest_bench, knowledge_bench, reminders_bench, slack_bench
 
-SUITES = {"knowledge": knowledge_bench.run, "slack": slack_bench.run, "reminders": reminders_bench.run}
+SUITES = {
+    "knowledge": knowledge_bench.run, "slack": slack_bench.run, "reminders": reminders_bench.run,
+    "digest": digest_bench.run,
+}
 RESULTS = Path(__file__).with_name("results")
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from bot.config import Settings
 from bot.knowledge.chunks import Chunk
 from bot.knowledge.editions import Editions
+from bot.deliveries.email import address, message_id
 from bot.scheduler.messages import email_body
 from bot.scheduler.outbox import Outbox
 from bot.scheduler.sender import Sender
@@ -28,9 +29,11 @@ if TYPE_CHECKING:  # the store pulls in Chroma; the reminder service starts with
 DESTINATIONS = {"slack", "email"}
 
 
-def announcement_body(prompts_dir: Path, template: str, destination: str, variables: dict[str, str]) -> str:
+def announcement_body(prompts_dir: Path, template: str, destination: str, variables: dict[str, str],
+                      references: str | None = None) -> str:
     if destination == "email":
-        return email_body(prompts_dir, f"announcements/{template}", **variables)
+        body = json.loads(email_body(prompts_dir, f"announcements/{template}", **variables))
+        return json.dumps({**body, "references": references} if references else body)
     return render(prompts_dir, f"announcements/{template}.slack.md.j2", **variables)
 
 
@@ -46,6 +49,7 @@ class Prepared:
     send_at: datetime
     edition: str | None
     text: str  # the Slack rendering, for previews
+    corrects: int | None = None  # the announcement this one corrects (emails reference it)
 
 
 def templates(prompts_dir: Path) -> list[str]:
@@ -78,8 +82,13 @@ def prepare(settings: Settings, editions: Editions, template: str, variables: di
     return Prepared(template, variables, destinations, at or datetime.now(UTC), edition.id if edition else None, text)
 
 
-def record(db: Database, outbox: Outbox, prepared: Prepared, actor: str, prompts_dir: Path) -> Announcement:
-    """Store the announcement and its outbox rows, and write the audit entry."""
+def record(db: Database, outbox: Outbox, prepared: Prepared, actor: str, prompts_dir: Path,
+           mail_from: str | None = None) -> Announcement:
+    """Store the announcement and its outbox rows, and write the audit entry.
+
+    A correction's email gets its own Message-ID and references the original's, so mail clients
+    thread them and nobody mistakes the correction for a duplicate.
+    """
     with db.session() as s:
         announcement = Announcement(template=prepared.template, variables=json.dumps(prepared.variables),
                                     text=prepared.text, destinations=",".join(prepared.destinations),
@@ -88,9 +97,11 @@ def record(db: Database, outbox: Outbox, prepared: Prepared, actor: str, prompts
         s.flush()
         s.add(AuditEntry(actor=actor, action="announce", details=json.dumps({
             "announcement": announcement.id, "template": prepared.template, "to": prepared.destinations,
-            "at": prepared.send_at.isoformat()})))
+            "at": prepared.send_at.isoformat(), "corrects": prepared.corrects})))
+    references = (message_id(f"announcement:{prepared.corrects}→email", address(mail_from))
+                  if prepared.corrects and mail_from else None)
     for destination in prepared.destinations:
-        body = announcement_body(prompts_dir, prepared.template, destination, prepared.variables)
+        body = announcement_body(prompts_dir, prepared.template, destination, prepared.variables, references)
         outbox.add(key=f"announcement:{announcement.id}", destination=destination, kind="announcement",
                    edition=prepared.edition, due_at=prepared.send_at, body=body)
     return announcement

@@ -200,12 +200,13 @@ def reload_command(data_dir: DataDir = None) -> None:
 def announce_command(
     template: Annotated[str, typer.Argument(help="a template in prompts/announcements/, e.g. general")],
     var: Annotated[list[str] | None, typer.Option("--var", help="KEY=VALUE for the template")] = None,
-    to: Annotated[str, typer.Option("--to", help="destinations: slack (email with issue 5)")] = "slack",
+    to: Annotated[str, typer.Option("--to", help="destinations: slack, email, or slack,email")] = "slack",
     at: Annotated[str | None, typer.Option("--at", help="ISO-8601 time to send at; now if omitted")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="show what would be sent, send nothing")] = False,
+    corrects: Annotated[int | None, typer.Option("--corrects", help="id of the announcement this corrects")] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Announce to the announcements channel: rendered, recorded, sent once, indexed for the assistant."""
+    """Announce to the announcements channel and the list: rendered, recorded, sent once, indexed."""
     import getpass
 
     from bot.announcements import AnnouncementError, indexer, prepare, record, send_now
@@ -227,6 +228,7 @@ def announce_command(
                            [t.strip() for t in to.split(",") if t.strip()], _parse_now(at))
     except AnnouncementError as error:
         raise _fail(str(error)) from error
+    prepared.corrects = corrects
     print(prepared.text)
     if dry_run:
         err.print(f"dry run: nothing sent (would go to {', '.join(prepared.destinations)} "
@@ -234,7 +236,7 @@ def announce_command(
         return
     db = Database.from_settings(settings)
     outbox = Outbox(db)
-    announcement = record(db, outbox, prepared, getpass.getuser(), settings.prompts_dir)
+    announcement = record(db, outbox, prepared, getpass.getuser(), settings.prompts_dir, settings.mail_from)
     if prepared.send_at > datetime.now(UTC):
         err.print(f"scheduled announcement {announcement.id} for {prepared.send_at:%Y-%m-%d %H:%M} UTC; "
                   "the running bot sends it", highlight=False)

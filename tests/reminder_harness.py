@@ -20,12 +20,13 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def write_event(knowledge, due: datetime, remind: list[str], channel: str = CHANNEL) -> None:
+def write_event(knowledge, due: datetime, remind: list[str], channel: str = CHANNEL, email: bool = False) -> None:
     folder = knowledge / "test2030"
     folder.mkdir(exist_ok=True)
     (folder / "event.yaml").write_text(
         f"name: Test Workshop 2030\nslack: {{announcements: {channel}}}\ndeadlines:\n"
-        f"  - id: submission\n    title: Paper submission\n    due: {iso(due)}\n    remind: [{', '.join(remind)}]\n")
+        f"  - id: submission\n    title: Paper submission\n    due: {iso(due)}\n    remind: [{', '.join(remind)}]\n"
+        f"    email: {'true' if email else 'false'}\n")
 
 
 @pytest.fixture

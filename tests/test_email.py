@@ -3,7 +3,8 @@
 import email
 import email.policy
 import json
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from typer.testing import CliRunner
@@ -56,8 +57,8 @@ def test_starttls_auth_and_a_complete_list_message(tmp_path, smtp_server):
     assert (mail["From"], mail["To"], mail["Reply-To"]) == ("bot@mlforsystems.org", LIST, LIST)
     assert mail["Message-ID"] == message_id("announcement:7→email", mail["From"].addresses[0])
     assert mail["Date"] and mail["List-Id"] == "<mlforsystems.googlegroups.com>"
-    assert mail["List-Unsubscribe"].strip() == ("<mailto:mlforsystems+unsubscribe@googlegroups.com?subject=unsubscribe>, "
-                                        "<https://mlforsystems.org/unsubscribe>")
+    mailto = "<mailto:mlforsystems+unsubscribe@googlegroups.com?subject=unsubscribe>"
+    assert mail["List-Unsubscribe"].strip() == f"{mailto}, <https://mlforsystems.org/unsubscribe>"
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
@@ -143,3 +144,34 @@ def test_announce_to_email_from_the_command_line(tmp_path, smtp_server, settings
     assert "Hall B &amp; C." in mail.get_body(("html",)).get_content()  # HTML autoescapes
     assert "Hall B & C." in mail.get_body(("plain",)).get_content()
 
+
+
+def test_a_correction_is_a_new_message_that_references_the_original(tmp_path, smtp_server, settings, monkeypatch):
+    host, port, mailbox = smtp_server
+    for name, value in {"BOT_DATA_DIR": settings.bot_data_dir, "KNOWLEDGE_DIR": settings.knowledge_dir,
+                        "SMTP_HOST": host, "SMTP_PORT": port, "SMTP_USERNAME": USER, "SMTP_PASSWORD": PASSWORD,
+                        "MAIL_FROM": "bot@mlforsystems.org", "MAILING_LIST": LIST}.items():
+        monkeypatch.setenv(name, str(value))
+    run = CliRunner().invoke
+    assert run(app, ["announce", "general", "--var", "title=Posters", "--var", "body=Hall B", "--to", "email"]
+               ).exit_code == 0
+    assert run(app, ["announce", "general", "--var", "title=Posters (correction)", "--var", "body=Hall C",
+                     "--to", "email", "--corrects", "1"]).exit_code == 0
+    original, correction = mailbox.wait(2)
+    assert correction["Message-ID"] != original["Message-ID"]
+    assert correction["In-Reply-To"] == correction["References"] == original["Message-ID"]
+
+
+def test_reminders_marked_email_go_to_the_list(service):
+    from .reminder_harness import write_event
+
+    write_event(service.knowledge, datetime.now(UTC) + timedelta(seconds=3), ["2s"], email=True)
+    service(email=True, mailing_list=LIST, mail_from="bot@mlforsystems.org")
+    folder = service.settings.bot_data_dir / "outbox" / "mail"
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and not list(folder.glob("*.eml")):
+        time.sleep(0.1)
+    [path] = folder.glob("*deadline_reminder.eml")
+    mail = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    assert mail["Subject"].startswith("[Test Workshop 2030] Paper submission due in ")
+    assert "Paper submission" in mail.get_body(("html",)).get_content()

@@ -69,7 +69,7 @@ def register(app: App, ctx: SlackContext) -> None:
         ack(response_action="clear")
         prepared = prepared_from(json.loads(view["private_metadata"]))  # as previewed, checked again
         outbox = Outbox(ctx.db)
-        announcement = record(ctx.db, outbox, prepared, user, ctx.settings.prompts_dir)
+        announcement = record(ctx.db, outbox, prepared, user, ctx.settings.prompts_dir, ctx.settings.mail_from)
         if prepared.send_at <= datetime.now(UTC) and ctx.sender is not None:
             for row in outbox.of_key(f"announcement:{announcement.id}"):
                 ctx.sender.send(row.id)
