@@ -66,3 +66,17 @@ def smtp_server(tmp_path, monkeypatch):
     controller.start()
     yield "127.0.0.1", port, mailbox
     controller.stop()
+
+
+MAILING_LIST = "mlforsystems@googlegroups.com"
+
+
+@pytest.fixture
+def mail_env(settings, smtp_server, monkeypatch) -> Mailbox:
+    """The command line configured for the test's knowledge, data and SMTP server; returns the mailbox."""
+    host, port, mailbox = smtp_server
+    for name, value in {"BOT_DATA_DIR": settings.bot_data_dir, "KNOWLEDGE_DIR": settings.knowledge_dir,
+                        "SMTP_HOST": host, "SMTP_PORT": port, "SMTP_USERNAME": USER, "SMTP_PASSWORD": PASSWORD,
+                        "MAIL_FROM": "bot@mlforsystems.org", "MAILING_LIST": MAILING_LIST}.items():
+        monkeypatch.setenv(name, str(value))
+    return mailbox

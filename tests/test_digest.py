@@ -5,7 +5,6 @@ import email.policy
 import json
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from typer.testing import CliRunner
 
 from bot import digest
@@ -16,7 +15,6 @@ from bot.scheduler.outbox import Outbox
 from bot.storage.db import Database
 from bot.storage.models import SchedulerState
 
-from .smtp_harness import PASSWORD, USER
 from .slack_harness import ORGANIZER
 
 LIST = "mlforsystems@googlegroups.com"
@@ -58,16 +56,6 @@ def test_nothing_new_means_no_digest(settings, monkeypatch):
     result = CliRunner().invoke(app, ["digest", "--now", "2026-11-22T12:00:00Z", "--send"])
     assert result.exit_code == 0 and "nothing to say, not sent" in result.stderr
     assert not (settings.bot_data_dir / "outbox" / "mail").exists()
-
-
-@pytest.fixture
-def mail_env(settings, smtp_server, monkeypatch):
-    host, port, mailbox = smtp_server
-    for name, value in {"BOT_DATA_DIR": settings.bot_data_dir, "KNOWLEDGE_DIR": settings.knowledge_dir,
-                        "SMTP_HOST": host, "SMTP_PORT": port, "SMTP_USERNAME": USER, "SMTP_PASSWORD": PASSWORD,
-                        "MAIL_FROM": "bot@mlforsystems.org", "MAILING_LIST": LIST}.items():
-        monkeypatch.setenv(name, str(value))
-    return mailbox
 
 
 def test_the_same_slot_is_sent_once(mail_env):

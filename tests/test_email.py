@@ -130,12 +130,8 @@ def test_a_certificate_that_does_not_verify_is_a_permanent_failure(tmp_path, smt
     assert "TLS" in outbox.of_key("announcement:7")[0].last_error
 
 
-def test_announce_to_email_from_the_command_line(tmp_path, smtp_server, settings, monkeypatch):
-    host, port, mailbox = smtp_server
-    for name, value in {"BOT_DATA_DIR": settings.bot_data_dir, "KNOWLEDGE_DIR": settings.knowledge_dir,
-                        "SMTP_HOST": host, "SMTP_PORT": port, "SMTP_USERNAME": USER, "SMTP_PASSWORD": PASSWORD,
-                        "MAIL_FROM": "bot@mlforsystems.org", "MAILING_LIST": LIST}.items():
-        monkeypatch.setenv(name, str(value))
+def test_announce_to_email_from_the_command_line(mail_env):
+    mailbox = mail_env
     result = CliRunner().invoke(app, ["announce", "general", "--var", "title=Poster session moves",
                                       "--var", "body=It is now in Hall B & C.", "--to", "email"])
     assert result.exit_code == 0, result.output
@@ -146,12 +142,8 @@ def test_announce_to_email_from_the_command_line(tmp_path, smtp_server, settings
 
 
 
-def test_a_correction_is_a_new_message_that_references_the_original(tmp_path, smtp_server, settings, monkeypatch):
-    host, port, mailbox = smtp_server
-    for name, value in {"BOT_DATA_DIR": settings.bot_data_dir, "KNOWLEDGE_DIR": settings.knowledge_dir,
-                        "SMTP_HOST": host, "SMTP_PORT": port, "SMTP_USERNAME": USER, "SMTP_PASSWORD": PASSWORD,
-                        "MAIL_FROM": "bot@mlforsystems.org", "MAILING_LIST": LIST}.items():
-        monkeypatch.setenv(name, str(value))
+def test_a_correction_is_a_new_message_that_references_the_original(mail_env):
+    mailbox = mail_env
     run = CliRunner().invoke
     assert run(app, ["announce", "general", "--var", "title=Posters", "--var", "body=Hall B", "--to", "email"]
                ).exit_code == 0
