@@ -16,6 +16,7 @@ from bot.storage.db import Database
 from bot.storage.models import SchedulerState
 
 from .slack_harness import ORGANIZER
+from .test_slack_announce import compose_values
 
 LIST = "mlforsystems@googlegroups.com"
 
@@ -35,9 +36,10 @@ def test_a_digest_with_what_was_announced_and_asked_in_slack_in_reading_order(sl
         slack_bot.mention("Is the page limit strict?", user=f"UASKER{n}", channel="CPUB")
     slack_bot.mention("Do submissions need to be anonymized?", user="USECRET", channel="CPUB")
     slack_bot.slack.wait_for("chat.postMessage", 4)
-    prepared = prepare(ctx.settings, ctx.assistant.editions, "general",
-                       {"title": "Poster session moves", "body": "It is now in Hall B."}, ["slack"])
-    record(ctx.db, Outbox(ctx.db), prepared, ORGANIZER, ctx.settings.prompts_dir)
+    ctx.settings.announcements_channel = "CANN"  # the announcement is made with /announce, in Slack
+    fields = compose_values("title=Poster session moves\nbody=It is now in Hall B.")
+    preview = slack_bot.submit_view("announce_compose", "", fields, user=ORGANIZER).json()
+    slack_bot.submit_view("announce_confirm", preview["view"]["private_metadata"], {}, user=ORGANIZER)
     now = datetime.now(UTC)
     built = digest.build(ctx.settings, ctx.db, ctx.assistant.editions, now + timedelta(minutes=1),
                          now - timedelta(hours=1))
