@@ -45,7 +45,7 @@ class Assistant:
         """The edition's contact: from event.yaml, else the first address its pages publish."""
         if edition.contact:
             return edition.contact
-        for text in self.retriever.keywords(edition.id).texts:
+        for text in self.retriever.snapshot(edition.id).texts:
             if match := EMAIL.search(text):
                 return match.group(0)
         return None

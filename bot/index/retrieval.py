@@ -107,7 +107,7 @@ class HybridRetriever:
         self.store = store
         self._snapshots: dict[str, _Snapshot] = {}
 
-    def keywords(self, edition: str) -> _Snapshot:
+    def snapshot(self, edition: str) -> _Snapshot:
         """The edition's snapshot, rebuilt only when the index generation moves."""
         generation = self.store.generation
         cached = self._snapshots.get(edition)
@@ -126,7 +126,7 @@ class HybridRetriever:
         return cached
 
     def search(self, question: str, edition: str, k: int = 8, vector: list[float] | None = None) -> Retrieval:
-        snapshot = self.keywords(edition)
+        snapshot = self.snapshot(edition)
         terms = snapshot.terms(question)
         if not snapshot.ids:
             return Retrieval([], terms)
