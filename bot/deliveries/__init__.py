@@ -1,4 +1,4 @@
-"""Where outbox messages go: Slack channels, the console, and (issue 5) the mailing list."""
+"""Where outbox messages go: Slack channels, the console, the mailing list."""
 
 from __future__ import annotations
 
