@@ -65,14 +65,19 @@ def trigger(settings: Settings) -> CronTrigger:
 def slot_at(settings: Settings, now: datetime) -> tuple[datetime, datetime]:
     """(the latest cron time at or before `now`, the one before it): the period a digest covers."""
     cron = trigger(settings)
-    times: list[datetime] = []
-    probe = cron.get_next_fire_time(None, now - timedelta(days=400))
-    while probe is not None and probe <= now:
-        times.append(probe)
-        probe = cron.get_next_fire_time(probe, probe + timedelta(seconds=1))
-    if not times:
+    latest: list[datetime] = []
+    # Cron has no "previous time": look back a day, then further, only as far as it takes.
+    for lookback in (timedelta(days=1), timedelta(days=8), timedelta(days=32), timedelta(days=400)):
+        latest = []
+        probe = cron.get_next_fire_time(None, now - lookback)
+        while probe is not None and probe <= now:
+            latest = [*latest[-1:], probe]
+            probe = cron.get_next_fire_time(probe, probe + timedelta(seconds=1))
+        if len(latest) == 2:
+            return latest[1], latest[0]
+    if not latest:
         raise ValueError(f"DIGEST_CRON '{settings.digest_cron}' has no time in the past 400 days")
-    return times[-1], times[-2] if len(times) > 1 else times[-1] - timedelta(days=7)
+    return latest[0], latest[0] - timedelta(days=7)
 
 
 def _normalized(text: str) -> str:

@@ -57,20 +57,24 @@ def sample_messages(settings: Settings) -> list[PlannedMessage]:
 def check_templates(settings: Settings) -> list[str]:
     """Every template compiles, and every message template renders with sample data."""
     env = environment(settings.prompts_dir)
-    problems = []
+    problems, broken = [], set()
     for path in sorted(settings.prompts_dir.rglob("*.j2")):
         name = path.relative_to(settings.prompts_dir).as_posix()
         try:
             env.get_template(name)
         except TemplateError as error:
             problems.append(f"{name}: {error}")
+            broken.add(path)  # reported once: not rendered below
     samples = {m.kind: m for m in sample_messages(settings)}
     for path in sorted((settings.prompts_dir / "messages").glob("*.j2")):
         kind = path.name.split(".")[0]
         variant = next((v for v, suffix in VARIANTS.items() if path.name == f"{kind}.{suffix}"), None)
+        if path in broken:
+            continue
         if kind not in samples or variant is None:
-            problems.append(f"messages/{path.name}: unknown message kind or variant (expected <kind>.slack.md.j2, "
-                            f".email.txt.j2 or .email.html.j2 with kind one of {sorted(samples)})")
+            suffixes = ", ".join(f".{suffix}" for suffix in VARIANTS.values())
+            problems.append(f"messages/{path.name}: unknown message kind or variant (expected <kind> one of "
+                            f"{sorted(samples)} with {suffixes})")
             continue
         try:
             if not render_message(settings.prompts_dir, samples[kind], variant).strip():
@@ -78,6 +82,8 @@ def check_templates(settings: Settings) -> list[str]:
         except TemplateError as error:
             problems.append(f"messages/{path.name}: {error}")
     for path in sorted((settings.prompts_dir / "announcements").glob("*.j2")):
+        if path in broken:
+            continue
         name = f"announcements/{path.name}"
         try:  # every variable an organizer passes with --var, filled with a sample value
             names = meta.find_undeclared_variables(env.parse(path.read_text(encoding="utf-8")))

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import select
 
 from bot.config import Settings
 from bot.deliveries import Delivery
@@ -131,25 +132,27 @@ class ReminderService:
 
     def _notice_moves(self, editions: Editions, broken: set[str]) -> None:
         """A deadline whose due time changed since the last plan gets a draft announcement."""
-        for edition in editions.items:
-            if edition.event is None or edition.id in broken:
-                continue
-            for deadline in edition.event.deadlines:
-                due = edition.event.due(deadline)
-                with self.db.session() as s:
-                    known = s.get(KnownDeadline, (edition.id, deadline.id))
-                    moved_from = known.due if known and known.due != due else None
-                    if known is None:
+        moves = []
+        with self.db.session() as s:  # one transaction for every deadline of every edition
+            known = {(k.edition, k.deadline): k for k in s.scalars(select(KnownDeadline))}
+            for edition in editions.items:
+                if edition.event is None or edition.id in broken:
+                    continue
+                for deadline in edition.event.deadlines:
+                    due = edition.event.due(deadline)
+                    row = known.get((edition.id, deadline.id))
+                    if row is None:
                         s.add(KnownDeadline(edition=edition.id, deadline=deadline.id, due=due))
-                    else:
-                        known.due = due
-                if moved_from is not None:
-                    channel = (edition.event.slack.announcements if edition.event.slack else None) \
-                        or self.settings.announcements_channel
-                    row = draft_extension(self.settings, self.db, self.outbox, edition.id, edition.label,
-                                          deadline.title, moved_from, due, channel)
-                    if row is not None:
-                        self.dispatch(row.id)
+                    elif row.due != due:
+                        moves.append((edition, deadline.title, row.due, due))
+                        row.due = due
+        for edition, title, old, new in moves:
+            channel = (edition.event.slack.announcements if edition.event.slack else None) \
+                or self.settings.announcements_channel
+            draft = draft_extension(self.settings, self.db, self.outbox, edition.id, edition.label,
+                                    title, old, new, channel)
+            if draft is not None:
+                self.dispatch(draft.id)
 
     # --- firing -----------------------------------------------------------------------------------
 
