@@ -107,19 +107,19 @@ def record(db: Database, outbox: Outbox, prepared: Prepared, actor: str, prompts
     return announcement
 
 
-def announcement_chunk(announcement: Announcement, url: str) -> Chunk:
+def announcement_chunk(announcement: Announcement, url: str | None) -> Chunk:
     """Sent announcements are passages too, dated, so the assistant answers from the latest news."""
     day = long_date(announcement.send_at)
     return Chunk(
         id=f"announcement/{announcement.id}",
         text=f"Announcement › {day}\n{announcement.text}",
         metadata={"kind": "announcement", "edition": announcement.edition or "", "title": "Announcement",
-                  "source": f"announcement/{announcement.id}", "section": day, "url": url, "page_hash": "",
+                  "source": f"announcement/{announcement.id}", "section": day, "url": url or "", "page_hash": "",
                   "position": 0},
     )
 
 
-def indexer(db: Database, store: KnowledgeStore, base_url: str):
+def indexer(db: Database, store: KnowledgeStore, base_url: str | None):
     """The `on_sent` hook of a Sender: index an announcement once it has gone out."""
     def index(row: OutboxMessage) -> None:
         if row.kind != "announcement":

@@ -45,18 +45,28 @@ def _open_store(settings: Settings, rebuild: bool = False):
 
 
 def _ingest(store, settings: Settings, paths: list[Path]):
-    from bot.index.ingest import ingest, target_for
+    from bot.index.ingest import ingest, split_paths
 
     try:
-        targets = [target_for(p, settings.knowledge_dir) for p in paths]
+        roots, scopes = split_paths(paths, settings)
     except FileNotFoundError as error:
         raise _fail(str(error)) from error
-    report = ingest(store, targets, settings, console=err)
+    report = ingest(store, settings, roots=roots, scopes=scopes, console=err)
     for warning in report.warnings:
         err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
     for error in report.errors:
         err.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
     return report
+
+
+def _own_index(settings: Settings):
+    """The lock on the embedded index, or None when a running bot holds it (a Chroma server needs none)."""
+    from bot.index.watch import IndexLock
+
+    if settings.uses_chroma_server():
+        return IndexLock(settings)  # never acquired: a server takes writers from several processes
+    lock = IndexLock(settings)
+    return lock if lock.acquire() else None
 
 
 @app.command("ingest")
@@ -65,8 +75,25 @@ def ingest_command(
     rebuild: Annotated[bool, typer.Option(help="drop the index and embed everything again")] = False,
     data_dir: DataDir = None,
 ) -> None:
-    """Index the workshop's pages. Unchanged pages are skipped; a broken page keeps its old passages."""
+    """Index the workshop's pages. Unchanged pages are skipped; a broken page keeps its old passages.
+
+    While the bot runs (it owns the embedded index), the running bot does the ingest instead."""
+    from bot.index.ingest import split_paths
+    from bot.index.watch import request_ingest
+
     settings = _settings(data_dir)
+    owner = _own_index(settings)  # held until the command ends
+    if owner is None:
+        if rebuild:
+            raise _fail("a running workshop-bot owns the index in BOT_DATA_DIR: stop it before --rebuild")
+        try:
+            roots, scopes = split_paths(paths or [], settings)
+        except FileNotFoundError as error:
+            raise _fail(str(error)) from error
+        request_ingest(settings, roots, scopes)
+        err.print(f"the running bot owns the index: it ingests within {settings.reload_interval:g} s "
+                  "(its log shows the report)", highlight=False)
+        return
     store = _open_store(settings, rebuild=rebuild)
     report = _ingest(store, settings, paths or [settings.knowledge_dir])
     err.print(report.summary(), highlight=False)
@@ -107,8 +134,9 @@ def ask_command(
 
     settings = _settings(data_dir)
     moment = _parse_now(now)
+    owner = _own_index(settings)
     store = _open_store(settings)
-    if store.count() == 0:
+    if store.count() == 0 and owner is not None:
         _ingest(store, settings, [settings.knowledge_dir])
     assistant = Assistant.from_settings(settings, store)
     if edition is not None and assistant.editions.get(edition) is None:
@@ -140,18 +168,30 @@ def ask_command(
 @app.command("serve")
 def serve_command(data_dir: DataDir = None) -> None:
     """Run the bot: Socket Mode, HTTP mode, or (no Slack credentials) a console on this terminal."""
+    from bot.index.watch import KnowledgeWatcher
+    from bot.knowledge.editions import Registry
     from bot.serve import serve, start_reminders
     from bot.storage.db import Database
 
     settings = _settings(data_dir)
+    owner = _own_index(settings)  # held as long as the bot runs
+    if owner is None:
+        raise _fail(f"another workshop-bot serve owns the index in {settings.bot_data_dir}: one bot per data "
+                    "folder (several need a Chroma server, CHROMA_HOST)")
     db = Database.from_settings(settings)
-    reminders = start_reminders(settings, db)
+    registry = Registry(settings)
+    reminders = start_reminders(settings, db, registry)
+    watcher = None
     try:
         store = _open_store(settings)
         report = _ingest(store, settings, [settings.knowledge_dir])
         err.print(report.summary(), highlight=False)
-        serve(settings, store, db, reminders)
+        registry.refresh()
+        watcher = KnowledgeWatcher(settings, store, registry).start()
+        serve(settings, store, db, reminders, registry)
     finally:
+        if watcher is not None:
+            watcher.stop()
         reminders.stop()
 
 
@@ -161,13 +201,13 @@ def reminders_command(
     as_json: Annotated[bool, typer.Option("--json", help="a JSON array of the planned reminders")] = False,
 ) -> None:
     """The reminders planned after now (or --now), from every edition's event.yaml."""
-    from bot.knowledge.editions import discover
+    from bot.knowledge.editions import Registry
     from bot.scheduler.messages import render_message
     from bot.scheduler.planner import plan, upcoming
 
     settings = _settings(None)
     moment = _parse_now(now) or datetime.now(UTC)
-    editions = discover(settings.knowledge_dir)
+    editions = Registry(settings).editions
     for edition in editions.items:
         if edition.event_error:
             err.print(f"[red]error:[/red] {edition.event_error}", highlight=False, soft_wrap=True)
@@ -210,7 +250,7 @@ def announce_command(
     import getpass
 
     from bot.announcements import AnnouncementError, indexer, prepare, record, send_now
-    from bot.knowledge.editions import discover
+    from bot.knowledge.editions import Registry
     from bot.scheduler.outbox import Outbox
     from bot.scheduler.sender import Sender
     from bot.serve import deliveries_for
@@ -224,7 +264,8 @@ def announce_command(
             raise _fail(f"--var '{item}' is not KEY=VALUE")
         variables[key.strip()] = value
     try:
-        prepared = prepare(settings, discover(settings.knowledge_dir), template, variables,
+        editions = Registry(settings).editions
+        prepared = prepare(settings, editions, template, variables,
                            [t.strip() for t in to.split(",") if t.strip()], _parse_now(at))
     except AnnouncementError as error:
         raise _fail(str(error)) from error
@@ -241,7 +282,12 @@ def announce_command(
         err.print(f"scheduled announcement {announcement.id} for {prepared.send_at:%Y-%m-%d %H:%M} UTC; "
                   "the running bot sends it", highlight=False)
         return
-    sender = Sender(settings, outbox, deliveries_for(settings))
+    owner = _own_index(settings)  # held until the command ends
+    if owner is None:  # the running bot sends it, and indexes it once sent
+        err.print(f"announcement {announcement.id} queued: the running bot sends it within "
+                  f"{settings.reload_interval:g} s", highlight=False)
+        return
+    sender = Sender(settings, outbox, deliveries_for(settings, editions))
     sender.on_sent = indexer(db, _open_store(settings), settings.site_base_url)
     outcomes = send_now(sender, outbox, announcement)
     err.print(f"announcement {announcement.id}: {', '.join(outcomes)}", highlight=False)
@@ -259,7 +305,7 @@ def digest_command(
     """Build the mailing-list digest for the latest DIGEST_CRON slot; print, save or send it."""
     from bot import digest
     from bot.deliveries.email import compose
-    from bot.knowledge.editions import discover
+    from bot.knowledge.editions import Registry
     from bot.scheduler.outbox import Outbox
     from bot.scheduler.sender import Sender
     from bot.serve import deliveries_for
@@ -268,7 +314,7 @@ def digest_command(
 
     settings = _settings(data_dir)
     moment = _parse_now(now) or datetime.now(UTC)
-    db, editions = Database.from_settings(settings), discover(settings.knowledge_dir)
+    db, editions = Database.from_settings(settings), Registry(settings).editions
     if send:
         outbox = Outbox(db)
         built, row = digest.queue(settings, db, outbox, editions, moment)
@@ -278,7 +324,7 @@ def digest_command(
         if row is None:
             err.print(f"digest {built.slot:%Y-%m-%d %H:%M} UTC was already sent", highlight=False)
             return
-        outcome = Sender(settings, outbox, deliveries_for(settings)).send(row.id)
+        outcome = Sender(settings, outbox, deliveries_for(settings, editions)).send(row.id)
         err.print(f"digest {built.slot:%Y-%m-%d %H:%M} UTC: {outcome}", highlight=False)
         if outcome != "sent":
             raise typer.Exit(1)

@@ -17,7 +17,7 @@ class Settings(BaseSettings):
 
     bot_data_dir: Path = Field(Path("data"), description="Chroma store, SQLite database, mail outbox")
     knowledge_dir: Path = Field(Path("knowledge"), description="one folder per edition")
-    site_base_url: str = Field("https://mlforsystems.org", description="base of the pages' public URLs")
+    site_base_url: str | None = Field(None, description="base of the pages' public URLs when the site does not say")
     chroma_host: str | None = Field(None, description="Chroma server host; embedded store when unset")
     chroma_port: int = Field(8000, description="Chroma server port")
     chroma_collection: str = Field("workshop-knowledge", description="collection holding the passages")

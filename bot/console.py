@@ -9,20 +9,22 @@ from bot.assistant.assistant import Assistant
 from bot.assistant.question import QuestionError
 from bot.config import Settings
 from bot.index.store import KnowledgeStore
+from bot.knowledge.editions import Registry
 from bot.storage.db import Database
 from bot.templates import render
 
 QUIT = {"quit", "exit", ":q"}
 
 
-def run_console(settings: Settings, store: KnowledgeStore, console: Console | None = None) -> None:
+def run_console(settings: Settings, store: KnowledgeStore, registry: Registry,
+                console: Console | None = None) -> None:
     """Read questions until EOF or `quit`; print each answer with its sources.
 
     Questions are stored as Slack ones are; an unanswered one shows the message the organizers'
     channel would receive in Slack.
     """
     console = console or Console()
-    assistant = Assistant.from_settings(settings, store)
+    assistant = Assistant.from_settings(settings, store, registry)
     db = Database.from_settings(settings)
     default = assistant.editions.default
     console.print(render(settings.prompts_dir, "console/welcome.txt.j2",

@@ -8,18 +8,18 @@ from bot.assistant.assistant import Assistant
 from bot.config import Settings
 from bot.deliveries import Delivery
 from bot.index.store import KnowledgeStore
+from bot.knowledge.editions import Editions, Registry
 from bot.scheduler.service import ReminderService
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
 
 
-def deliveries_for(settings: Settings) -> dict[str, Delivery]:
+def deliveries_for(settings: Settings, editions: Editions) -> dict[str, Delivery]:
     """Slack when a bot token is set, else the console; email by SMTP, else .eml files."""
     from bot.deliveries.email import EmailDelivery
-    from bot.knowledge.editions import discover
 
-    newest = discover(settings.knowledge_dir).default
+    newest = editions.default
     email = EmailDelivery(settings, reply_to=newest.contact if newest else None)
     if not settings.slack_bot_token:
         from bot.deliveries.console import ConsoleDelivery
@@ -31,14 +31,15 @@ def deliveries_for(settings: Settings) -> dict[str, Delivery]:
     return {"slack": SlackDelivery(web_client(settings)), "email": email}
 
 
-def start_reminders(settings: Settings, db: Database) -> ReminderService:
+def start_reminders(settings: Settings, db: Database, registry: Registry) -> ReminderService:
     """Started before the model loads: a reminder never waits for the assistant."""
-    service = ReminderService(settings, db, deliveries_for(settings))
+    service = ReminderService(settings, db, deliveries_for(settings, registry.editions), registry=registry)
     service.start()
     return service
 
 
-def serve(settings: Settings, store: KnowledgeStore, db: Database, reminders: ReminderService) -> None:
+def serve(settings: Settings, store: KnowledgeStore, db: Database, reminders: ReminderService,
+          registry: Registry) -> None:
     from bot.announcements import indexer
 
     reminders.sender.on_sent = indexer(db, store, settings.site_base_url)  # sent announcements are knowledge
@@ -46,13 +47,13 @@ def serve(settings: Settings, store: KnowledgeStore, db: Database, reminders: Re
     if mode == "console":
         from bot.console import run_console
 
-        run_console(settings, store)
+        run_console(settings, store, registry)
         return
 
     from bot.slack.app import build_app
     from bot.slack.context import SlackContext
 
-    ctx = SlackContext(settings, Assistant.from_settings(settings, store), db, sender=reminders.sender)
+    ctx = SlackContext(settings, Assistant.from_settings(settings, store, registry), db, sender=reminders.sender)
     if mode == "socket":
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

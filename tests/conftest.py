@@ -10,7 +10,7 @@ import pytest
 from bot.assistant.assistant import Assistant
 from bot.config import Settings
 from bot.index.embeddings import load_embeddings
-from bot.index.ingest import ingest, target_for
+from bot.index.ingest import ingest
 from bot.index.store import KnowledgeStore
 
 REPO = Path(__file__).resolve().parent.parent
@@ -28,7 +28,7 @@ def make_settings(data_dir: Path, knowledge_dir: Path = KNOWLEDGE, **overrides) 
 
 
 def ingest_all(store: KnowledgeStore, settings: Settings):
-    return ingest(store, [target_for(settings.knowledge_dir, settings.knowledge_dir)], settings)
+    return ingest(store, settings)
 
 
 @pytest.fixture(scope="session")

@@ -46,7 +46,7 @@ def test_what_the_pages_do_not_say_is_not_guessed(assistant, question):
 
 def test_deadline_answers_are_time_aware_with_zone_and_history(assistant):
     before = assistant.ask("When is the submission deadline?", now=datetime(2025, 8, 25, 12, tzinfo=UTC))
-    assert "August 29, 2025, 23:59 AoE (UTC−12)" in before.text
+    assert "August 29, 2025 (extended from August 22, 2025), 23:59 AoE (UTC−12)" in before.text
     assert "extended from August 22, 2025" in before.text
     assert "2025-08-30 11:59 UTC" in before.text and "It is in 4 days" in before.text
     assert before.sources[0].path == "neurips2025/call_for_papers.html"

@@ -37,11 +37,11 @@ def test_an_error_reaches_every_waiting_question():
 
 
 def test_stemming_is_safe_from_many_threads():
-    from bot.index.text import _stem, tokens
+    from bot.index.text import stem, tokens
 
     words = [f"organizations{n}ing" for n in range(2000)]
-    _stem.cache_clear()
+    stem.cache_clear()
     with ThreadPoolExecutor(8) as pool:
         together = list(pool.map(tokens, words))
-    _stem.cache_clear()
+    stem.cache_clear()
     assert together == [tokens(w) for w in words]

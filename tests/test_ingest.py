@@ -3,7 +3,7 @@
 import pytest
 
 from bot.index.embeddings import load_embeddings
-from bot.index.ingest import ingest, target_for
+from bot.index.ingest import ingest
 from bot.index.retrieval import HybridRetriever
 from bot.index.store import IndexMismatchError, KnowledgeStore
 
@@ -34,7 +34,7 @@ def test_a_changed_page_leaves_no_stale_passages(store, settings):
     _, texts, _ = store.passages({"source": "neurips2025/call_for_papers.html"})
     joined = "\n".join(texts)
     assert "Quantum toasters" in joined and "Databases" not in joined
-    hashes = store.page_hashes()["neurips2025/call_for_papers.html"]
+    hashes = store.page_hashes()["neurips2025/call_for_papers.html"].hashes
     assert len(hashes) == 1
 
 
@@ -60,7 +60,7 @@ def test_ingesting_one_edition_leaves_the_others_alone(store, settings):
     ingest_all(store, settings)
     count = store.count()
     (settings.knowledge_dir / "neurips2025" / "overview.md").unlink()
-    report = ingest(store, [target_for(settings.knowledge_dir / "neurips2023", settings.knowledge_dir)], settings)
+    report = ingest(store, settings, scopes=[(settings.knowledge_dir / "neurips2023").resolve()])
     assert report.removed == [] and store.count() == count
 
 

@@ -13,7 +13,7 @@ NOW = datetime(2025, 8, 25, tzinfo=UTC)
 
 def with_model(assistant, shared_settings, model) -> Assistant:
     llm = LLMAnswerer(model, shared_settings.prompts_dir)
-    return Assistant(shared_settings, assistant.store, assistant.editions, llm)
+    return Assistant(shared_settings, assistant.store, assistant.registry, llm)
 
 
 class RecordingParrot(ParrotFakeChatModel):

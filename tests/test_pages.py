@@ -6,8 +6,16 @@ import pytest
 
 from bot.knowledge.chunks import chunk_page
 from bot.knowledge.pages import PageError, read_page
+from bot.knowledge.publication import publication_of
+from bot.knowledge.site import edition_folders
 
 from .conftest import KNOWLEDGE, make_settings
+
+
+def read(path: Path, root: Path, settings):
+    """Read `path` the way ingest does: as a page of its edition, published where the edition says."""
+    folder = next(f for f in edition_folders(root) if f.folder in path.parents)
+    return read_page(path, folder, settings, publication_of(folder, settings))
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +24,7 @@ def page_settings(tmp_path_factory):
 
 
 def page(name: str, page_settings):
-    return read_page(KNOWLEDGE / name, KNOWLEDGE, page_settings)
+    return read(KNOWLEDGE / name, KNOWLEDGE, page_settings)
 
 
 def text_of(p) -> str:
@@ -61,7 +69,11 @@ def test_markdown_page_without_front_matter(page_settings):
 
 def test_urls_follow_the_site_layout_and_the_configured_base(tmp_path):
     settings = make_settings(tmp_path, site_base_url="https://example.org/ws/")
-    assert read_page(KNOWLEDGE / "neurips2023/index.html", KNOWLEDGE, settings).url == "https://example.org/ws/neurips2023/"
+    write(tmp_path / "knowledge", "neurips2030/index.html", b"<h2>About</h2><p>A workshop.</p>")
+    assert read(tmp_path / "knowledge/neurips2030/index.html", tmp_path / "knowledge", settings).url == \
+        "https://example.org/ws/neurips2030/"
+    # An edition's event.yaml says where it is published, and wins over the setting.
+    assert read(KNOWLEDGE / "neurips2023/index.html", KNOWLEDGE, settings).url == "https://mlforsystems.org/neurips2023/"
 
 
 def test_event_yaml_becomes_a_key_facts_passage(page_settings):
@@ -92,11 +104,16 @@ def write(root: Path, name: str, content: bytes) -> Path:
     (b"---\ntitle: [unclosed\n---\n<p>x</p>", "front matter is not valid YAML (line 2)"),
     (b"---\ntitle: ok\nsite: a: b\n---\n<p>x</p>", "front matter is not valid YAML (line 3)"),
     (b"<p>caf\xe9</p>", "not UTF-8 text (byte 6"),
-    (b"<!-- only a comment -->", "has no text"),
     (b"\x00\x01binary", "binary file"),
 ])
 def test_unreadable_pages_name_the_file_and_the_problem(tmp_path, content, problem):
     path = write(tmp_path, "neurips2030/broken.html", content)
     with pytest.raises(PageError) as caught:
-        read_page(path, tmp_path, make_settings(tmp_path))
+        read(path, tmp_path, make_settings(tmp_path))
     assert str(path) in str(caught.value) and problem in str(caught.value)
+
+
+def test_a_page_with_no_text_is_reported_but_readable(tmp_path):
+    path = write(tmp_path, "neurips2030/empty.html", b"<!-- only a comment -->")
+    page = read(path, tmp_path, make_settings(tmp_path))
+    assert page.sections == [] and any("has no text" in w for w in page.warnings)

@@ -31,7 +31,7 @@ def test_a_mention_is_answered_in_its_thread_with_sources_and_buttons(slack_bot)
 def test_deadline_times_show_in_each_readers_zone_next_to_aoe(slack_bot):
     slack_bot.mention("When is the submission deadline?")
     text = texts_of(slack_bot.slack.wait_for("chat.postMessage")[0].body["blocks"])
-    assert "August 29, 2025, 23:59 AoE (UTC−12)" in text
+    assert "August 29, 2025 (extended from August 22, 2025), 23:59 AoE (UTC−12)" in text
     assert "<!date^1756555140^{date_short_pretty} at {time}|2025-08-30 11:59 UTC> (your time)" in text
 
 

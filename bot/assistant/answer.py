@@ -14,7 +14,7 @@ class Source(BaseModel):
 
     @classmethod
     def from_metadata(cls, meta: dict) -> Source:
-        return cls(title=meta["title"], path=meta["source"], url=meta["url"], edition=meta["edition"],
+        return cls(title=meta["title"], path=meta["source"], url=meta.get("url") or "", edition=meta["edition"],
                    section=meta.get("section", ""))
 
 

@@ -1,4 +1,9 @@
-"""The assistant: question in, grounded Answer out. Slack, the CLI and the console all call `ask`."""
+"""The assistant: question in, grounded Answer out. Slack, the CLI and the console all call `ask`.
+
+In order: the edition's facts (deadlines, the workshop day, venue, contact: from its pages, with its
+event.yaml winning), its programme, then the pages' own lines; and when none of them answers, a plain
+"the pages don't say" with the organizers' address.
+"""
 
 from __future__ import annotations
 
@@ -6,49 +11,83 @@ import re
 from datetime import UTC, datetime
 
 from bot.assistant.answer import Answer, Source
-from bot.assistant.compose import compose
-from bot.assistant.event_facts import EventReply, answer_from_event
+from bot.assistant.compose import compose, fit_line, select_lines
+from bot.assistant.decision import AnswerModel, default_model
+from bot.assistant.intent import intent_of
 from bot.assistant.llm import LLMAnswerer, load_chat_model
+from bot.assistant.people import Person, PersonAnswer, people, person_reply
+from bot.assistant.programme import programme_reply
 from bot.assistant.question import QuestionError, clean_question, strip_broadcasts, target_edition
+from bot.assistant.sections import SectionAnswer, section_reply
+from bot.assistant.structured import Reply, answer_from_facts
 from bot.config import Settings
-from bot.events.facts import facts
 from bot.index.embeddings import load_embeddings
-from bot.index.retrieval import Hit, HybridRetriever
+from bot.index.retrieval import Hit, HybridRetriever, QueryTerms
 from bot.index.store import KnowledgeStore
-from bot.knowledge.editions import Edition, Editions, discover
-from bot.knowledge.pages import EVENT_FILE
+from bot.knowledge.derive import EditionFacts, ProgrammeItem, Statement
+from bot.knowledge.editions import Edition, Editions, Registry
+from bot.knowledge.facts import deadline_facts, edition_facts
+from bot.knowledge.site import EVENT_FILE
 from bot.templates import render
 
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-EVENT_CONFIDENCE = 0.95  # facts from event.yaml, not a retrieval guess
+FACTS_CONFIDENCE = 0.95  # facts the pages state in so many words, not a retrieval guess
 
 
 class Assistant:
-    def __init__(self, settings: Settings, store: KnowledgeStore, editions: Editions,
-                 llm: LLMAnswerer | None = None) -> None:
+    def __init__(self, settings: Settings, store: KnowledgeStore, registry: Registry,
+                 llm: LLMAnswerer | None = None, model: AnswerModel | None = None) -> None:
         self.settings = settings
         self.store = store
-        self.editions = editions
+        self.registry = registry
         self.retriever = HybridRetriever(store)
         self.llm = llm
+        self.model = model or default_model()
+        self._facts: dict[str, tuple[tuple, EditionFacts]] = {}
+        self._people_cache: dict[str, tuple[EditionFacts, list[Person]]] = {}
 
     @classmethod
-    def from_settings(cls, settings: Settings, store: KnowledgeStore | None = None) -> Assistant:
+    def from_settings(cls, settings: Settings, store: KnowledgeStore | None = None,
+                      registry: Registry | None = None) -> Assistant:
         store = store or KnowledgeStore(settings, load_embeddings(settings.embeddings))
+        registry = registry or Registry(settings)
         llm = LLMAnswerer(load_chat_model(settings.llm_model), settings.prompts_dir) if settings.llm_model else None
-        return cls(settings, store, discover(settings.knowledge_dir), llm)
+        return cls(settings, store, registry, llm)
+
+    @property
+    def editions(self) -> Editions:
+        return self.registry.editions
+
+    def facts(self, edition: Edition) -> EditionFacts:
+        """What the edition's pages (as indexed now) and its event.yaml state; rebuilt when either changes."""
+        key = (self.store.generation, id(edition.event))
+        cached = self._facts.get(edition.id)
+        if cached is None or cached[0] != key:
+            texts = self.retriever.snapshot(edition.id).sections()
+            cached = (key, edition_facts(edition, texts, self._event_source(edition)))
+            self._facts[edition.id] = cached
+        return cached[1]
+
+    def _people(self, edition: Edition) -> list[Person]:
+        facts = self.facts(edition)
+        cached = self._people_cache.get(edition.id)
+        if cached is None or cached[0] is not facts:
+            cached = (facts, people(self.retriever.snapshot(edition.id).sections(), facts))
+            self._people_cache[edition.id] = cached
+        return cached[1]
+
+    @staticmethod
+    def _event_source(edition: Edition) -> str:
+        return edition.folder.source(edition.folder.event_file) if edition.folder else f"{edition.id}/{EVENT_FILE}"
 
     def _render(self, name: str, **context: object) -> str:
         return render(self.settings.prompts_dir, name, **context)
 
     def contact(self, edition: Edition) -> str | None:
-        """The edition's contact: from event.yaml, else the first address its pages publish."""
+        """The edition's contact: from event.yaml, else the address its pages give."""
         if edition.contact:
             return edition.contact
-        for text in self.retriever.snapshot(edition.id).texts:
-            if match := EMAIL.search(text):
-                return match.group(0)
-        return None
+        found = self.facts(edition).contact
+        return str(found.value) if found else None
 
     def ask(self, question: str, *, edition: str | None = None, now: datetime | None = None,
             history: list[str] | None = None) -> Answer:
@@ -72,15 +111,25 @@ class Assistant:
         if target is None:
             return self._unknown_edition(text, missing)
 
+        facts = self.facts(target)
         # A follow-up that stands on its own is answered alone; "and for posters?" needs the question before it.
         for query in ([text, " ".join([*previous, text])] if previous else [text]):
             retrieval = self.retriever.search(query, target.id)
-            if target.event and (reply := answer_from_event(query, retrieval.terms.tokens, target.event, now)):
-                return self._event_answer(text, target, reply, retrieval.hits, now)
+            intent = intent_of(query)
+            snapshot = self.retriever.snapshot(target.id)
+            topics = snapshot.topics()
+            reply = answer_from_facts(query, retrieval.terms, intent, facts, now, topics, snapshot.own_name()) \
+                or programme_reply(query, retrieval.terms, intent, facts, now, topics)
+            if reply is not None:
+                return self._facts_answer(text, target, reply, retrieval.hits, now)
+            if person := person_reply(query, intent, self._people(target)):
+                return self._person_answer(text, target, person, retrieval.terms)
+            if section := section_reply(query, retrieval.terms, intent, self.retriever.snapshot(target.id).sections()):
+                return self._section_answer(text, target, section, retrieval.terms)
             if self.llm:
                 answer = self._llm_answer(text, target, retrieval.hits, now)
             else:
-                composition = compose(retrieval, self.settings.answer_max_chars)
+                composition = compose(retrieval, intent, self.model, self.settings.answer_max_chars)
                 answer = composition and self._answer(
                     text, target, composition.text, composition.hits, composition.confidence)
             if answer is not None and answer.answered:
@@ -97,35 +146,80 @@ class Assistant:
             confidence=confidence,
         )
 
-    def _citing_hit(self, edition: Edition, needle: str, hits: list[Hit]) -> Hit | None:
-        """The retrieved passage that states `needle` (a regex), else the edition's key facts."""
+    def _citing_hit(self, edition: Edition, statement: Statement, hits: list[Hit]) -> Hit | None:
+        """The passage that states `statement`: its own line on its own page; for a fact from
+        event.yaml, a retrieved passage that gives the same date, else the edition's key facts."""
+        snapshot = self.retriever.snapshot(edition.id)
+        line = statement.line.lstrip("- ").strip()
+        if not statement.source.endswith(EVENT_FILE):
+            for i, meta in enumerate(snapshot.metadatas):
+                if meta["source"] == statement.source and line[:80] in snapshot.texts[i]:
+                    return Hit(snapshot.ids[i], snapshot.texts[i], meta, 0.0, None)
+            return None
+        needle = _date_needle(statement.line)
         for hit in hits:
-            if re.search(needle, hit.body):
+            if needle and re.search(needle, hit.body):
                 return hit
-        ids, texts, metas = self.store.passages({"source": f"{edition.id}/{EVENT_FILE}"})
-        return Hit(ids[0], texts[0], metas[0], 0.0, None) if ids else None
+        for i, meta in enumerate(snapshot.metadatas):
+            if meta["source"] == statement.source:
+                return Hit(snapshot.ids[i], snapshot.texts[i], meta, 0.0, None)
+        return None
 
-    def _event_answer(self, question: str, edition: Edition, reply: EventReply, hits: list[Hit],
-                      now: datetime) -> Answer:
-        """Facts from event.yaml, each cited to a passage that states it."""
+    def _facts_answer(self, question: str, edition: Edition, reply: Reply, hits: list[Hit], now: datetime) -> Answer:
+        """A reply from the edition's facts, each statement cited to the passage that states it."""
+        cited, numbers = self._cite(edition, reply.statements, hits)
+        context = dict(reply.context)
+        for fact, number in zip(reply.deadlines, numbers, strict=False):
+            fact.source_index = number
+        if "rows" in context:
+            context["rows"] = [{"row": row.row, "cite": n} for row, n in zip(context["rows"], numbers, strict=True)]
+        cite = " [1]" if cited and not reply.deadlines and "rows" not in context else ""
+        text = self._render(reply.template, edition=edition.label, now=now, cite=cite, **context)
+        return self._answer(question, edition, text, cited, FACTS_CONFIDENCE)
+
+    def _cite(self, edition: Edition, statements: list[Statement],
+              hits: list[Hit] | None = None) -> tuple[list[Hit], list[int | None]]:
+        """The passages stating `statements` (each once) and each statement's citation number."""
         cited: list[Hit] = []
-        for i, needle in enumerate(reply.needles):
-            source = self._citing_hit(edition, needle, hits)
+        numbers: list[int | None] = []
+        for statement in statements:
+            source = self._citing_hit(edition, statement, hits or [])
             if source is None:
+                numbers.append(None)
                 continue
             if source.id not in {c.id for c in cited}:
                 cited.append(source)
-            number = [c.id for c in cited].index(source.id) + 1
-            if reply.deadlines:
-                reply.deadlines[i].source_index = number
-        cite = " [1]" if cited and not reply.deadlines else ""
-        text = self._render(reply.template, edition=edition.label, now=now, cite=cite, **reply.context)
-        return self._answer(question, edition, text, cited, EVENT_CONFIDENCE)
+            numbers.append([c.id for c in cited].index(source.id) + 1)
+        return cited, numbers
+
+    def _person_answer(self, question: str, edition: Edition, answer: PersonAnswer, terms: QueryTerms) -> Answer:
+        statements = [item.stated if isinstance(item, ProgrammeItem) else
+                      Statement(item.source, item.title, item.url, item.section, line) for item, line in answer.lines]
+        cited, numbers = self._cite(edition, statements)
+        room = self.settings.answer_max_chars // max(1, len(answer.lines))
+        entries, seen = [], set()
+        for (item, line), number in zip(answer.lines, numbers, strict=True):
+            heading = "" if isinstance(item, ProgrammeItem) or item.section in seen else \
+                " › ".join(item.section.split(" › ")[1:] or [item.section])
+            if not isinstance(item, ProgrammeItem):
+                seen.add(item.section)
+            entries.append({"heading": heading, "text": fit_line(line.lstrip("- "), terms, room), "cite": number})
+        text = self._render("assistant/person.txt.j2", entries=entries)
+        return self._answer(question, edition, text, cited, FACTS_CONFIDENCE)
+
+    def _section_answer(self, question: str, edition: Edition, answer: SectionAnswer, terms: QueryTerms) -> Answer:
+        section = answer.text
+        body = "\n".join(select_lines("\n".join(section.lines), terms, self.settings.answer_max_chars - 80))
+        cited, numbers = self._cite(edition, [Statement(section.source, section.title, section.url, section.section,
+                                                        section.lines[0])])
+        text = self._render("assistant/section.txt.j2", heading=answer.heading, text=body,
+                            page=section.title if section.title != answer.heading else "", cite=numbers[0])
+        return self._answer(question, edition, text, cited, FACTS_CONFIDENCE)
 
     def _llm_answer(self, question: str, edition: Edition, hits: list[Hit], now: datetime) -> Answer:
-        deadline_facts = facts(edition.event, edition.event.deadlines, now) if edition.event else []
+        facts = self.facts(edition)
         reply = self.llm.answer(question, hits[:4], {
-            "edition": edition.label, "now": now, "deadlines": deadline_facts,
+            "edition": edition.label, "now": now, "deadlines": deadline_facts(facts.deadlines, now),
             "contact": self.contact(edition), "max_chars": self.settings.answer_max_chars,
         })
         if reply is None:
@@ -146,3 +240,10 @@ class Assistant:
         )
         return Answer(question=question, text=text, answered=False, edition=None)
 
+
+def _date_needle(line: str) -> str | None:
+    """How pages write the date a key-facts line gives: `August 29`, `Aug 29th`."""
+    match = re.search(r"([A-Z][a-z]+) 0?(\d{1,2}), \d{4}", line)
+    if not match:
+        return None
+    return rf"{match.group(1)[:3]}[a-z]*\.?\s+0?{match.group(2)}(?:st|nd|rd|th)?\b"

@@ -1,23 +1,24 @@
 """The answer without an LLM: the pages' own lines that answer the question, each with its source.
 
-Nothing is paraphrased, so nothing can be invented. A passage answers only when it is close in
-meaning to the question *and* contains the question's distinctive words, weighted by rarity (IDF):
-"Is there a registration fee?" finds passages about the workshop, but none that mentions fees.
+Nothing is paraphrased, so nothing can be invented. Which passages answer is decided by the fitted
+model of `decision.py`; a passage that cannot hold the kind of fact asked for (a time for "what time",
+a place for "where") never answers, and a list of cards (the speakers) answers only "who/which".
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.assistant.decision import AnswerModel, measure
+from bot.assistant.intent import Intent
 from bot.index.retrieval import Hit, QueryTerms, Retrieval
+from bot.index.text import tokens
 from bot.knowledge.chunks import SENTENCE_END
 
 MAX_PASSAGES = 3
-HEADING_WEIGHT = 0.2  # a passage whose own heading names the question's words is about them
-NEWS_BONUS = 0.1  # an announcement is newer than the pages it updates: prefer it when both answer
-MIN_QUALITY = 0.45  # combined score a passage needs to answer
-MIN_COVERAGE = 0.5  # and the share of the question's (IDF-weighted) words it must contain
-MIN_SIMILARITY = 0.15  # and the cosine similarity below which it is about something else
+SAME_QUESTION = 0.75  # share of each question's words the other contains: the same question, reworded
+FAQ_PROBABILITY = 0.95  # an organizer wrote this answer to this question
+NEAR_BEST = 0.15  # passages this close to the best one's probability join the answer
 MIN_ROOM = 100  # characters worth adding another passage for
 BEST_SHARE = 0.6  # of the budget, for the best section when there are several
 
@@ -25,19 +26,7 @@ BEST_SHARE = 0.6  # of the budget, for the best section when there are several
 @dataclass
 class Candidate:
     hit: Hit
-    coverage: float
-    heading: float
-    similarity: float
-
-    @property
-    def quality(self) -> float:
-        news = NEWS_BONUS if self.hit.metadata.get("kind") == "announcement" else 0.0
-        return 0.5 * self.coverage + 0.5 * self.similarity + HEADING_WEIGHT * self.heading + news
-
-    @property
-    def answers(self) -> bool:
-        return (self.quality >= MIN_QUALITY and self.coverage >= MIN_COVERAGE
-                and self.similarity >= MIN_SIMILARITY)
+    probability: float
 
 
 @dataclass
@@ -52,7 +41,7 @@ def _cut(text: str, budget: int) -> str:
     return (cut[: cut.rfind(" ")] if " " in cut else cut) + "…"
 
 
-def _fit(line: str, terms: QueryTerms, budget: int) -> str:
+def fit_line(line: str, terms: QueryTerms, budget: int) -> str:
     """A long line shortened to its sentences that carry the question's words, in order."""
     if len(line) <= budget:
         return line
@@ -68,15 +57,14 @@ def _fit(line: str, terms: QueryTerms, budget: int) -> str:
     return " ".join(sentences[i] for i in sorted(keep))
 
 
-def select_lines(body: str, terms: QueryTerms, budget: int) -> list[str]:
-    """The body's lines that carry the question's words, in page order, within `budget` characters.
-
-    A selected list item brings its sub-items along: "applications to:" means nothing without them.
-    """
+def select_lines(body: str, terms: QueryTerms, budget: int, intent: Intent | None = None) -> list[str]:
+    """The body's lines that carry the question's words (and the kind of fact asked for), in page
+    order, within `budget` characters. A selected list item brings its sub-items along."""
     lines = body.split("\n")
     if len(body) <= budget:
         return lines
-    scores = [terms.coverage(line) for line in lines]
+    scores = [terms.coverage(line) + (0.5 if intent and intent.satisfied_by(line, None) and
+                                      (intent.when or intent.clock or intent.where) else 0.0) for line in lines]
     chosen: set[int] = set()
     for i, score in sorted(enumerate(scores), key=lambda item: -item[1]):
         if score <= 0:
@@ -94,34 +82,47 @@ def select_lines(body: str, terms: QueryTerms, budget: int) -> list[str]:
         room = budget - used
         if room < 40:
             break
-        line = _fit(lines[i], terms, room)
+        line = fit_line(lines[i], terms, room)
         picked.append(line)
         used += len(line) + 1
     return picked
 
 
-def _candidates(retrieval: Retrieval) -> list[Candidate]:
-    terms = retrieval.terms
+def same_question(terms: QueryTerms, asked: str) -> bool:
+    """Whether an FAQ entry was asked as `asked` was: each covers most of the other's words."""
+    theirs = QueryTerms(tokens(asked), {t: 1.0 for t in tokens(asked)})
+    return terms.coverage(asked) >= SAME_QUESTION and theirs.coverage(" ".join(terms.tokens)) >= SAME_QUESTION
+
+
+def candidates(retrieval: Retrieval, intent: Intent, model: AnswerModel) -> list[Candidate]:
+    """Every retrieved passage that may answer, with the model's probability that it does; an
+    organizer's FAQ answer to the same question is certain."""
     result = []
     for hit in retrieval.hits:
-        heading = hit.metadata.get("section", "")
-        result.append(Candidate(hit, terms.coverage(hit.text), terms.coverage(heading), hit.similarity or 0.0))
-    return result
+        if hit.metadata.get("kind") == "faq" and same_question(retrieval.terms, hit.metadata.get("section", "")):
+            result.append(Candidate(hit, FAQ_PROBABILITY))
+            continue
+        if hit.metadata.get("cards") and not (intent.who or intent.listing):
+            continue
+        if not any(intent.satisfied_by(line, None) for line in hit.body.split("\n")):
+            continue
+        result.append(Candidate(hit, model.probability(measure(hit, retrieval.terms))))
+    return sorted(result, key=lambda c: -c.probability)
 
 
-def compose(retrieval: Retrieval, budget: int) -> Composition | None:
+def compose(retrieval: Retrieval, intent: Intent, model: AnswerModel, budget: int) -> Composition | None:
     """The grounded answer, or None when no passage answers the question."""
-    answering = sorted((c for c in _candidates(retrieval) if c.answers), key=lambda c: -c.quality)
-    if not answering:
+    ranked = candidates(retrieval, intent, model)
+    if not ranked or ranked[0].probability < model.threshold:
         return None
-    best = answering[0]
+    best = ranked[0]
     # A paragraph per section (several speakers, several topics), best section first; inside a
     # section, every passage that answers nearly as well as the best, in page order.
     sections: dict[tuple[str, str], list[Candidate]] = {}
     seen_bodies: set[str] = set()
-    for c in answering:
-        if c.quality >= best.quality - 0.1 and c.hit.body not in seen_bodies:  # pages repeat each other
-            seen_bodies.add(c.hit.body)
+    for c in ranked:
+        if c.probability >= max(model.threshold, best.probability - NEAR_BEST) and c.hit.body not in seen_bodies:
+            seen_bodies.add(c.hit.body)  # pages repeat each other (a masthead on every page)
             sections.setdefault((c.hit.metadata["source"], c.hit.metadata.get("section", "")), []).append(c)
 
     paragraphs, hits, used = [], [], 0
@@ -137,9 +138,11 @@ def compose(retrieval: Retrieval, budget: int) -> Composition | None:
         heading = section.split(" › ")[-1] if section else ""
         marker = f" [{len(paragraphs) + 1}]"
         lead = f"{heading}: " if heading and heading.lower() not in body.lower() else ""
-        lines = select_lines(body, retrieval.terms, room - len(lead) - len(marker))
+        lines = select_lines(body, retrieval.terms, room - len(lead) - len(marker), intent)
+        if not lines:
+            continue
         text = lead + ("\n" if lead and lines[0].lstrip().startswith("-") else "") + "\n".join(lines) + marker
         paragraphs.append(text)
         hits.append(group[0].hit)
         used += len(text) + 2
-    return Composition("\n\n".join(paragraphs), hits, round(min(best.quality, 1.0), 3))
+    return Composition("\n\n".join(paragraphs), hits, round(best.probability, 3))

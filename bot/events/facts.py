@@ -13,7 +13,7 @@ class DeadlineFact:
     title: str
     local: datetime
     utc: datetime
-    zone: str
+    zone: str | None  # None: the pages give no time zone (the date is shown alone)
     previous: list[datetime]
     passed: bool
     url: str | None

@@ -92,6 +92,7 @@ class Event(BaseModel):
     timezone: str = "AoE"
     contact: str | None = None
     venue: str | None = None
+    url: str | None = None  # where this edition's pages are published (links in answers)
     date: Date | None = None  # the workshop day
     slack: SlackChannels | None = None
     deadlines: list[Deadline] = []

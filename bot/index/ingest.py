@@ -1,4 +1,9 @@
-"""Bring the index in line with the pages on disk: changed pages re-embedded, nothing else touched."""
+"""Bring the index in line with the pages on disk: changed pages re-embedded, nothing else touched.
+
+The index covers knowledge roots: `KNOWLEDGE_DIR`, and any other folder once ingested (it is
+remembered in BOT_DATA_DIR, so every process answers from it). An edition that yields no passages at
+all, and facts that its pages contradict, are reported.
+"""
 
 from __future__ import annotations
 
@@ -12,26 +17,16 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot.config import Settings
-from bot.index.store import KnowledgeStore
+from bot.index.store import IndexedPage, KnowledgeStore
 from bot.knowledge.chunks import Chunk, chunk_page
-from bot.knowledge.pages import PageError, content_hash, find_pages, read_page
+from bot.knowledge.derive import contradictions
+from bot.knowledge.editions import knowledge_roots, remember_root
+from bot.knowledge.pages import Page, PageError, content_hash, read_page
+from bot.knowledge.publication import publication_of
+from bot.knowledge.site import EditionFolder, edition_folders
 
 BATCH = 64
-
-
-@dataclass
-class Target:
-    """Pages to ingest: those under `scope` (a path inside `root`), with sources relative to `root`."""
-
-    root: Path
-    scope: Path
-
-    def files(self) -> list[Path]:
-        return [self.scope] if self.scope.is_file() else find_pages(self.scope)
-
-    def covers(self, source: str) -> bool:
-        prefix = self.scope.relative_to(self.root).as_posix()
-        return prefix == "." or source == prefix or source.startswith(prefix + "/")
+_NOTHING = IndexedPage(root="", hashes=set())
 
 
 @dataclass
@@ -56,16 +51,29 @@ class IngestReport:
         )
 
 
-def target_for(path: Path, knowledge_dir: Path) -> Target:
-    """A path inside the knowledge folder narrows the scope; any other folder is a knowledge root."""
-    path, knowledge_dir = path.resolve(), knowledge_dir.resolve()
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file or folder")
-    if path == knowledge_dir or knowledge_dir in path.parents:
-        return Target(root=knowledge_dir, scope=path)
-    if path.is_dir():
-        return Target(root=path, scope=path)
-    return Target(root=path.parent.parent, scope=path)
+def root_prefix(root: Path, settings: Settings) -> str:
+    """Sources under KNOWLEDGE_DIR are relative to it; another root's carry its folder name first."""
+    return "" if root.resolve() == settings.knowledge_dir.resolve() else f"{root.resolve().name}/"
+
+
+def split_paths(paths: list[Path], settings: Settings) -> tuple[list[Path], list[Path]]:
+    """(new knowledge roots, scopes inside known roots): a path inside KNOWLEDGE_DIR narrows the
+    scope; any other folder is a knowledge root of its own."""
+    knowledge = settings.knowledge_dir.resolve()
+    roots, scopes = [], []
+    for given in paths:
+        path = given.resolve()
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no such file or folder")
+        if path == knowledge:
+            continue
+        if knowledge in path.parents:
+            scopes.append(path)
+        elif path.is_dir():
+            roots.append(path)
+        else:
+            raise FileNotFoundError(f"{path}: a single page must be inside KNOWLEDGE_DIR ({knowledge})")
+    return roots, scopes
 
 
 @contextmanager
@@ -80,36 +88,85 @@ def _progress(console: Console, total: int) -> Iterator[Progress | None]:
         yield progress
 
 
-def ingest(
-    store: KnowledgeStore, targets: list[Target], settings: Settings, console: Console | None = None
-) -> IngestReport:
-    """Index the targets' pages. A page that fails to parse keeps its previous passages."""
+def _in_scope(path: Path, scopes: list[Path]) -> bool:
+    return not scopes or any(path == s or s in path.parents for s in scopes)
+
+
+class _Run:
+    """One ingest: which pages changed, their new passages, what each edition now holds."""
+
+    def __init__(self, store: KnowledgeStore, settings: Settings, report: IngestReport) -> None:
+        self.store, self.settings, self.report = store, settings, report
+        self.indexed = store.page_hashes()
+        self.fresh: dict[str, list[Chunk]] = {}
+        self.seen: set[str] = set()
+
+    def edition(self, folder: EditionFolder, scopes: list[Path]) -> None:
+        publication = publication_of(folder, self.settings)
+        files = [*folder.pages, *([folder.event_file] if folder.event_file.is_file() else [])]
+        pages: list[Page] = []
+        unchanged: list[Path] = []
+        passages = 0
+        for path in files:
+            source = folder.source(path)
+            if not _in_scope(path.resolve(), scopes):
+                continue
+            self.seen.add(source)
+            try:
+                if self.indexed.get(source, _NOTHING).hashes == {content_hash(path.read_bytes(), folder, publication)}:
+                    self.report.unchanged.append(source)
+                    unchanged.append(path)
+                    continue
+                page = read_page(path, folder, self.settings, publication)
+            except PageError as err:
+                self.report.errors.append(err)
+                passages += source in self.indexed  # it keeps its previous passages
+                continue
+            except OSError as err:
+                self.report.errors.append(PageError(path, f"cannot be read: {err.strerror}"))
+                continue
+            self.report.warnings.extend(page.warnings)
+            self.fresh[source] = chunks = chunk_page(page, str(folder.root.resolve()))
+            passages += len(chunks)
+            (self.report.updated if source in self.indexed else self.report.added).append(source)
+            if path != folder.event_file:
+                pages.append(page)
+        if not pages and not passages:
+            return  # nothing of this edition changed
+        if not passages and not unchanged:
+            names = ", ".join(folder.source(p) for p in folder.pages) or "(none)"
+            self.report.errors.append(PageError(
+                folder.folder, f"edition '{folder.id}' yields no passages: its pages ({names}) have no text"))
+        # Facts are checked across the whole edition: its unchanged pages are read again for that.
+        for path in unchanged:
+            if path != folder.event_file:
+                pages.append(read_page(path, folder, self.settings, publication))
+        self.report.warnings.extend(contradictions(folder.id, pages))
+
+
+def ingest(store: KnowledgeStore, settings: Settings, *, roots: list[Path] | None = None,
+           scopes: list[Path] | None = None, console: Console | None = None) -> IngestReport:
+    """Index the knowledge roots (KNOWLEDGE_DIR, every root ingested before, and `roots`), or only the
+    pages under `scopes`. A page that fails to parse keeps its previous passages."""
     console = console or Console(stderr=True)
     started = time.perf_counter()
     report = IngestReport()
-    indexed = store.page_hashes()
-    fresh: dict[str, list[Chunk]] = {}
-    seen: set[str] = set()
-    for target in targets:
-        for path in target.files():
-            source = path.relative_to(target.root).as_posix()
-            seen.add(source)
-            try:
-                if indexed.get(source) == {content_hash(path.read_bytes(), settings.site_base_url)}:
-                    report.unchanged.append(source)
-                    continue
-                page = read_page(path, target.root, settings)
-            except PageError as err:
-                report.errors.append(err)
-                continue
-            except OSError as err:
-                report.errors.append(PageError(path, f"cannot be read: {err.strerror}"))
-                continue
-            report.warnings.extend(page.warnings)
-            fresh[source] = chunk_page(page)
-            (report.updated if source in indexed else report.added).append(source)
+    for root in roots or []:
+        remember_root(settings, root.resolve())
+    all_roots = knowledge_roots(settings)
+    run = _Run(store, settings, report)
+    covered: list[Path] = []
+    for root in all_roots:
+        if not root.is_dir():
+            report.warnings.append(f"{root}: knowledge folder not found; its pages stay indexed")
+            continue
+        if scopes and not any(s == root.resolve() or root.resolve() in s.parents for s in scopes):
+            continue
+        covered.append(root.resolve())
+        for folder in edition_folders(root, root_prefix(root, settings)):
+            run.edition(folder, scopes or [])
 
-    chunks = [chunk for page_chunks in fresh.values() for chunk in page_chunks]
+    chunks = [chunk for page_chunks in run.fresh.values() for chunk in page_chunks]
     with _progress(console, len(chunks)) as progress:
         task = progress.add_task("embed", total=len(chunks)) if progress else None
         for start in range(0, len(chunks), BATCH):
@@ -120,13 +177,16 @@ def ingest(
     report.passages = len(chunks)
 
     # Old passages go only after the new ones are in: the index never lacks a page mid-update.
-    for source, page_chunks in fresh.items():
+    for source, page_chunks in run.fresh.items():
         keep = {c.id for c in page_chunks}
         store.delete([i for i in store.ids_of_source(source) if i not in keep])
-    for source in sorted(indexed):
-        if source not in seen and any(t.covers(source) for t in targets):
-            store.delete(store.ids_of_source(source))
-            report.removed.append(source)
+    for source, record in sorted(run.indexed.items()):
+        owner = Path(record.root) if record.root else settings.knowledge_dir.resolve()
+        path = owner / source.removeprefix(root_prefix(owner, settings))
+        if source in run.seen or owner not in covered or not _in_scope(path, scopes or []):
+            continue
+        store.delete(store.ids_of_source(source))
+        report.removed.append(source)
     if report.changed:
         store.bump_generation()
     report.seconds = time.perf_counter() - started

@@ -20,9 +20,14 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 
 from bot.index.store import KnowledgeStore
-from bot.index.text import STOPWORDS, tokens
+from bot.index.lexicon import is_word
+from bot.index.text import STOPWORDS, WORD, stem, tokens
+from bot.knowledge.derive import PageText
+from bot.knowledge.site import EVENT_FILE
 
 RRF_K = 60
+LABEL = re.compile(r"^(?:[\d:.apm\s–-]*\s)?([^:]{2,40}):\s", re.IGNORECASE)
+TOPIC_LINE = 40  # a line this short names a thing ("Poster Session 1", "Lunch")
 YEAR = re.compile(r"^(19|20)\d\d$")
 CANDIDATES = 20
 HEADS = 2
@@ -35,6 +40,8 @@ class Hit:
     metadata: dict
     score: float  # fused RRF score
     similarity: float | None  # cosine similarity to the question (None: cited, not retrieved)
+    keyword: float = 0.0  # BM25 score over the best BM25 score of this search (0-1)
+    rank: int = 0  # position in the fused ranking
 
     @property
     def body(self) -> str:
@@ -47,14 +54,22 @@ class QueryTerms:
 
     tokens: list[str]
     weights: dict[str, float] = field(default_factory=dict)
+    unknown: set[str] = field(default_factory=set)  # words no passage of the edition contains
 
-    def coverage(self, text: str) -> float:
+    def coverage(self, text: str, *, known_only: bool = False) -> float:
         """Share of the question's weight that `text` contains: 0 for nothing, 1 for all."""
-        if not self.tokens:
+        counted = [t for t in self.tokens if not (known_only and t in self.unknown)]
+        total = sum(self.weights[t] for t in counted)
+        if not total:
             return 0.0
         present = set(tokens(text))
-        total = sum(self.weights[t] for t in self.tokens)
-        return sum(self.weights[t] for t in self.tokens if t in present) / total
+        return sum(self.weights[t] for t in counted if t in present) / total
+
+    @property
+    def unknown_share(self) -> float:
+        """How much of the question is about words the edition never uses ("fee", "hotel")."""
+        total = sum(self.weights.values())
+        return sum(self.weights[t] for t in self.unknown) / total if total else 0.0
 
 
 @dataclass
@@ -75,6 +90,61 @@ class _Snapshot:
     bm25: BM25Okapi | None
     document_frequency: Counter
     vocabulary: dict[str, list[str]]  # by first letter: a typo keeps its first letter
+    _sections: list[PageText] | None = None
+    _topics: set[str] | None = None
+    _own_name: set[str] | None = None
+
+    def sections(self) -> list[PageText]:
+        """The edition's pages as sections of lines, in page order (what facts are derived from)."""
+        if self._sections is None:
+            order = sorted(range(len(self.ids)), key=lambda i: (self.metadatas[i]["source"],
+                                                                 self.metadatas[i].get("position", 0)))
+            grouped: dict[tuple[str, str, bool], list[str]] = {}
+            first: dict[tuple[str, str, bool], dict] = {}
+            for i in order:
+                meta = self.metadatas[i]
+                if meta.get("kind") != "page" or meta["source"].endswith(EVENT_FILE):
+                    continue
+                key = (meta["source"], meta.get("section", ""), bool(meta.get("cards")))
+                grouped.setdefault(key, []).extend(self.texts[i].split("\n")[1:])
+                first.setdefault(key, meta)
+            self._sections = [PageText(source, first[key]["title"], first[key]["url"], section, tuple(lines), cards)
+                              for key, lines in grouped.items() for source, section, cards in [key]]
+        return self._sections
+
+    def topics(self) -> set[str]:
+        """Words the edition uses to name things: headings, short labels ("Camera-ready:"), short rows.
+
+        A question word among them that a fact does not explain means the question is about
+        something else the pages name; any other unexplained word is just how people talk.
+        """
+        if self._topics is None:
+            words: set[str] = set()
+            for text in self.sections():
+                if text.cards:
+                    continue
+                words.update(tokens(text.section))
+                for line in text.lines:
+                    label = LABEL.match(line.lstrip("- "))
+                    if label:
+                        words.update(tokens(label.group(1)))
+                    elif len(line) <= TOPIC_LINE:
+                        words.update(tokens(line))
+            self._topics = words
+        return self._topics
+
+    def own_name(self) -> set[str]:
+        """Words the site prints on most of its pages (its title, its masthead): the workshop's own
+        name and place. "Which city is the *VerifAI* workshop in?" is about the workshop itself."""
+        if self._own_name is None:
+            pages: dict[str, set[str]] = {}
+            for text in self.sections():
+                words = pages.setdefault(text.source, set(tokens(text.title)))
+                if text.section == "Header":
+                    words.update(t for line in text.lines for t in tokens(line))
+            counts = Counter(t for words in pages.values() for t in words)
+            self._own_name = {t for t, n in counts.items() if n * 2 >= len(pages)}
+        return self._own_name
 
     def idf(self, token: str) -> float:
         n, df = len(self.ids), self.document_frequency.get(token, 0)
@@ -89,6 +159,7 @@ class _Snapshot:
 
     def terms(self, question: str) -> QueryTerms:
         mended = []
+        real = {stem(w) for w in WORD.findall(question.lower()) if is_word(w)}  # "lunch" is no typo of "launch"
         for word in dict.fromkeys(tokens(question)):
             if YEAR.match(word):
                 continue  # a year picks the edition; inside it, every passage has it or none does
@@ -96,10 +167,11 @@ class _Snapshot:
             if word not in self.document_frequency and not word.isdigit():
                 if difflib.get_close_matches(word, STOPWORDS, n=1, cutoff=0.85):
                     continue  # a misspelt filler word ("wen"): no weight, no penalty
-                token = self._mend(word)
+                token = word if word in real else self._mend(word)
             if token not in mended:
                 mended.append(token)
-        return QueryTerms(mended, {t: self.idf(t) for t in mended})
+        unknown = {t for t in mended if t not in self.document_frequency}
+        return QueryTerms(mended, {t: self.idf(t) for t in mended}, unknown)
 
 
 class HybridRetriever:
@@ -135,10 +207,12 @@ class HybridRetriever:
         similarities = snapshot.vectors @ (query / (np.linalg.norm(query) or 1.0))
         dense = [int(i) for i in np.argsort(-similarities)[:CANDIDATES]]
         sparse: list[int] = []
+        keyword = np.zeros(len(snapshot.ids))
         if snapshot.bm25 and terms.tokens:
             scores = snapshot.bm25.get_scores(terms.tokens)
             ranked = sorted(range(len(scores)), key=lambda i: -scores[i])
             sparse = [i for i in ranked if scores[i] > 0][:CANDIDATES]
+            keyword = scores / (max(scores) or 1.0)
 
         scores_by_index: dict[int, float] = {}
         for ranking in (dense, sparse):
@@ -149,5 +223,5 @@ class HybridRetriever:
         # so an exact-name match that the embedding misses (a list of names) is still considered.
         top = fused[:k] + [i for i in dense[:HEADS] + sparse[:HEADS] if i not in fused[:k]]
         hits = [Hit(snapshot.ids[i], snapshot.texts[i], snapshot.metadatas[i], scores_by_index[i],
-                    float(similarities[i])) for i in dict.fromkeys(top)]
+                    float(similarities[i]), float(keyword[i]), rank) for rank, i in enumerate(dict.fromkeys(top))]
         return Retrieval(hits, terms)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import chromadb
 from chromadb.config import Settings as ChromaSettings
@@ -16,6 +16,12 @@ from bot.config import Settings
 from bot.knowledge.chunks import Chunk
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class IndexedPage:
+    root: str  # the knowledge root the page was read from ("" in indexes built before roots were recorded)
+    hashes: set[str]
 
 
 class IndexMismatchError(RuntimeError):
@@ -88,13 +94,14 @@ class KnowledgeStore:
     def count(self) -> int:
         return self.collection.count()
 
-    def page_hashes(self) -> dict[str, set[str]]:
-        """source → the content hashes its indexed passages carry (more than one: a torn update)."""
+    def page_hashes(self) -> dict[str, IndexedPage]:
+        """source → its knowledge root and the content hashes its passages carry (two: a torn update)."""
         found = self.collection.get(where={"kind": "page"}, include=["metadatas"])
-        hashes: dict[str, set[str]] = defaultdict(set)
+        pages: dict[str, IndexedPage] = {}
         for meta in found["metadatas"] or []:
-            hashes[meta["source"]].add(meta["page_hash"])
-        return hashes
+            page = pages.setdefault(meta["source"], IndexedPage(root=str(meta.get("root") or ""), hashes=set()))
+            page.hashes.add(meta["page_hash"])
+        return pages
 
     def ids_of_source(self, source: str) -> list[str]:
         return self.collection.get(where={"source": source}, include=[])["ids"]

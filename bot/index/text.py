@@ -20,7 +20,7 @@ _local = threading.local()  # a Snowball stemmer keeps state while stemming: one
 
 
 @lru_cache(maxsize=65536)
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
     stemmer = getattr(_local, "stemmer", None)
     if stemmer is None:
         stemmer = _local.stemmer = snowballstemmer.stemmer("english")
@@ -29,4 +29,4 @@ def _stem(word: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Stemmed content words of `text`, in order, repeats kept (BM25 counts them)."""
-    return [_stem(w) for w in WORD.findall(text.lower()) if w not in STOPWORDS]
+    return [stem(w) for w in WORD.findall(text.lower()) if w not in STOPWORDS]

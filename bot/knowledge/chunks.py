@@ -1,14 +1,25 @@
-"""Cut pages into heading-aware passages: what retrieval finds and what answers quote."""
+"""Cut pages into heading-aware passages of bounded size: what retrieval finds and what answers quote.
+
+A line is never cut inside a passage boundary unless it alone exceeds the hard limit; a schedule row
+that long is split at its list items, each piece keeping the row's time ("10:40: Contributed talks:
+…"), so every passage still reads as rows of time and event.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
+from bot.knowledge.html_text import Section
 from bot.knowledge.pages import Page
 
-MAX_CHARS = 350  # about a paragraph: small passages keep dense similarity sharp
+MAX_CHARS = 400  # about a paragraph: small passages keep dense similarity sharp
+HARD_MAX = 800  # no passage body is longer than this
+HEADER_SECTION = "Header"
+CARD_RUN = 3  # this many sibling sections under one heading are cards: they also get one list passage
+CARD_NOTE = 60  # a card's first line this short (an affiliation, a role) goes into the list
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
+ROW_LABEL = re.compile(r"^(\s*(?:- )?[^:]{1,40}:\s)")
 
 
 @dataclass(frozen=True)
@@ -24,17 +35,37 @@ class Chunk:
         return self.text.split("\n", 1)[1] if "\n" in self.text else self.text
 
 
+def _split_words(text: str, limit: int) -> list[str]:
+    pieces, current = [], ""
+    for word in text.split(" "):
+        if current and len(current) + len(word) + 1 > limit:
+            pieces.append(current)
+            current = word
+        else:
+            current = f"{current} {word}" if current else word
+    return [*pieces, current] if current else pieces
+
+
 def _pieces(line: str) -> list[str]:
-    """A line short enough for a passage, or its sentences grouped under the limit."""
+    """A line short enough for a passage, or its sentences (a row: its items) grouped under the limit."""
     if len(line) <= MAX_CHARS:
         return [line]
+    label = ROW_LABEL.match(line)
+    if label and ";" in line:  # a row of several items: each piece keeps the row's label
+        prefix = label.group(1)
+        parts = [p.strip() for p in line[len(prefix):].split(";")]
+        limit = HARD_MAX - len(prefix)
+    else:
+        prefix, parts, limit = "", SENTENCE_END.split(line), HARD_MAX
     pieces: list[str] = []
-    for sentence in SENTENCE_END.split(line):
-        if pieces and len(pieces[-1]) + len(sentence) + 1 <= MAX_CHARS:
-            pieces[-1] += " " + sentence
+    bounded = (p for whole in parts for p in ([whole] if len(whole) <= limit else _split_words(whole, limit)))
+    for part in bounded:
+        joiner = "; " if prefix else " "
+        if pieces and len(pieces[-1]) + len(part) + len(joiner) <= MAX_CHARS - len(prefix):
+            pieces[-1] += joiner + part
         else:
-            pieces.append(sentence)
-    return pieces
+            pieces.append(part)
+    return [prefix + p for p in pieces]
 
 
 def _group(lines: list[str]) -> list[list[str]]:
@@ -43,7 +74,8 @@ def _group(lines: list[str]) -> list[list[str]]:
     for line in lines:
         for piece in _pieces(line):
             introduces = groups[-1] and groups[-1][-1].endswith(":")  # "…applications to:" + its list
-            if groups[-1] and not introduces and size + len(piece) + 1 > MAX_CHARS:
+            limit = HARD_MAX if introduces else MAX_CHARS
+            if groups[-1] and size + len(piece) + 1 > limit:
                 groups.append([])
                 size = 0
             groups[-1].append(piece)
@@ -51,10 +83,37 @@ def _group(lines: list[str]) -> list[list[str]]:
     return [g for g in groups if g]
 
 
-def chunk_page(page: Page) -> list[Chunk]:
-    """Passages of `page` with deterministic ids (`source#n`): same page, same ids."""
+def card_lists(sections: list[Section]) -> list[Section]:
+    """Sections with, before each run of sibling cards (one heading per speaker), a list of the cards.
+
+    "Who are the speakers?" is then answered by one passage that names them all.
+    """
+    result: list[Section] = []
+    i = 0
+    while i < len(sections):
+        parent = sections[i].path[:-1]
+        j = i
+        while j < len(sections) and sections[j].path[:-1] == parent and len(sections[j].path) == len(parent) + 1:
+            j += 1
+        if j - i >= CARD_RUN and parent:  # top-level siblings are a page's parts, not cards
+            items = []
+            for card in sections[i:j]:
+                note = card.lines[0] if card.lines else ""
+                short = note and len(note) <= CARD_NOTE and not note.rstrip().endswith(".")
+                items.append(f"- {card.path[-1]}" + (f" ({note.lstrip('- ')})" if short else ""))
+            result.append(Section(path=parent, lines=items, cards=True))
+        result.extend(sections[i:max(j, i + 1)])
+        i = max(j, i + 1)
+    return result
+
+
+def chunk_page(page: Page, root: str = "") -> list[Chunk]:
+    """Passages of `page` (read from the knowledge root `root`), with deterministic ids (`source#n`)."""
+    sections = card_lists(page.sections)
+    if page.header:
+        sections = [Section(path=[HEADER_SECTION], lines=list(page.header)), *sections]
     chunks = []
-    for section in page.sections:
+    for section in sections:
         header = f"{page.title} › {section.title}" if section.title else page.title
         for lines in _group(section.lines):
             n = len(chunks)
@@ -70,6 +129,8 @@ def chunk_page(page: Page) -> list[Chunk]:
                     "url": page.url,
                     "page_hash": page.content_hash,
                     "position": n,
+                    "cards": section.cards,
+                    "root": root,
                 },
             ))
     return chunks

@@ -1,18 +1,29 @@
-"""Editions are folders under the knowledge root; the newest is the default context."""
+"""The editions a knowledge base holds, newest first; the newest is the default context.
+
+`discover` reads what is cheap to read (which folders are editions, their `event.yaml`). The
+`Registry` is the one view of the editions a running process shares: it re-reads what changed on
+disk, and parses an edition's pages (and the facts they state) only when something needs them.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.config import Settings
 from bot.events.model import Event, EventFileError, load_event
-from bot.knowledge.pages import find_pages
+from bot.knowledge.site import YEAR, EditionFolder, edition_folders
 
 log = logging.getLogger(__name__)
 
-YEAR_IN_ID = re.compile(r"(19|20)\d\d")
+ROOTS_FILE = "knowledge-roots.json"  # folders ingested besides KNOWLEDGE_DIR, in BOT_DATA_DIR
+
+VENUE_NAMES = {"neurips": "NeurIPS", "icml": "ICML", "iclr": "ICLR", "isca": "ISCA", "mlsys": "MLSys",
+               "sysml": "SysML"}
 
 
 @dataclass
@@ -22,6 +33,7 @@ class Edition:
     event: Event | None = None
     event_error: str | None = None  # a broken event.yaml: the pages still answer, the facts don't
     year: int | None = None
+    folder: EditionFolder | None = field(default=None, repr=False)
 
     @property
     def label(self) -> str:
@@ -30,10 +42,7 @@ class Edition:
             return self.event.name
         match = re.match(r"([a-z]+)(\d{4})$", self.id)
         if match:
-            venue = {"neurips": "NeurIPS", "icml": "ICML", "iclr": "ICLR", "isca": "ISCA"}.get(
-                match.group(1), match.group(1).upper()
-            )
-            return f"{venue} {match.group(2)}"
+            return f"{VENUE_NAMES.get(match.group(1), match.group(1).upper())} {match.group(2)}"
         return self.id
 
     @property
@@ -64,7 +73,7 @@ class Editions:
 def _year(edition_id: str, event: Event | None) -> int | None:
     if event and event.date:
         return event.date.year
-    match = YEAR_IN_ID.search(edition_id)
+    match = YEAR.search(edition_id)
     if match:
         return int(match.group(0))
     if event and event.deadlines:
@@ -72,22 +81,65 @@ def _year(edition_id: str, event: Event | None) -> int | None:
     return None
 
 
-def discover(root: Path) -> Editions:
-    """Every folder of `root` that holds pages or an event.yaml is an edition."""
-    items = []
-    if root.is_dir():
-        for path in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
-            event_file = path / "event.yaml"
-            if not event_file.exists() and not find_pages(path):
-                continue
-            event, error = None, None
-            if event_file.exists():
-                try:
-                    event = load_event(event_file)
-                except EventFileError as err:
-                    error = str(err)
-                    log.warning("%s", err)
-            items.append(Edition(id=path.name, path=path, event=event, event_error=error,
-                                 year=_year(path.name, event)))
-    items.sort(key=lambda e: (e.year or 0, e.id), reverse=True)
-    return Editions(items)
+def _edition(folder: EditionFolder) -> Edition:
+    event, error = None, None
+    if folder.event_file.is_file():
+        try:
+            event = load_event(folder.event_file)
+        except EventFileError as err:
+            error = str(err)
+            log.warning("%s", err)
+    return Edition(id=folder.id, path=folder.folder, event=event, event_error=error,
+                   year=_year(folder.id, event), folder=folder)
+
+
+def discover(*roots: Path) -> Editions:
+    """Every edition under the knowledge roots; an id found in two roots keeps the first root's."""
+    items: dict[str, Edition] = {}
+    for root in roots:
+        for folder in edition_folders(root):
+            items.setdefault(folder.id, _edition(folder))
+    ordered = sorted(items.values(), key=lambda e: (e.year or 0, e.id), reverse=True)
+    return Editions(ordered)
+
+
+def remembered_roots(settings: Settings) -> list[Path]:
+    """Folders once ingested besides KNOWLEDGE_DIR: every process answers from them too."""
+    path = settings.bot_data_dir / ROOTS_FILE
+    return [Path(p) for p in json.loads(path.read_text(encoding="utf-8"))] if path.is_file() else []
+
+
+def remember_root(settings: Settings, root: Path) -> None:
+    known = remembered_roots(settings)
+    if root in known or root == settings.knowledge_dir.resolve():
+        return
+    settings.bot_data_dir.mkdir(parents=True, exist_ok=True)
+    (settings.bot_data_dir / ROOTS_FILE).write_text(json.dumps([str(p) for p in [*known, root]]), encoding="utf-8")
+
+
+def knowledge_roots(settings: Settings) -> list[Path]:
+    return [settings.knowledge_dir, *(r for r in remembered_roots(settings) if r != settings.knowledge_dir)]
+
+
+class Registry:
+    """The editions of a running process: re-read from disk when their files change."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._editions = discover(*self.roots)
+
+    @property
+    def roots(self) -> list[Path]:
+        return knowledge_roots(self.settings)
+
+    @property
+    def editions(self) -> Editions:
+        return self._editions
+
+    def refresh(self) -> Editions:
+        """Re-discover the editions (cheap: folders and event.yaml files)."""
+        editions = discover(*self.roots)
+        with self._lock:
+            self._editions = editions
+        return editions

@@ -1,7 +1,11 @@
-"""Turn a published HTML body into sections of plain lines, the way a reader sees the page.
+"""Turn published HTML into sections of plain lines, the way a reader sees the page in a browser.
 
-What a browser does not show is not knowledge: comments, scripts, footnote markers. What the
-organizers struck through is superseded: `<s>Aug 22</s> Aug 29` reads "Aug 29 (extended from Aug 22)".
+The HTML is parsed by an HTML5-conformant parser, so minified pages with omitted end tags (`</li>`,
+`</dd>`, `</head>`) read as a browser reads them. What a browser does not show, or shows on every
+page, is not knowledge: comments, scripts, styles, form controls, navigation, sidebars of links and
+footers. A table row is one line ("9:05 AM: Keynote: Ada Lovelace (Analytical Engines)"), and so is a
+definition-list item. What the organizers struck through is superseded: `<s>Aug 22</s> Aug 29` reads
+"Aug 29 (extended from Aug 22)". The walk is iterative: no nesting depth can exhaust the stack.
 """
 
 from __future__ import annotations
@@ -15,23 +19,34 @@ from dateutil import parser as dateparser
 
 HEADINGS = {f"h{i}" for i in range(1, 7)}
 STRIKE = {"s", "del", "strike"}
-INVISIBLE = {"script", "style", "sup", "img", "noscript", "template", "head", "svg", "iframe", "button"}
+INVISIBLE = {
+    "script", "style", "sup", "img", "noscript", "template", "svg", "iframe", "button", "select", "option",
+    "datalist", "input", "textarea", "meta", "link", "title", "object", "embed", "canvas", "audio", "video",
+}
 BLOCKS = {
     "p", "div", "section", "article", "main", "header", "footer", "nav", "aside", "ul", "ol", "li",
-    "table", "thead", "tbody", "tr", "td", "th", "blockquote", "pre", "br", "hr", "dl", "dt", "dd",
-    "figure", "figcaption", "form", "details", "summary",
+    "blockquote", "pre", "hr", "dl", "dt", "dd", "figure", "figcaption", "form", "details", "summary",
+    "address", "center", "body", "table", "tr", "td", "th", "caption", "thead", "tbody", "tfoot",
 }
 FOOTNOTES = {"footnotes", "references"}  # citation lists get a section of their own
+# Class or id words that mark site chrome rather than the page's own content.
+CHROME_WORDS = {"nav", "navbar", "navigation", "menu", "sidebar", "footer", "breadcrumb", "breadcrumbs",
+                "skip", "share", "sharing", "social", "cookie", "cookies", "toc", "pagination"}
+CHROME_ROLES = {"navigation", "contentinfo", "search", "menubar", "menu"}
+LINK_DENSE = 0.5  # share of a box's text inside links above which it is navigation, not prose
+GENERIC_LINK_TEXT = {"here", "link", "this link", "click here", "this", "website", "this page", "page"}
 SKIPPED_NODES = (Comment, Declaration, Doctype, ProcessingInstruction)
+MAX_CELL_ROW = 900  # a "row" longer than this is a layout table: read its cells as blocks
 
-# Private-use characters bracket struck-through text until its line is complete.
-STRUCK_OPEN, STRUCK_CLOSE = "\ue000", "\ue001"
+# Private-use characters: struck-through text until its line is complete, and in-line breaks.
+STRUCK_OPEN, STRUCK_CLOSE, BREAK, BOUNDARY = "\ue000", "\ue001", "\ue002", "\ue003"
 MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 DATE = rf"{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
 STRUCK_THEN_DATE = re.compile(
     rf"{STRUCK_OPEN}(?P<old>[^{STRUCK_CLOSE}]*){STRUCK_CLOSE}\s*(?P<new>{DATE})?", re.IGNORECASE
 )
 SPACES = re.compile(r"\s+")
+SEPARATORS = re.compile(rf"\s*[{BREAK}{BOUNDARY}][\s{BREAK}{BOUNDARY}]*")
 
 
 @dataclass
@@ -40,6 +55,7 @@ class Section:
 
     path: list[str]
     lines: list[str] = field(default_factory=list)
+    cards: bool = False  # a list of the sibling sections below it (speakers, organizers), made by chunking
 
     @property
     def title(self) -> str:
@@ -58,6 +74,8 @@ class Supersession:
 class ParsedBody:
     sections: list[Section]
     supersessions: list[Supersession]
+    title: str | None = None  # the document's <title>, when it has one
+    header: list[str] = field(default_factory=list)  # the masthead: site name, date, venue
 
 
 def _change_word(old: str, new: str) -> str:
@@ -68,6 +86,75 @@ def _change_word(old: str, new: str) -> str:
     except (ValueError, OverflowError):
         return "extended"
     return "moved" if new_date < old_date else "extended"
+
+
+def _words(tag: Tag) -> set[str]:
+    names = [*(tag.get("class") or ()), str(tag.get("id") or "")]
+    return {part for name in names for part in re.split(r"[-_\s]+", name.lower()) if part}
+
+
+def _link_density(tag: Tag) -> float:
+    text = SPACES.sub("", tag.get_text())
+    if not text:
+        return 1.0
+    linked = sum(len(SPACES.sub("", a.get_text())) for a in tag.find_all("a"))
+    return linked / len(text)
+
+
+def _is_chrome(tag: Tag) -> bool:
+    """Navigation and footers always; sidebars and menus when they are mostly links."""
+    if tag.name in {"nav", "footer"} or tag.get("role") in CHROME_ROLES:
+        return True
+    if tag.name in {"body", "main", "article", "html"}:
+        return False
+    words = _words(tag)
+    if "footer" in words or {"nav", "navbar", "navigation", "breadcrumb", "breadcrumbs", "skip"} & words:
+        return True
+    if tag.name == "aside" or CHROME_WORDS & words:
+        return _link_density(tag) >= LINK_DENSE
+    return False
+
+
+def _prepare(soup: BeautifulSoup) -> None:
+    """Remove what readers don't see and mark what the walk must treat specially."""
+    for node in soup.find_all(string=lambda s: isinstance(s, SKIPPED_NODES)):
+        node.extract()
+    for tag in soup.find_all(INVISIBLE):
+        tag.decompose()
+    for tag in soup.find_all(True):
+        if tag.decomposed or tag.parent is None:
+            continue
+        if _is_chrome(tag):
+            tag.decompose()
+    for tag in soup.find_all("a"):
+        text = SPACES.sub(" ", tag.get_text()).strip().lower()
+        href = str(tag.get("href") or "")
+        if text in GENERIC_LINK_TEXT and href.startswith(("http://", "https://", "mailto:")):
+            tag.append(f" ({href.removeprefix('mailto:')})")
+    for tag in soup.find_all(STRIKE):
+        tag.replace_with(NavigableString(f"{STRUCK_OPEN}{tag.get_text()}{STRUCK_CLOSE}"))
+    for tag in soup.find_all("br"):
+        tag.replace_with(NavigableString(BREAK))
+
+
+def inline_text(node: Tag, *, newline: str = ", ") -> str:
+    """The text of `node` on one line: breaks become `newline`, block boundaries "; "."""
+    parts: list[str] = []
+    for item in node.descendants:
+        if isinstance(item, NavigableString):
+            if not isinstance(item, SKIPPED_NODES):
+                parts.append(str(item))
+        elif isinstance(item, Tag) and (item.name in BLOCKS or item.name in HEADINGS):
+            parts.append(BOUNDARY)
+
+    def separator(match: re.Match[str]) -> str:
+        before = match.string[:match.start()].rstrip()
+        if not before or match.end() == len(match.string) or before.endswith((":", ",", ";", "(")):
+            return " "
+        return "; " if BOUNDARY in match.group(0) else newline
+
+    text = SPACES.sub(" ", "".join(parts))
+    return SEPARATORS.sub(separator, text).strip()
 
 
 class _Walker:
@@ -82,37 +169,102 @@ class _Walker:
         self.list_base = 0  # list depth at the last heading: misnested pages put headings in <li>
         self.supersessions: list[Supersession] = []
 
-    def walk(self, node: Tag) -> None:
-        for child in node.children:
-            if isinstance(child, SKIPPED_NODES):
+    def walk(self, root: Tag) -> None:
+        todo: list[tuple[Tag | NavigableString, bool]] = [(root, False)]
+        while todo:
+            node, leaving = todo.pop()
+            if isinstance(node, NavigableString):
+                self.text(str(node))
                 continue
-            if isinstance(child, NavigableString):
-                self.buffer.append(str(child))
+            if leaving:
+                self.leave(node)
                 continue
-            if not isinstance(child, Tag) or child.name in INVISIBLE:
+            if self.enter(node):
                 continue
-            if child.name in HEADINGS:
+            todo.append((node, True))
+            todo.extend((child, False) for child in reversed(node.contents))
+
+    def text(self, text: str) -> None:
+        for i, piece in enumerate(text.split(BREAK)):
+            if i:
                 self.flush()
-                self.heading(int(child.name[1]), child.get_text())
-            elif child.name in STRIKE:
-                self.buffer.append(f"{STRUCK_OPEN}{child.get_text()}{STRUCK_CLOSE}")
-            elif FOOTNOTES & set(child.get("class") or ()):
-                self.flush()
-                self.heading(self.stack[-1][0] if self.stack else 2, "References")
-                self.walk(child)
-                self.flush()
-            elif child.name == "li":
-                self.flush()
-                self.list_depth += 1
-                self.walk(child)
-                self.flush()
-                self.list_depth -= 1
-            elif child.name in BLOCKS:
-                self.flush()
-                self.walk(child)
-                self.flush()
+            self.buffer.append(piece)
+
+    def enter(self, node: Tag) -> bool:
+        """Start `node`; True when it was read whole (headings, tables, definition lists)."""
+        if node.name in HEADINGS:
+            self.flush()
+            self.heading(int(node.name[1]), inline_text(node, newline=" "))
+            return True
+        if node.name == "table" and self._table(node):
+            return True
+        if node.name == "dl":
+            self._definitions(node)
+            return True
+        if FOOTNOTES & set(node.get("class") or ()):
+            self.flush()
+            self.heading(self.stack[-1][0] if self.stack else 2, "References")
+        elif node.name == "li":
+            self.flush()
+            self.list_depth += 1
+        elif node.name in BLOCKS:
+            self.flush()
+        return False
+
+    def leave(self, node: Tag) -> None:
+        if node.name == "li":
+            self.flush()
+            self.list_depth -= 1
+        elif node.name in BLOCKS or FOOTNOTES & set(node.get("class") or ()):
+            self.flush()
+
+    def _table(self, table: Tag) -> bool:
+        """Each row is one line: `first cell: other cells`. False for a layout table."""
+        rows = [row for row in table.find_all("tr") if row.find_parent("table") is table]
+        cells = [[c for c in row.find_all(["td", "th"], recursive=False)] for row in rows]
+        texts = [[inline_text(c) for c in row] for row in cells]
+        if any(len(" ".join(row)) > MAX_CELL_ROW or any(c.find(HEADINGS) for c in cs)
+               for row, cs in zip(texts, cells, strict=True)):
+            return False
+        self.flush()
+        caption = table.find("caption")
+        if caption is not None:
+            self.text(inline_text(caption))
+            self.flush()
+        for i, (row, cs) in enumerate(zip(texts, cells, strict=True)):
+            if i == 0 and cs and all(c.name == "th" for c in cs) and len(rows) > 1:
+                continue  # the column headings ("Time | Session") say nothing on their own
+            values = [t for t in row if t]
+            if not values:
+                continue
+            first, rest = values[0], values[1:]
+            joiner = "" if first.endswith(":") else ":"
+            self.text(f"{first}{joiner} {' — '.join(rest)}" if rest else first)
+            self.flush()
+        return True
+
+    def _definitions(self, dl: Tag) -> None:
+        """`<dt>term<dd>description` (end tags often omitted) becomes `term: description`."""
+        self.flush()
+        items = [t for t in dl.find_all(["dt", "dd"]) if t.find_parent("dl") is dl]
+        line, described = "", False
+        for item in items:
+            text = inline_text(item)
+            if not text:
+                continue
+            if item.name == "dt" or not line:
+                if line:
+                    self.text(line)
+                    self.flush()
+                line, described = text, item.name == "dd"
+            elif described:
+                line += f"; {text}"
             else:
-                self.walk(child)
+                line += f"{'' if line.endswith(':') else ':'} {text}"
+                described = True
+        if line:
+            self.text(line)
+            self.flush()
 
     def heading(self, level: int, raw: str) -> None:
         text = SPACES.sub(" ", raw).strip().rstrip(":").strip()
@@ -170,11 +322,31 @@ class _Walker:
         return line
 
 
-def parse_html(html: str) -> ParsedBody:
-    """Sections and supersessions of an HTML body (a fragment or a whole document)."""
+def _lines(root: Tag) -> tuple[list[Section], list[Supersession]]:
     walker = _Walker()
-    walker.walk(BeautifulSoup(html, "html.parser"))
+    walker.walk(root)
     walker.flush()
-    return ParsedBody(
-        sections=[s for s in walker.sections if s.lines], supersessions=walker.supersessions
-    )
+    return [s for s in walker.sections if s.lines], walker.supersessions
+
+
+def parse_html(html: str) -> ParsedBody:
+    """Sections, supersessions, title and masthead of an HTML body (a fragment or a whole document).
+
+    In a whole document, the `<header>` outside the main content is the masthead (the site's name,
+    the workshop's date and venue), and `<main>` (or `role=main`), when present, is the content.
+    """
+    soup = BeautifulSoup(html, "html5lib")
+    title_tag = soup.find("title")
+    title = SPACES.sub(" ", title_tag.get_text()).strip() if title_tag else None
+    _prepare(soup)
+    header: list[str] = []
+    for tag in soup.find_all("header"):
+        if tag.decomposed or tag.find_parent(["main", "article", "header"]) or tag.find_parent(attrs={"role": "main"}):
+            continue
+        sections, _ = _lines(tag)
+        header.extend(line for s in sections for line in s.lines)
+        tag.decompose()
+    root = soup.find("main") or soup.find(attrs={"role": "main"}) or soup.body or soup
+    sections, supersessions = _lines(root)
+    return ParsedBody(sections=sections, supersessions=supersessions, title=title or None,
+                      header=list(dict.fromkeys(header)))

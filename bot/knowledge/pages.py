@@ -1,29 +1,34 @@
-"""Read one published page (HTML or Markdown, optional YAML front matter) into clean sections."""
+"""Read one published page into clean sections, the way the site shows it to a reader.
+
+The steps are Jekyll's: front matter, then Liquid (only in files with front matter), then Markdown,
+then the HTML a browser would get. The layout's masthead (date, venue, room, printed on every page
+from front matter) is content too: it is the page's `header`.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import frontmatter
 import ftfy
 import yaml
-from markdown_it import MarkdownIt
 
 from bot.config import Settings
 from bot.events.facts import facts
 from bot.events.model import EventFileError, load_event
 from bot.knowledge.html_text import Section, Supersession, parse_html
+from bot.knowledge.jekyll import LiquidError
+from bot.knowledge.markup import markdown_to_html
+from bot.knowledge.site import MARKDOWN_SUFFIXES, YEAR, EditionFolder, has_front_matter, page_url
 from bot.templates import render
 
-PAGE_SUFFIXES = {".html", ".htm", ".md", ".markdown"}
-EVENT_FILE = "event.yaml"
 # Bump when parsing changes what a page yields, so unchanged files are re-indexed once.
-PARSER_VERSION = "1"
-
-_markdown = MarkdownIt("commonmark")
+PARSER_VERSION = "3"
+CONTENT_MARK = "\ue010content\ue011"  # stands for the page inside its layout
+HEADER_KEYS = ("site_description", "subtitle")  # what a theme prints as the masthead, when no layout says
 
 
 class PageError(ValueError):
@@ -46,27 +51,24 @@ class Page:
     front_matter: dict
     sections: list[Section]
     content_hash: str
+    header: list[str] = field(default_factory=list)  # the masthead printed above the page
     warnings: list[str] = field(default_factory=list)
 
 
-def page_url(source: str, front_matter: dict, base_url: str) -> str:
-    """The page's public URL: its `permalink` if it has one, else where Jekyll would serve it."""
-    base = base_url.rstrip("/")
-    permalink = front_matter.get("permalink")
-    if isinstance(permalink, str) and permalink:
-        return permalink if "://" in permalink else f"{base}/{permalink.lstrip('/')}"
-    path = PurePosixPath(source)
-    if path.suffix in {".md", ".markdown"}:
-        path = path.with_suffix(".html")
-    if path.name in {"index.html", "index.htm"}:
-        return f"{base}/{path.parent.as_posix()}/"
-    return f"{base}/{path.as_posix()}"
+@dataclass(frozen=True)
+class Publication:
+    """Where an edition's pages are served: `base` is the URL of the folder `served_from`."""
+
+    base: str | None
+    served_from: Path
 
 
-def content_hash(raw: bytes, base_url: str) -> str:
-    """What decides whether a page must be re-indexed: its bytes, the parser, and its URL base."""
+def content_hash(raw: bytes, folder: EditionFolder, publication: Publication) -> str:
+    """What decides whether a page must be re-indexed: its bytes, the parser, the site's data,
+    includes and layouts (Liquid reads them), its edition and where it is served."""
     digest = hashlib.sha256(raw)
-    digest.update(f"\0{PARSER_VERSION}\0{base_url}".encode())
+    digest.update(f"\0{PARSER_VERSION}\0{folder.site.fingerprint()}\0{folder.id}\0{publication.base}\0"
+                  f"{publication.served_from}".encode())
     return digest.hexdigest()
 
 
@@ -79,7 +81,8 @@ def _decode(path: Path, raw: bytes) -> str:
     return ftfy.fix_text(text, unescape_html=False)
 
 
-def _split_front_matter(path: Path, text: str) -> tuple[dict, str]:
+def _split_front_matter(path: Path, text: str) -> tuple[dict, str, int]:
+    """Front matter, body, and the body's first line number in the file."""
     try:
         post = frontmatter.loads(text)
     except yaml.YAMLError as err:
@@ -91,7 +94,8 @@ def _split_front_matter(path: Path, text: str) -> tuple[dict, str]:
         raise PageError(path, f"front matter is not valid YAML{where}: {problem}") from err
     if not isinstance(post.metadata, dict):
         raise PageError(path, "front matter must be a mapping of keys to values")
-    return dict(post.metadata), post.content
+    offset = text[: len(text) - len(post.content)].count("\n") if post.content else 0
+    return dict(post.metadata), post.content, offset
 
 
 def _apply_stale_mentions(page_path: str, sections: list[Section], supersessions: list[Supersession]) -> list[str]:
@@ -116,76 +120,112 @@ def _apply_stale_mentions(page_path: str, sections: list[Section], supersessions
     return warnings
 
 
-def _title(front_matter: dict, sections: list[Section], path: Path) -> str:
+def _title(front_matter: dict, document_title: str | None, sections: list[Section], path: Path) -> str:
     title = front_matter.get("title")
     if isinstance(title, str) and title.strip():
         return title.strip()
+    if document_title:
+        return document_title
     for section in sections:
         if section.path:
             return section.path[0]
     return path.stem.replace("_", " ").replace("-", " ").title()
 
 
-def read_page(path: Path, root: Path, settings: Settings) -> Page:
-    """Parse the page at `path` (inside edition folder under `root`); raise PageError if unusable."""
-    relative = path.relative_to(root)
-    if len(relative.parts) < 2:
-        raise PageError(path, "a page must be inside an edition folder (knowledge/<edition>/...)")
+def _layout_header(folder: EditionFolder, path: Path, meta: dict) -> list[str] | None:
+    """The masthead the page's layout prints around it; None when the site has no such layout."""
+    chrome = folder.site.render_layout(meta, path.relative_to(folder.site.root).as_posix(), f"<p>{CONTENT_MARK}</p>")
+    if chrome is None:
+        return None
+    parsed = parse_html(chrome)
+    lines = [*parsed.header, *(line for s in parsed.sections for line in s.lines)]
+    return [line for line in lines if CONTENT_MARK not in line]
+
+
+def _current_header(source: str, header: list[str], year: int | None) -> tuple[list[str], list[str]]:
+    """Masthead lines, minus those naming another edition's year (a copied front matter)."""
+    kept, warnings = [], []
+    for line in header:
+        years = {int(y) for y in YEAR.findall(line)}
+        if year is not None and years and year not in years:
+            warnings.append(f"{source}: the page header says '{line}', which names {', '.join(map(str, sorted(years)))}"
+                            f" but the page belongs to the {year} edition; not used")
+        else:
+            kept.append(line)
+    return kept, warnings
+
+
+def _render_body(path: Path, folder: EditionFolder, meta: dict, body: str, offset: int) -> str:
+    try:
+        return folder.site.render(body, meta, path.relative_to(folder.site.root).as_posix())
+    except LiquidError as err:
+        line = f"line {err.line + offset}: " if err.line else ""
+        raise PageError(path, f"{line}Liquid template cannot be rendered: {err.problem}") from err
+
+
+def read_page(path: Path, folder: EditionFolder, settings: Settings, publication: Publication) -> Page:
+    """Parse the page at `path`, one of `folder`'s; raise PageError if it cannot be read at all."""
     try:
         raw = path.read_bytes()
     except OSError as err:
         raise PageError(path, f"cannot be read: {err.strerror}") from err
     if b"\0" in raw:
         raise PageError(path, "is a binary file, not a page")
-    if path.name == EVENT_FILE:
-        return _facts_page(path, relative, raw, settings)
-    meta, body = _split_front_matter(path, _decode(path, raw))
-    html = _markdown.render(body) if path.suffix in {".md", ".markdown"} else body
+    source = folder.source(path)
+    if path == folder.event_file:
+        return _facts_page(path, folder, raw, settings, publication)
+    text = _decode(path, raw)
+    meta, body, offset = _split_front_matter(path, text) if has_front_matter(path) else ({}, text, 0)
+    if meta:  # Jekyll renders Liquid only in files with front matter
+        body = _render_body(path, folder, meta, body, offset)
+    html = markdown_to_html(body) if path.suffix.lower() in MARKDOWN_SUFFIXES else body
     parsed = parse_html(html)
-    if not parsed.sections:
-        raise PageError(path, "has no text once comments and markup are removed")
-    source = relative.as_posix()
-    edition = relative.parts[0]
     warnings = _apply_stale_mentions(source, parsed.sections, parsed.supersessions)
+    header = list(parsed.header)
+    if meta:
+        try:
+            layout = _layout_header(folder, path, meta)
+        except LiquidError as err:
+            layout = None
+            warnings.append(f"{source}: its layout cannot be rendered ({err}); its header is not read")
+        header.extend(layout if layout is not None else
+                      [str(meta[k]).strip() for k in HEADER_KEYS if isinstance(meta.get(k), str) and meta[k].strip()])
+    year = YEAR.search(folder.id)
+    header, stale = _current_header(source, list(dict.fromkeys(header)), int(year.group(0)) if year else None)
+    warnings.extend(stale)
+    if not parsed.sections:
+        warnings.append(f"{source}: has no text once comments and markup are removed")
     declared = meta.get("workshop_name")
-    if isinstance(declared, str) and declared and declared != edition:
-        warnings.append(f"{source}: front matter says workshop_name '{declared}' but the page is in '{edition}/'")
+    if isinstance(declared, str) and declared and declared != folder.id:
+        warnings.append(f"{source}: front matter says workshop_name '{declared}' but the page is read as "
+                        f"edition '{folder.id}'")
     return Page(
         source=source,
-        edition=edition,
-        title=_title(meta, parsed.sections, path),
-        url=page_url(source, meta, settings.site_base_url),
+        edition=folder.id,
+        title=_title(meta, parsed.title, parsed.sections, path),
+        url=page_url(path, publication.served_from, meta, publication.base),
         front_matter={k: v for k, v in meta.items() if isinstance(v, (str, int, float, bool))},
         sections=parsed.sections,
-        content_hash=content_hash(raw, settings.site_base_url),
+        content_hash=content_hash(raw, folder, publication),
+        header=header,
         warnings=warnings,
     )
 
 
-def _facts_page(path: Path, relative: Path, raw: bytes, settings: Settings) -> Page:
+def _facts_page(path: Path, folder: EditionFolder, raw: bytes, settings: Settings, publication: Publication) -> Page:
     """An edition's event.yaml as one passage of key facts (venue and dates often live only there)."""
     try:
         event = load_event(path)
     except EventFileError as err:
         raise PageError(path, str(err).replace(f"{path}: ", "").replace(f"{path}, ", "")) from err
-    edition = relative.parts[0]
     text = render(settings.prompts_dir, "knowledge/facts.md.j2", event=event, deadlines=facts(event, event.deadlines))
     lines = [line for line in text.splitlines() if line.strip()]
     return Page(
-        source=relative.as_posix(),
-        edition=edition,
+        source=folder.source(path),
+        edition=folder.id,
         title="Key facts",
-        url=page_url(f"{edition}/index.html", {}, settings.site_base_url),
+        url=page_url(folder.folder / "index.html", publication.served_from, {}, publication.base),
         front_matter={},
         sections=[Section(path=[event.name], lines=lines[1:])],
-        content_hash=content_hash(raw, settings.site_base_url),
-    )
-
-
-def find_pages(root: Path) -> list[Path]:
-    """Every page file (and event.yaml) under `root`, in a stable order, hidden ones skipped."""
-    return sorted(
-        p for p in root.rglob("*")
-        if p.is_file() and (p.suffix.lower() in PAGE_SUFFIXES or p.name == EVENT_FILE)
-        and not any(part.startswith((".", "_")) for part in p.relative_to(root).parts)
+        content_hash=content_hash(raw, folder, publication),
     )

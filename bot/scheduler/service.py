@@ -22,7 +22,7 @@ from bot.config import Settings
 from bot.deliveries import Delivery
 from bot import digest
 from bot.announcements import draft_extension
-from bot.knowledge.editions import Editions, discover
+from bot.knowledge.editions import Editions, Registry
 from bot.scheduler.messages import render_for
 from bot.scheduler.outbox import Outbox
 from bot.scheduler.planner import PlannedMessage, plan
@@ -46,8 +46,9 @@ def fire(service: str, key: str) -> None:
 
 class ReminderService:
     def __init__(self, settings: Settings, db: Database, deliveries: dict[str, Delivery], *,
-                 name: str = "reminders", send_attempts: int = 4) -> None:
+                 registry: Registry | None = None, name: str = "reminders", send_attempts: int = 4) -> None:
         self.settings, self.db, self.name = settings, db, name
+        self.registry = registry or Registry(settings)  # the process's one view of the editions
         self.outbox = Outbox(db)
         self.sender = Sender(settings, self.outbox, deliveries, attempts=send_attempts)
         self.grace = timedelta(seconds=settings.reminder_grace)
@@ -85,8 +86,8 @@ class ReminderService:
     # --- planning ---------------------------------------------------------------------------------
 
     def _files(self) -> tuple:
-        root = self.settings.knowledge_dir
-        files = sorted(root.glob("*/event.yaml")) if root.is_dir() else []
+        editions = self.registry.refresh()
+        files = sorted({e.folder.event_file for e in editions.items if e.folder and e.folder.event_file.is_file()})
         files += [p for p in [self.settings.bot_data_dir / RELOAD_FILE] if p.exists()]
         return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
 
@@ -103,7 +104,7 @@ class ReminderService:
         now = now or datetime.now(UTC)
         with self._lock:
             self._fingerprint = self._files()
-            editions = discover(self.settings.knowledge_dir)
+            editions = self.registry.editions
             broken = {e.id for e in editions.items if e.event_error}
             for edition in editions.items:
                 if edition.event_error:
@@ -191,8 +192,7 @@ class ReminderService:
                                        id=f"outbox:{row.id}", jobstore="memory")
 
     def send_digest(self) -> None:
-        _, row = digest.queue(self.settings, self.db, self.outbox, discover(self.settings.knowledge_dir),
-                              datetime.now(UTC))
+        _, row = digest.queue(self.settings, self.db, self.outbox, self.registry.editions, datetime.now(UTC))
         if row is not None:
             self.dispatch(row.id)
 

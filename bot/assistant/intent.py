@@ -1,0 +1,109 @@
+"""What kind of answer a question wants, and whether a line can give it.
+
+"When…" wants a date or a time, "what time…" a clock time, "where…" a place, "who…" a name,
+"how many…" a number. A line that cannot hold that kind of answer never answers the question, however
+close its words are: a wrong fact is worse than saying "I don't know".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import time
+
+from rapidfuzz import fuzz
+
+from bot.index.text import STOPWORDS
+from bot.knowledge.dates import dates_in, times_in
+
+QUESTION_WORDS = ("when", "where", "what", "which", "who")
+FUZZY_QUESTION_WORD = 85
+
+WHEN = re.compile(r"\b(when|what date|which date|what day|which day|date|dates|deadlines?|due|until|by when|"
+                  r"how long (?:until|till|before|do)|how much time|still|yet|too late|passed|over|open|closed?)\b",
+                  re.IGNORECASE)
+CLOCK = re.compile(r"\b(what time|which time|at what time|what hour|how early|how late|time of)\b", re.IGNORECASE)
+WHERE = re.compile(r"\bwhere\b|\b(?:what|which)(?:'s| is| was| are)?\s+(?:the\s+)?(?:venue|location|room|city|"
+                   r"building|address|hall|place)\b|\blocated\b", re.IGNORECASE)
+WHO = re.compile(r"\b(who(?! (?:can|may|should|must|is eligible|are eligible|is allowed|needs?|qualif))|whom|whose|"
+                 r"which (?:speakers?|people|organizers?|authors?))\b", re.IGNORECASE)
+COUNT = re.compile(r"\b(how many|how much|how long|number of|page limit|max(?:imum)?|minimum|up to how)\b",
+                   re.IGNORECASE)
+LISTING = re.compile(r"\b(who|which|list|what are|name|names)\b", re.IGNORECASE)
+AT_TIME = re.compile(r"\b(?:at|around|by)\s+((?:[01]?\d|2[0-3])(?::[0-5]\d)?\s*(?:[ap]\.?\s?m\.?)?|noon)\b",
+                     re.IGNORECASE)
+AFTERNOON = re.compile(r"\b(afternoon|evening|tonight)\b", re.IGNORECASE)
+RELATION = re.compile(r"\b(?P<relation>after|following|before|preceding|next to)\s+(?:the\s+)?(?P<anchor>[\w\s'’-]+)",
+                      re.IGNORECASE)
+PLACE = re.compile(
+    r"\b(room|hall|cent(?:er|re)|convention|venue|hotel|building|campus|level|floor|auditorium|ballroom|"
+    r"street|avenue|road|zoom|virtual(?:ly)?|online|in person|openreview|cmt|easychair|portal|website|"
+    r"via|expo|university|institute)\b|https?://|\b[A-Z][a-z]+,\s+[A-Z][A-Za-z]+\b",
+    re.IGNORECASE)
+PERSON = re.compile(r"\b[A-Z][a-zà-ÿ'’-]+\s+(?:[A-Z]\.\s+)?[A-Z][a-zà-ÿ'’-]+\b")
+MONTH_NAME = re.compile(r"\b(january|february|march|april|may|june|july|august|september|october|november|"
+                        r"december|today|tomorrow|tba|tbd)\b", re.IGNORECASE)
+NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Intent:
+    """The kind of answer a question asks for."""
+
+    when: bool
+    clock: bool
+    where: bool
+    who: bool
+    count: bool
+    listing: bool
+    at: time | None  # "what is on at 2 pm"
+    relation: str | None  # "after" / "before" an anchor ("who speaks after lunch")
+    anchor: str | None
+
+    def satisfied_by(self, line: str, year: int | None) -> bool:
+        """Whether `line` holds the kind of fact the question asks for (questions of no kind: always)."""
+        if self.clock and not times_in(line):
+            return False
+        if self.when and not (dates_in(line, year or 2000) or times_in(line) or MONTH_NAME.search(line)):
+            return False
+        if self.where and not PLACE.search(line):
+            return False
+        if self.who and not PERSON.search(line):
+            return False
+        return not (self.count and not NUMBER.search(line))
+
+
+def _mended(question: str) -> str:
+    """Question words as meant: "wen" is "when", "wher" "where" (never a real word such as "then")."""
+    def mend(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if word.lower() in STOPWORDS or len(word) < 3:
+            return word
+        for intended in QUESTION_WORDS:
+            if fuzz.ratio(word.lower(), intended) >= FUZZY_QUESTION_WORD:
+                return intended
+        return word
+    return re.sub(r"\b[A-Za-z]{3,6}\b", mend, question)
+
+
+def intent_of(question: str) -> Intent:
+    question = _mended(question)
+    at = AT_TIME.search(question)
+    at_time = times_in(at.group(1))[0].value if at and times_in(at.group(1)) else None
+    if at_time is not None and at_time.hour < 12 and AFTERNOON.search(question):
+        at_time = at_time.replace(hour=at_time.hour + 12)
+    relation = RELATION.search(question)
+    where = bool(WHERE.search(question))
+    clock = bool(CLOCK.search(question)) or at_time is not None
+    return Intent(
+        when=bool(WHEN.search(question)) and not where and not clock,
+        clock=clock and at_time is None,
+        where=where,
+        who=bool(WHO.search(question)),
+        count=bool(COUNT.search(question)),
+        listing=bool(LISTING.search(question)),
+        at=at_time,
+        relation=relation.group("relation").lower().replace("following", "after").replace("preceding", "before")
+        if relation else None,
+        anchor=relation.group("anchor").strip() if relation else None,
+    )

@@ -1,0 +1,113 @@
+"""Questions about a person the pages introduce: a speaker's card, an organizer's line, their talk.
+
+"Who is Hanson Wang?", "Which university is Azalia Mirhoseini at?", "What is Atlas Wang talking about?".
+The person is found by name, misspellings and a lone surname included ("bill dally" is William Dally).
+The answer is their card (its heading names the talk) and their programme rows, and only when it
+carries what was asked: an organization for "which company", a title for "what is the talk called".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from bot.assistant.intent import Intent
+from bot.knowledge.derive import HEADER, EditionFacts, PageText, ProgrammeItem
+
+NAME = re.compile(r"^[A-Z][\w'’.-]+(?:\s+(?:[A-Z][\w'’.-]+|van|von|de|der|da|di|del|le|la|\([^)]*\))){1,4}$")
+ROLES = re.compile(r"^(keynote|invited|speaker|talk|panel|panelist|moderator|chair|organizer|tbd|tba)\b",
+                   re.IGNORECASE)
+AFFILIATION = re.compile(r"\b(which|what)\s+(universit|compan|school|institut|lab|organi[sz]ation|employer|affiliat)"
+                         r"|\baffiliat|\bwhere\b.*\b(from|work|based)\b|\bwork(s|ing)? (for|at)\b", re.IGNORECASE)
+TITLE = re.compile(r"\btitle\b|\bcalled\b|\babout\b|\btopic\b|\bpresent(ing|ed)?\b", re.IGNORECASE)
+ORGANIZATION = re.compile(r"\b(Universit\w*|Institute|College|School|Lab(s|oratory)?|Research|Inc|Corp\w*|"
+                          r"Department|Center|Centre|Foundation|[A-Z]{2,}|[A-Z][a-z]+[A-Z]\w*)\b")
+LISTED = re.compile(r"^- ([A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){1,3}),\s+\S")
+FUZZY = 88
+SURNAME_ALONE = 92  # a surname alone must match closely: "Wang" is not "Wan"
+
+
+@dataclass
+class Person:
+    name: str
+    cards: list[PageText] = field(default_factory=list)
+    rows: list[ProgrammeItem] = field(default_factory=list)
+
+    @property
+    def parts(self) -> list[str]:
+        return [p.lower().strip("().") for p in self.name.split() if len(p.strip("().")) > 1]
+
+
+@dataclass
+class PersonAnswer:
+    person: Person
+    lines: list[tuple[PageText | ProgrammeItem, str]]
+
+
+def _card_name(text: PageText) -> str | None:
+    """The person a section is about: a heading below another (`Speakers › Ada Lovelace`), or the first
+    part of a compound one (`Ada Lovelace — Keynote — Talk`), that is a name."""
+    for element in reversed(text.section.split(" › ")[1:]):
+        candidate = re.split(r"\s+[—–-]\s+", element)[0].strip()
+        if NAME.match(candidate) and not ROLES.match(candidate) and len(candidate.split()) <= 5:
+            return candidate
+    return None
+
+
+def people(texts: list[PageText], facts: EditionFacts) -> list[Person]:
+    found: dict[str, Person] = {}
+    for text in texts:
+        if text.cards or text.section == HEADER:
+            continue
+        if name := _card_name(text):
+            found.setdefault(name.lower(), Person(name)).cards.append(text)
+            continue
+        for line in text.lines:  # "- Ada Lovelace, Analytical Engines": an organizer's line
+            if (match := LISTED.match(line)) and NAME.match(match.group(1)):
+                card = PageText(text.source, text.title, text.url, text.section, (line,))
+                found.setdefault(match.group(1).lower(), Person(match.group(1))).cards.append(card)
+    for row in facts.programme:
+        for name in row.speakers:
+            found.setdefault(name.lower(), Person(name)).rows.append(row)
+    return list(found.values())
+
+
+def _mentions(question: str, person: Person) -> bool:
+    words = [w.lower() for w in re.findall(r"[\w'’-]+", question) if len(w) > 2]
+    hits = {p for p in person.parts for w in words if fuzz.ratio(w.removesuffix("'s").removesuffix("’s"), p) >= FUZZY}
+    if len(hits) >= 2:
+        return True
+    surname = person.parts[-1] if person.parts else ""
+    return any(fuzz.ratio(w.removesuffix("'s").removesuffix("’s"), surname) >= SURNAME_ALONE for w in words) \
+        and len(surname) >= 4
+
+
+def _has_title(person: Person) -> bool:
+    for card in person.cards:
+        parts = [p for element in card.section.split(" › ") for p in re.split(r"\s+[—–]\s+", element)]
+        if any(not ROLES.match(p) and p != person.name and len(p.split()) >= 3 and "›" not in p
+               and not p.lower().startswith(person.parts[0] if person.parts else "#") for p in parts[1:]):
+            return True
+    return any(len(row.text.replace(person.name, "").split()) >= 5 for row in person.rows)
+
+
+def person_reply(question: str, intent: Intent, everyone: list[Person]) -> PersonAnswer | None:
+    """The card and rows of the one person the question names, when they hold what it asks."""
+    named = [p for p in everyone if _mentions(question, p)]
+    if len(named) != 1 or intent.when or intent.clock or intent.at:
+        return None
+    person = named[0]
+    lines: list[tuple[PageText | ProgrammeItem, str]] = []
+    for card in person.cards:
+        lines.extend((card, line) for line in card.lines[:2])
+    lines.extend((row, row.row) for row in person.rows)
+    if not lines:
+        return None
+    text = " ".join([*(c.section for c in person.cards), *(line for _, line in lines)])
+    if AFFILIATION.search(question) and not ORGANIZATION.search(text.replace(person.name, "")):
+        return None
+    if TITLE.search(question) and not AFFILIATION.search(question) and not _has_title(person):
+        return None
+    return PersonAnswer(person, lines)

@@ -1,0 +1,114 @@
+"""Programme questions answered from the programme's rows: the time, and whose talk it is.
+
+"What time is Mirhoseni's keynote?" (names match despite typos), "When are the poster sessions?"
+(every matching row), "Who speaks after lunch?", "What is on at 2 pm?", "When does the workshop start?".
+A question about something the programme does not list ("When is the tutorial?") is not answered
+from it. Times are the venue's local time, and the answer says so.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time
+
+from bot.assistant.explain import best_explained
+from bot.assistant.intent import Intent
+from bot.assistant.structured import Reply
+from bot.index.retrieval import QueryTerms
+from bot.index.text import tokens
+from bot.knowledge.dates import zone_in
+from bot.knowledge.derive import EditionFacts, ProgrammeItem
+from bot.knowledge.facts import zone_of
+
+# Words that say "this is about the programme" without naming any part of it.
+SCHEDULE_WORDS = {
+    "time", "when", "start", "begin", "end", "finish", "schedul", "program", "programm", "agenda", "happen",
+    "talk", "speak", "speaker", "present", "give", "session", "slot", "held", "take", "place", "workshop", "day",
+    "today", "now", "current", "right", "moment", "list", "event", "first", "last", "next", "after", "befor",
+    "follow", "preced", "who", "what", "go", "on", "schedule", "timet", "plan", "morn", "afternoon", "even",
+}
+PROGRAMME_CUES = re.compile(
+    r"\b(what time|when|start|begin|end|finish|schedule|program|programme|agenda|talks?|speak\w*|keynote|"
+    r"poster|panel\w*|lunch|break|coffee|session|present\w*|opening|closing|remarks|award|on now|right now|"
+    r"after|before)\b", re.IGNORECASE)
+PROGRAMME_STEMS = {"talk", "keynot", "speak", "speaker", "poster", "panel", "lunch", "break", "coffe", "session",
+                   "present", "schedul", "program", "programm", "agenda", "remark", "award", "oral", "spotlight"}
+NOW = re.compile(r"\b(right now|now|currently|at the moment|happening)\b", re.IGNORECASE)
+START = re.compile(r"\b(start|begin|open)\w*\b", re.IGNORECASE)
+END = re.compile(r"\b(end|finish|close|over|wrap)\w*\b", re.IGNORECASE)
+WHO = re.compile(r"\bwho\b", re.IGNORECASE)
+NOT_TALKS = {"break", "lunch", "poster"}
+
+
+def _rows_matching(terms: QueryTerms, rows: list[ProgrammeItem], topics: set[str]) -> list[ProgrammeItem] | None:
+    """The rows that explain most of the question; None when it asks about something else."""
+    return best_explained(terms, SCHEDULE_WORDS, rows, lambda row: set(tokens(row.text)), topics)
+
+
+def _at(rows: list[ProgrammeItem], moment: time) -> list[ProgrammeItem]:
+    for i, row in enumerate(rows):
+        end = row.end or (rows[i + 1].start if i + 1 < len(rows) else None)
+        if row.start <= moment and (end is None or moment < end):
+            return [row]
+    return []
+
+
+def _next_to(anchors: list[ProgrammeItem], rows: list[ProgrammeItem], relation: str,
+             talks: bool) -> list[ProgrammeItem]:
+    found: list[ProgrammeItem] = []
+    for anchor in anchors:
+        i = rows.index(anchor)
+        others = rows[i + 1:] if relation == "after" else list(reversed(rows[:i]))
+        for row in others:
+            if not talks or row.kind not in NOT_TALKS:
+                found.append(row)
+                break
+    return [row for i, row in enumerate(found) if all(row is not other for other in found[:i])]
+
+
+def programme_reply(question: str, terms: QueryTerms, intent: Intent, facts: EditionFacts, now: datetime,
+                    topics: set[str]) -> Reply | None:
+    """Rows of the programme that answer the question, or None when it is not about the programme."""
+    rows = sorted(facts.programme, key=lambda r: r.start)
+    words = set(terms.tokens)
+    if not rows or not (PROGRAMME_CUES.search(question) or words & PROGRAMME_STEMS or intent.clock):
+        return None
+    if not (intent.when or intent.clock or intent.at or intent.relation or NOW.search(question)
+            or (intent.who and words & PROGRAMME_STEMS)):
+        return None  # the programme gives times and names: "what is the talk about?" is for the pages
+    chosen: list[ProgrammeItem] | None
+    if intent.at is not None:
+        moment = intent.at
+        if moment < rows[0].start and moment.hour < 12 and time(moment.hour + 12, moment.minute) <= rows[-1].start:
+            moment = time(moment.hour + 12, moment.minute)  # "at 2" during a day-time programme is 2 pm
+        chosen = _at(rows, moment)
+    elif NOW.search(question):
+        chosen = _happening(rows, facts, now)
+    elif intent.relation and intent.anchor:
+        anchor = QueryTerms(tokens(intent.anchor), terms.weights | {t: 1.0 for t in tokens(intent.anchor)})
+        anchors = _rows_matching(anchor, rows, set())
+        chosen = _next_to(anchors, rows, intent.relation, talks=bool(WHO.search(question))) if anchors else None
+    else:
+        chosen = _rows_matching(terms, rows, topics - {t for row in rows for t in tokens(row.text)})
+        specific = {t for t in words if t not in SCHEDULE_WORDS and not t.isdigit()}
+        if chosen == [] and not specific and {"workshop", "day", "program", "programm", "schedul", "agenda"} & words:
+            chosen = [rows[0]] if START.search(question) else [rows[-1]] if END.search(question) else rows
+        elif chosen == []:
+            return None
+    if not chosen or not all(intent.satisfied_by(row.row, None) or intent.when for row in chosen):
+        return None
+    zone = facts.programme_zone.value if facts.programme_zone else None
+    return Reply("assistant/programme.txt.j2", {"rows": chosen, "zone": zone,
+                                                 "day": facts.date.value if facts.date else None},
+                 [row.stated for row in chosen])
+
+
+def _happening(rows: list[ProgrammeItem], facts: EditionFacts, now: datetime) -> list[ProgrammeItem] | None:
+    """What is on at `now`, in the venue's time; nothing when the workshop is not on today."""
+    zone = zone_in(str(facts.programme_zone.value)) if facts.programme_zone else None
+    if facts.date is None or zone is None:
+        return None
+    local = now.astimezone(zone_of(zone))
+    if local.date() != facts.date.value:
+        return None
+    return _at(rows, local.time().replace(tzinfo=None))

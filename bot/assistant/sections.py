@@ -1,0 +1,49 @@
+"""Questions a heading answers: "Who organizes the workshop?" is the Organizing Committee section.
+
+When every word that matters in a question names one of the edition's headings (and the section says
+something of the kind asked for), the section itself is the answer: a list of organizers, of topics,
+of speakers (a run of speaker cards has a list of its own).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.assistant.explain import matches
+from bot.assistant.intent import Intent
+from bot.index.retrieval import QueryTerms
+from bot.index.text import tokens
+from bot.knowledge.derive import HEADER, PageText
+
+# Words that ask for a list without naming what is listed.
+LIST_WORDS = {"who", "what", "which", "list", "name", "member", "serv", "part", "peopl", "workshop", "edit", "year",
+              "organ", "committe", "someon", "anyon", "tell", "show", "give", "current", "main", "full", "all"}
+MAX_TERMS = 3  # a question with more specific words than this asks about more than a heading
+QUESTIONS_OF_A_HEADING = re.compile(r"^\s*(who|what|which|list|name|tell me|show me)\b", re.IGNORECASE)
+
+
+@dataclass
+class SectionAnswer:
+    text: PageText
+    heading: str
+
+
+def _heading(text: PageText) -> str:
+    return text.section.split(" › ")[-1]
+
+
+def section_reply(question: str, terms: QueryTerms, intent: Intent, texts: list[PageText]) -> SectionAnswer | None:
+    """The section whose heading explains the question, or None."""
+    if not QUESTIONS_OF_A_HEADING.search(question):
+        return None
+    content = [t for t in terms.tokens if not t.isdigit() and t not in LIST_WORDS - {"organ", "committe"}]
+    if not content or len(content) > MAX_TERMS:
+        return None
+    found = [t for t in texts if t.section and t.section != HEADER and t.lines
+             and all(matches(term, set(tokens(_heading(t)))) for term in content)
+             and any(intent.satisfied_by(line, None) for line in t.lines)]
+    if not found:
+        return None
+    best = max(found, key=lambda t: (t.cards, len(t.lines)))
+    return SectionAnswer(best, _heading(best))

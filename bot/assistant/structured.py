@@ -1,0 +1,142 @@
+"""Questions answered from an edition's facts (what its pages state, or its event.yaml), not from passages.
+
+Deadlines, the workshop day, the venue and room, and the contact address are what people ask most,
+and the answers must be exact: the date with its time zone and extension history when the pages give
+them, and whether it has passed. Every fact is cited to the line that states it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.assistant.explain import best_explained, matches
+from bot.assistant.intent import Intent
+from bot.events.facts import DeadlineFact
+from bot.index.retrieval import QueryTerms
+from bot.index.text import tokens
+from bot.knowledge.derive import ROOM, DerivedDeadline, EditionFacts, Stated, Statement
+from bot.knowledge.facts import deadline_facts
+
+WHEN = re.compile(r"\b(deadlines?|due|when|dates?|extend\w*|extension|late|until|cut-?off|closes?|closed|timeline|"
+                  r"still|yet|in time|passed|over|open|time zone|timezone|today|tomorrow|"
+                  r"how long (?:until|till|before|do)|how many days|how much time)\b", re.IGNORECASE)
+CONTACT = re.compile(r"\b(contact|e-?mail|reach|get in touch|write to|mailing address|mailing list)\b", re.IGNORECASE)
+ROOM_QUESTION = re.compile(r"\b(room|hall)\b", re.IGNORECASE)
+ALL_DATES = re.compile(r"\b(important|key) dates\b|\bdeadlines\b|\btimeline\b|\ball (the )?dates\b", re.IGNORECASE)
+DEADLINE_STEMS = {"deadlin", "due", "submiss", "submit", "extend", "extens", "late", "cutoff", "pass", "close"}
+# Stems that only say "this is about a date" (or about the workshop at large): they pick no deadline.
+GENERIC = DEADLINE_STEMS - {"submiss", "submit"} | {
+    "date", "time", "cut", "off", "workshop", "neurip", "ml", "system", "mlforsi", "year", "next", "zone",
+    "timezon", "upcom", "alreadi", "day", "midnight", "aoe", "anywher", "earth", "world", "exact", "dead",
+    "line", "import", "key", "timelin", "happen", "open", "final", "offici", "current", "new", "chang", "over",
+    "yet", "organ", "organiz", "held", "take", "place", "locat", "venu", "room", "contact", "email", "reach",
+    "touch", "write", "question", "address", "mail", "find", "know", "hear", "tell", "get", "will", "can",
+    "long", "today", "tomorrow", "week", "month", "soon", "left", "remain",
+}
+# Words people use for the usual deadlines, by the kind of deadline they point to.
+SYNONYMS = {
+    "submission": {"submiss", "submit", "paper", "abstract", "manuscript", "openreview", "send"},
+    "notification": {"notif", "notifi", "accept", "decis", "result", "hear", "back", "outcom", "review"},
+    "camera-ready": {"camera", "readi", "final", "version", "upload"},
+}
+WORKSHOP_WORDS = {"workshop", "event", "it"}
+QUALIFIED = re.compile(r"\b([a-z][\w-]*)\s+(?:paper\s+)?(?:submissions?|deadlines?|notifications?|camera[- ]ready)\b",
+                       re.IGNORECASE)
+
+
+@dataclass
+class Reply:
+    """What to render (`template`), and the statements the answer rests on, cited in order."""
+
+    template: str
+    context: dict
+    statements: list[Statement] = field(default_factory=list)
+    deadlines: list[DeadlineFact] = field(default_factory=list)
+
+
+def _kind(deadline: DerivedDeadline) -> str:
+    return next((k for k in SYNONYMS if deadline.id == k or deadline.id.endswith(f"-{k}")), deadline.id)
+
+
+def _keywords(deadline: DerivedDeadline) -> set[str]:
+    """The words that name a deadline: its id, its title, the label of the line that states it."""
+    kind = _kind(deadline)
+    label = re.split(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", deadline.stated.line,
+                     maxsplit=1, flags=re.IGNORECASE)[0]
+    words = set(tokens(f"{deadline.id.replace('-', ' ')} {deadline.title} {label}"))
+    return words | (SYNONYMS.get(kind, set()) if deadline.id == kind else set())
+
+
+def relevant_deadlines(question: str, terms: QueryTerms, facts: EditionFacts,
+                       topics: set[str]) -> list[DerivedDeadline] | None:
+    """The deadlines a question asks about, or None when it is not such a question."""
+    words = set(terms.tokens)
+    if not facts.deadlines or not (WHEN.search(question) or (DEADLINE_STEMS - {"submit", "submiss"}) & words):
+        return None
+    specific = {t for t in words if t not in GENERIC and not t.isdigit()}
+    if WORKSHOP_WORDS & words and not (DEADLINE_STEMS & words) and not specific:
+        return None  # "when is the workshop?": the workshop day, not a deadline
+    if ALL_DATES.search(question) and not specific:
+        return list(facts.deadlines)
+    chosen = best_explained(terms, GENERIC, facts.deadlines, _keywords, topics)
+    if chosen is None:
+        return None
+    for qualifier in QUALIFIED.findall(question):  # "competition submission deadline" names whose deadline
+        stem = tokens(qualifier)
+        if stem and stem[0] not in GENERIC and not any(matches(stem[0], _keywords(d)) for d in chosen):
+            return None
+    if not chosen:
+        if specific:
+            return None  # a date of something that is not a deadline ("registration")
+        primary = [d for d in facts.deadlines if _kind(d) == "submission"] or facts.deadlines
+        return [min(primary, key=lambda d: (d.id != "submission", d.due))]
+    exact = [d for d in chosen if d.id in SYNONYMS]  # "submission deadline" is not the competition's
+    return exact or chosen
+
+
+def _about_only(terms: QueryTerms, own_name: set[str], *facts: Stated | None) -> bool:
+    """Whether the question names nothing but the workshop and these facts: any other word the pages
+    use ("where is the *poster session*?") means it is about something else."""
+    explained = own_name | {t for fact in facts if fact for t in tokens(f"{fact.value} {fact.stated.line}")}
+    return not any(t not in terms.unknown and t not in explained
+                   for t in terms.tokens if t not in GENERIC and not t.isdigit())
+
+
+def answer_from_facts(question: str, terms: QueryTerms, intent: Intent, facts: EditionFacts, now: datetime,
+                      topics: set[str], own_name: set[str] = frozenset()) -> Reply | None:
+    """An answer from the edition's facts, or None when the question is about something else."""
+    words = set(terms.tokens)
+    asks_day = bool(intent.when or WHEN.search(question)) and not intent.clock
+    if not intent.where and (deadlines := relevant_deadlines(question, terms, facts, topics)):
+        found = deadline_facts(deadlines, now)
+        by_due = sorted(deadlines, key=lambda d: d.due)
+        return Reply("assistant/deadline.txt.j2", {"deadlines": found}, [d.stated for d in by_due], found)
+    if intent.where and (facts.venue or facts.room) and _about_only(terms, own_name, facts.venue, facts.room,
+                                                                  facts.date if asks_day else None):
+        place = _place(facts, room_only=bool(ROOM_QUESTION.search(question)))
+        if not place:
+            return None  # "which room?" when the pages name only the city
+        day = facts.date.value if facts.date and asks_day else None
+        statements = [s.stated for s in (facts.venue, facts.room, facts.date if day else None) if s is not None]
+        return Reply("assistant/venue.txt.j2", {"venue": place, "day": day}, list(dict.fromkeys(statements)))
+    if facts.date and asks_day and (WORKSHOP_WORDS & words or own_name & words) \
+            and _about_only(terms, own_name, facts.date):
+        day = facts.date.value
+        return Reply("assistant/workshop_day.txt.j2", {"day": day, "passed": day < now.date()}, [facts.date.stated])
+    if facts.contact and CONTACT.search(question) and _about_only(terms, own_name, facts.contact):
+        return Reply("assistant/contact.txt.j2", {"contact": facts.contact.value}, [facts.contact.stated])
+    return None
+
+
+def _place(facts: EditionFacts, *, room_only: bool) -> str:
+    venue = str(facts.venue.value) if facts.venue else ""
+    room = str(facts.room.value) if facts.room else ""
+    if room_only:
+        if not room:
+            return venue if ROOM.search(venue) else ""
+        return f"{room}, {venue}" if venue and room.lower() not in venue.lower() else room
+    if room and venue and room.lower() not in venue.lower():
+        return f"{venue}, {room}"
+    return venue  # "which city?" is not answered by a room number alone

@@ -1,0 +1,452 @@
+"""The facts an edition's pages state, each with the line and page that state it.
+
+Deadlines with their extension history, the notification date, the workshop day, venue and room,
+the contact address and the programme (rows of time and event) are what people ask most. They are
+read from the lines the reader sees: "Submission deadline: August 29, 2025 (extended from August 22,
+2025)", the masthead "December 16, New Orleans Convention Center, Room 211-213", a schedule row
+"9:05 AM: Special Speaker: William Dally, NVIDIA". Where two pages disagree, that is reported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from itertools import pairwise
+from dataclasses import dataclass, field
+from datetime import date, time
+
+from bot.knowledge.dates import dates_in, times_in, zone_in
+from bot.knowledge.pages import Page
+from bot.knowledge.site import YEAR
+
+HEADER = "Header"
+DATES_SECTION = re.compile(r"\b(dates?|deadlines?|timeline|schedule of|calendar)\b", re.IGNORECASE)
+PREVIOUS = re.compile(r"\((?:extended|moved) from [^)]*\)|\(previously: [^)]*\)", re.IGNORECASE)
+# What a dated line's label says it is; the first that matches names the deadline.
+KINDS = [
+    ("workshop", re.compile(r"^(the )?workshop( date| day| event)?$|^(workshop|event) (date|day)|^date of the workshop",
+                            re.IGNORECASE)),
+    ("camera-ready", re.compile(r"camera|final (version|paper|manuscript)", re.IGNORECASE)),
+    ("notification", re.compile(r"notif|acceptance|decision", re.IGNORECASE)),
+    ("submission", re.compile(r"submi(ssion|t)|^deadline|papers? due|due date", re.IGNORECASE)),
+]
+# Words that say nothing beyond the kind: "Paper Submission Deadline" is the submission deadline,
+# "Competition Submission Deadline" is another one.
+KIND_WORDS = {"paper", "papers", "submission", "submissions", "submit", "deadline", "deadlines", "due", "date",
+              "dates", "full", "final", "the", "of", "for", "author", "authors", "notification", "notifications",
+              "acceptance", "decision", "decisions", "camera", "ready", "camera-ready", "version", "workshop",
+              "manuscript", "extended", "abstract", "abstracts", "to", "and", "your", "please", "no", "later", "than",
+              "by", "on", "is", "will", "be", "sent", "out", "upload", "all", "deadline:"}
+CANONICAL = {"submission": "Paper submission", "notification": "Acceptance notification",
+             "camera-ready": "Camera-ready version"}
+DEADLINE_CUE = re.compile(r"\b(deadline|due|no later than|by|until|before|closes?)\b", re.IGNORECASE)
+GENERAL_ZONE = re.compile(r"\ball (?:the )?(?:deadlines|dates|times)\b", re.IGNORECASE)
+HELD = re.compile(r"\b(held|take place|takes place|will be on|is on|happens?)\b", re.IGNORECASE)
+PLACE_LABEL = re.compile(r"^(?:venue|location|place|where|room)\s*[:\-–]\s*(?P<value>.+)$", re.IGNORECASE)
+ROOM = re.compile(r"(?i:\b(?:room|rm\.|hall|ballroom|auditorium|salon|suite|theat(?:er|re)|level|floor)\b)"
+                  r"|^[A-Z]?\d{2,}|^[A-Z][a-z]+ \d{2,}[A-Z]?(?:\s*[-–]\s*\d+[A-Z]?)?$")
+MASTHEAD = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\broom\b", re.IGNORECASE)
+NOT_A_PLACE = re.compile(r"\b(workshop|conference|symposium|co-located)\b|^(mon|tue|wed|thu|fri|sat|sun)[a-z]*$",
+                         re.IGNORECASE)
+MONTH_ONLY = re.compile(r"^(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?$", re.IGNORECASE)
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+CONTACT_CONTEXT = re.compile(r"contact|questions?|reach|e-?mail us|write to", re.IGNORECASE)
+PROGRAMME_ZONE = re.compile(r"\btimes?\s+(?:are|is|listed|shown|given)\s+(?:in\s+)?(?P<zone>[^.;!)—]+)", re.IGNORECASE)
+ROW_TIME = re.compile(
+    r"^(?:- )?(?P<start>(?:[01]?\d|2[0-3])(?::[0-5]\d)?\s*(?:[ap]\.?\s?m\.?)?|noon)"
+    r"(?:\s*(?:[-–—]|to)\s*(?P<end>(?:[01]?\d|2[0-3])(?::[0-5]\d)?\s*(?:[ap]\.?\s?m\.?)?))?"
+    r"\s*(?:[:|–—-]\s*)?(?P<text>\S.*)$",
+    re.IGNORECASE,
+)
+MIN_ROWS = 3  # fewer timed lines than this in a section are not a programme
+SESSION_KINDS = [
+    ("keynote", re.compile(r"keynote", re.IGNORECASE)),
+    ("panel", re.compile(r"panel", re.IGNORECASE)),
+    ("poster", re.compile(r"poster", re.IGNORECASE)),
+    ("lunch", re.compile(r"lunch", re.IGNORECASE)),
+    ("break", re.compile(r"break|coffee|tea\b", re.IGNORECASE)),
+    ("opening", re.compile(r"opening|welcome|introduct", re.IGNORECASE)),
+    ("closing", re.compile(r"closing|concluding|wrap", re.IGNORECASE)),
+    ("award", re.compile(r"award|prize", re.IGNORECASE)),
+    ("contributed", re.compile(r"contributed|spotlight|oral|lightning", re.IGNORECASE)),
+    ("talk", re.compile(r"invited|talk|speaker|lecture|presentation", re.IGNORECASE)),
+]
+ROLE = re.compile(r"\b(?:keynote(?: speaker)?|(?:invited |special |guest )?speaker|invited talk|lecture|presenter)"
+                  r"(?: \d+)?\s*:\s*(?P<who>[^,(;]+)", re.IGNORECASE)
+PANEL = re.compile(r"\bpanel[^(:]*[(:]\s*(?P<who>[^)]+)", re.IGNORECASE)
+NAME = re.compile(r"\b[A-Z][a-zà-ÿ'’-]+(?:\s+(?:[A-Z]\.|[A-Z][a-zà-ÿ'’-]+|van|von|de|der|da|di|del|le|la)){1,3}\b")
+
+
+@dataclass(frozen=True)
+class Statement:
+    """Where a fact is stated: the page, its section, and the line itself."""
+
+    source: str
+    title: str
+    url: str
+    section: str
+    line: str
+
+
+@dataclass
+class DerivedDeadline:
+    id: str
+    title: str
+    due: date
+    at: time | None  # a time of day the page gives ("11:59 PM", "midnight")
+    zone: str | None  # AoE, an IANA zone or UTC±hh:mm; None when the pages say none
+    previous: list[date]
+    stated: Statement
+    url: str | None = None  # where to submit, when known
+
+
+@dataclass
+class ProgrammeItem:
+    start: time
+    end: time | None
+    text: str  # the row after its time: "Keynote: Azalia Mirhoseini (Stanford), Self-improving AI…"
+    kind: str
+    speakers: list[str]
+    stated: Statement
+
+    @property
+    def row(self) -> str:
+        return self.stated.line.lstrip("- ")
+
+
+@dataclass
+class Stated:
+    value: object
+    stated: Statement
+
+
+@dataclass
+class EditionFacts:
+    """What one edition's pages state; every field may be missing."""
+
+    edition: str
+    date: Stated | None = None
+    venue: Stated | None = None
+    room: Stated | None = None
+    contact: Stated | None = None
+    deadlines: list[DerivedDeadline] = field(default_factory=list)
+    programme: list[ProgrammeItem] = field(default_factory=list)
+    programme_zone: Stated | None = None
+    conflicts: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PageText:
+    """A section of a page as lines: what facts are read from (a parsed page, or indexed passages)."""
+
+    source: str
+    title: str
+    url: str
+    section: str
+    lines: tuple[str, ...]
+    cards: bool = False  # a list of the sibling sections below it (speakers), not text of its own
+
+
+def texts_of(pages: list[Page]) -> list[PageText]:
+    result = []
+    for page in pages:
+        if page.header:
+            result.append(PageText(page.source, page.title, page.url, HEADER, tuple(page.header)))
+        for section in page.sections:
+            result.append(PageText(page.source, page.title, page.url, section.title, tuple(section.lines)))
+    return result
+
+
+def _statement(text: PageText, line: str) -> Statement:
+    return Statement(text.source, text.title, text.url, text.section, line)
+
+
+def _slug(label: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")[:40] or "deadline"
+
+
+def _label(line: str, start: int) -> str:
+    label = PREVIOUS.sub("", line[:start]).strip(" -*•:–—|,")
+    label = re.sub(r"\b(by|on|is|are|until|before|due)\s*$", "", label, flags=re.IGNORECASE).strip(" -:–—,")
+    return label
+
+
+def _kind(label: str) -> tuple[str | None, str]:
+    """The deadline a label names, and its id: `submission`, or `competition-submission` when qualified."""
+    for kind, pattern in KINDS:
+        if pattern.search(label):
+            extra = [w for w in re.findall(r"[a-z][a-z-]*", label.lower()) if w not in KIND_WORDS]
+            if kind == "workshop" or not extra or len(label) > 60:
+                return kind, kind
+            return kind, f"{_slug(' '.join(extra[:3]))}-{kind}"
+    return None, _slug(label)
+
+
+def _current_and_previous(line: str, year: int | None) -> tuple[list, list[date]]:
+    previous_spans = [(m.start(), m.end()) for m in PREVIOUS.finditer(line)]
+    current, previous = [], []
+    for mention in dates_in(line, year):
+        if any(s <= mention.start < e for s, e in previous_spans):
+            previous.append(mention.value)
+        else:
+            current.append(mention)
+    return current, previous
+
+
+class _Reader:
+    def __init__(self, edition: str, texts: list[PageText]) -> None:
+        self.edition = edition
+        found = YEAR.search(edition)
+        self.year = int(found.group(0)) if found else None
+        self.texts = texts
+        self.facts = EditionFacts(edition)
+
+    def read(self) -> EditionFacts:
+        self.texts = [t for t in self.texts if not t.cards]
+        self._workshop_day_and_place()
+        self._deadlines()
+        self._contact()
+        self._programme()
+        return self.facts
+
+    def _general_zone(self, text: PageText) -> str | None:
+        """A zone stated for every deadline of the page ("All deadlines are 11:59 PM AoE")."""
+        for candidate in self.texts:
+            if candidate.source != text.source:
+                continue
+            for line in (candidate.section, *candidate.lines):
+                if GENERAL_ZONE.search(line) and (zone := zone_in(line)):
+                    return zone
+        return None
+
+    def _deadlines(self) -> None:
+        chosen: dict[str, tuple[int, DerivedDeadline]] = {}
+        for text in self.texts:
+            if text.section == HEADER:
+                continue
+            in_dates = bool(DATES_SECTION.search(text.section))
+            for raw in text.lines:
+                line = raw.lstrip("- ").strip()
+                current, previous = _current_and_previous(line, self.year)
+                if not current or len(line) > 300:
+                    continue
+                label = _label(line, current[0].start)
+                if not label and current[0].end < len(line):  # "August 29: paper deadline"
+                    label = line[current[0].end:].strip(" -:–—,")[:80]
+                    if len(current) > 1:  # a dated news item: "March 2: the deadline is extended to March 6"
+                        current = current[1:]
+                        label = PREVIOUS.sub("", line[:current[0].start]).split(":", 1)[-1].strip(" -:–—,")[:80]
+                        label = re.sub(r"\b(extended|moved|postponed|changed)?\s*(to|until|on|by)\s*$", "", label,
+                                       flags=re.IGNORECASE).strip(" -:–—,")
+                kind, ident = _kind(label)
+                if kind is None and not (in_dates and label and len(label) <= 40):
+                    continue
+                if len(label) > 40 and not DEADLINE_CUE.search(label[-50:]):
+                    continue  # prose that mentions a date ("…was held on December 8th"), not a deadline
+                if kind == "workshop":  # a dated "Workshop:" line says it more plainly than a masthead
+                    self._set_day(current[0].value, _statement(text, raw), replace=True)
+                    continue
+                times = times_in(line)
+                title = label if label and len(label) <= 40 else CANONICAL.get(kind or "", label[:40])
+                deadline = DerivedDeadline(
+                    id=ident, title=title, due=current[0].value, at=times[0].value if times else None,
+                    zone=zone_in(line) or self._general_zone(text), previous=previous, stated=_statement(text, raw))
+                rank = 2 * in_dates + (len(label) <= 60)
+                known = chosen.get(deadline.id)
+                if known and known[1].due != deadline.due:
+                    self.facts.conflicts.append(
+                        f"{deadline.stated.source}: '{deadline.title}' is {deadline.due:%B %d, %Y} but "
+                        f"{known[1].stated.source} says {known[1].due:%B %d, %Y}")
+                if known is None or rank > known[0]:
+                    chosen[deadline.id] = (rank, deadline)
+        self.facts.deadlines = sorted((d for _, d in chosen.values()), key=lambda d: d.due)
+
+    def _set_day(self, day: date, statement: Statement, *, replace: bool) -> None:
+        known = self.facts.date
+        if known is not None and known.value != day:
+            self.facts.conflicts.append(
+                f"{statement.source}: the workshop is on {day:%B %d, %Y} but {known.stated.source} says "
+                f"{known.value:%B %d, %Y}")
+        if known is None or replace:
+            self.facts.date = Stated(day, statement)
+
+    def _mastheads(self) -> list[tuple[PageText, str]]:
+        """Header lines, and a page's first short lines that carry a date (`(Singapore, April 27, 2025)`)."""
+        found = []
+        for text in self.texts:
+            if text.section == HEADER:
+                found.extend((text, line) for line in text.lines if MASTHEAD.search(line) or dates_in(line, self.year))
+        for text in self.texts:
+            if text.section != HEADER and text is self._first_section(text.source):
+                found.extend((text, line) for line in text.lines[:2] if len(line) <= 120 and dates_in(line, self.year))
+        return found
+
+    def _first_section(self, source: str) -> PageText | None:
+        return next((t for t in self.texts if t.source == source and t.section != HEADER), None)
+
+    def _workshop_day_and_place(self) -> None:
+        for text, line in self._mastheads():
+            days = [d for d in dates_in(line, self.year)
+                    if not d.has_year or self.year is None or d.value.year == self.year]
+            if days:
+                self._set_day(days[0].value, _statement(text, line), replace=False)
+            if self.facts.venue is None:
+                self._place_parts(text, line)
+        for text in self.texts:
+            for item in (*text.section.split(" › ")[-1].split(" — "), *text.lines):
+                if match := PLACE_LABEL.match(item.lstrip("- ").strip()):
+                    value = match.group("value").strip()
+                    if item.lower().startswith("room"):
+                        self.facts.room = self.facts.room or Stated(value, _statement(text, item))
+                    else:  # "Location: Garnet 218-219, Singapore EXPO" says the room and the venue
+                        self.facts.venue = self.facts.room = None
+                        self._place_parts(text, item, value)
+        if self.facts.date is None:
+            for text in self.texts:
+                for line in text.lines:
+                    if "workshop" in line.lower() and HELD.search(line) and (days := dates_in(line, self.year)):
+                        self._set_day(days[0].value, _statement(text, line), replace=False)
+                        return
+
+    def _place_parts(self, text: PageText, line: str, value: str | None = None) -> None:
+        """Venue and room from a masthead: its parts that are neither dates, times nor the event's name."""
+        venue, room = [], None
+        for raw in _parts((value or line).strip().removeprefix("(").removesuffix(")")):
+            part = raw.strip()
+            if not part or dates_in(part, self.year) or times_in(part) or YEAR.search(part) or not part[0].isupper():
+                continue
+            if NOT_A_PLACE.search(part) or MONTH_ONLY.match(part):
+                continue
+            if ROOM.search(part):
+                room = room or part
+            else:
+                venue.append(part)
+        statement = _statement(text, line)
+        if venue:
+            self.facts.venue = Stated(", ".join(venue), statement)
+        if room and self.facts.room is None:
+            self.facts.room = Stated(room, statement)
+
+    def _contact(self) -> None:
+        scored: Counter[str] = Counter()
+        where: dict[str, Statement] = {}
+        for text in self.texts:
+            context = bool(CONTACT_CONTEXT.search(text.section))
+            for line in text.lines:
+                for email in EMAIL.findall(line):
+                    scored[email] += 1 + 5 * (context or bool(CONTACT_CONTEXT.search(line)))
+                    where.setdefault(email, _statement(text, line))
+        if scored:
+            email = scored.most_common(1)[0][0]
+            self.facts.contact = Stated(email, where[email])
+
+    def _programme(self) -> None:
+        rows: dict[tuple[time, str], ProgrammeItem] = {}
+        titles: dict[str, ProgrammeItem] = {}
+        zones: dict[str, Stated] = {}
+        for text in self.texts:
+            for line in (text.section, *text.lines):
+                if text.source not in zones and (m := PROGRAMME_ZONE.search(line)):
+                    zones[text.source] = Stated(_balanced(m.group("zone").strip()), _statement(text, line))
+            items = [item for line in text.lines if (item := self._row(text, line))]
+            if len(items) < MIN_ROWS:
+                continue
+            _in_order(items)
+            for item in items:
+                same = titles.get(item.text.lower())
+                if same is not None and same.start != item.start and same.stated.source != item.stated.source:
+                    self.facts.conflicts.append(
+                        f"{item.stated.source}: '{item.text[:60]}' is at {item.start:%H:%M} but "
+                        f"{same.stated.source} has it at {same.start:%H:%M}")
+                titles.setdefault(item.text.lower(), item)
+                rows.setdefault((item.start, item.text.lower()), item)
+        self.facts.programme = list(rows.values())
+        if self.facts.programme:
+            self.facts.programme_zone = zones.get(self.facts.programme[0].stated.source)
+
+    def _row(self, text: PageText, line: str) -> ProgrammeItem | None:
+        match = ROW_TIME.match(line.strip())
+        if not match:
+            return None
+        end = _clock(match.group("end")) if match.group("end") else None
+        start = _clock(match.group("start"), end)
+        body = match.group("text").strip()
+        if start is None or (dates_in(body, self.year) and ":" not in body):
+            return None
+        kind = next((k for k, pattern in SESSION_KINDS if pattern.search(body)), "session")
+        return ProgrammeItem(start[0], end[0] if end else None, body, kind, _speakers(body), _statement(text, line))
+
+
+def _balanced(text: str) -> str:
+    """"Singapore Time)" → "Singapore Time"; "Seattle (PDT, UTC-7" → "Seattle (PDT, UTC-7)"."""
+    text = text.strip()
+    while text.endswith(")") and text.count(")") > text.count("("):
+        text = text[:-1].strip()
+    return text + ")" * (text.count("(") - text.count(")"))
+
+
+def _parts(line: str) -> list[str]:
+    """A masthead split at its separators (commas, dots, bars), never inside parentheses."""
+    parts, depth, current = [], 0, ""
+    for char in line:
+        depth += (char == "(") - (char == ")")
+        if depth == 0 and char in ",·|•":
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [p for piece in [*parts, current] for p in re.split(r"\s+[–—]\s+", piece)]
+
+
+def _clock(text: str, end: tuple[time, bool] | None = None) -> tuple[time, bool] | None:
+    """A row's time and whether it said AM/PM; "2:00" before "2:30 PM" is 2:00 PM, a bare "11" an hour."""
+    text = text.strip()
+    found = times_in(text)
+    if found:
+        value = found[0].value
+        explicit = bool(re.search(r"[ap]\.?\s?m", text, re.IGNORECASE)) or text.lower() == "noon"
+    elif re.fullmatch(r"(?:[01]?\d|2[0-3])", text):
+        value, explicit = time(int(text)), False
+    else:
+        return None
+    if not explicit and end is not None and end[1]:  # the range's end says AM or PM for both
+        afternoon = time((value.hour % 12) + 12, value.minute)
+        morning = time(value.hour % 12, value.minute)
+        value = afternoon if end[0].hour >= 12 and afternoon <= end[0] else morning
+    return value, explicit
+
+
+def _in_order(items: list[ProgrammeItem]) -> None:
+    """A programme runs forward: a time earlier than the row before it is twelve hours later
+    ("12:30AM" after "11:30AM" is a typo for 12:30 PM; "1:30" after "12:00" is 1:30 PM)."""
+    for before, item in pairwise(items):
+        later = time(item.start.hour + 12, item.start.minute) if item.start.hour < 12 else None
+        if item.start < before.start and later is not None and later >= before.start:
+            item.start = later
+    for i, item in enumerate(items):
+        if item.end is None and i + 1 < len(items) and items[i + 1].start > item.start:
+            item.end = items[i + 1].start
+        elif item.end is not None and item.end < item.start and item.end.hour < 12:
+            item.end = time(item.end.hour + 12, item.end.minute)
+
+
+def _speakers(body: str) -> list[str]:
+    """Names after a role ("Keynote Speaker: Chris Lattner"), or a name before the talk's title."""
+    names = []
+    for match in ROLE.finditer(body):
+        names.extend(NAME.findall(match.group("who"))[:1])
+    if panel := PANEL.search(body):
+        names.extend(NAME.findall(panel.group("who")))
+    if not names and (lead := re.match(r"^([^,:(]+),", body)) and NAME.fullmatch(lead.group(1).strip()):
+        names.append(lead.group(1).strip())
+    return list(dict.fromkeys(names))
+
+
+def derive(edition: str, texts: list[PageText]) -> EditionFacts:
+    """Every fact the edition's pages state, with where; disagreements between pages in `conflicts`."""
+    return _Reader(edition, texts).read()
+
+
+def contradictions(edition: str, pages: list[Page]) -> list[str]:
+    """What the organizers should fix: pages of one edition that state different facts."""
+    return [f"edition '{edition}': {c}" for c in derive(edition, texts_of(pages)).conflicts]

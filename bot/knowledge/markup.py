@@ -1,0 +1,46 @@
+"""Markdown rendered the way Jekyll's kramdown (GFM input, its default) renders it.
+
+What matters for reading a real site: an HTML block runs to its matching end tag, blank lines and
+indentation inside it included, and stays HTML (CommonMark would end it at the first blank line and
+turn the indented rest into a code block of raw markup). Python-Markdown keeps raw HTML blocks whole,
+as kramdown does; its `extra` set adds kramdown's tables, definition lists, footnotes, attribute
+lists and `markdown="1"`; `~~text~~` is GFM's strike-through; and, as in GFM, a list may start right
+under a paragraph line ("Topics include:" then "- …").
+"""
+
+from __future__ import annotations
+
+import re
+
+import markdown
+from markdown.extensions import Extension
+from markdown.preprocessors import Preprocessor
+
+LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|1[.)])\s+\S")
+EXTENSIONS = ["extra", "pymdownx.tilde"]
+CONFIG = {"pymdownx.tilde": {"subscript": False}}
+
+
+class _ListsInterruptParagraphs(Preprocessor):
+    """A blank line before a list that follows a paragraph line, which Markdown.pl would require."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        result: list[str] = []
+        for line in lines:
+            previous = result[-1] if result else ""
+            if LIST_ITEM.match(line) and previous.strip() and not LIST_ITEM.match(previous) \
+                    and not previous.startswith((" ", "\t")):
+                result.append("")
+            result.append(line)
+        return result
+
+
+class _GFMLists(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        # After raw HTML and fenced code are stashed (priorities 20 and 25): only Markdown lines remain.
+        md.preprocessors.register(_ListsInterruptParagraphs(md), "gfm_lists", 15)
+
+
+def markdown_to_html(text: str) -> str:
+    """One renderer per call: Python-Markdown instances keep state between documents."""
+    return markdown.Markdown(extensions=[*EXTENSIONS, _GFMLists()], extension_configs=CONFIG).convert(text)

@@ -1,0 +1,159 @@
+"""Where each edition's pages are, in any of the shapes a workshop's website comes in.
+
+- **A folder per edition** (`knowledge/neurips2025/…`): the folder names the edition.
+- **A Jekyll checkout** (`_config.yml` at its root): the top-level pages are the current edition,
+  named by `workshop_name` in `_config.yml`; older editions live in folders named with their year
+  (`neurips2018/`). Only files Jekyll publishes are pages: Markdown with front matter, HTML, posts.
+- **A built site** (Jekyll's `_site/`, Hugo's `public/`, hand-written HTML): the same, without a
+  configuration; every HTML file is a page.
+
+A single-edition site that names no edition is named from its title ("… @ ICLR'25" → `iclr2025`).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.knowledge.jekyll import JekyllSite
+
+PAGE_SUFFIXES = {".html", ".htm", ".md", ".markdown"}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
+EVENT_FILE = "event.yaml"
+CONFIG_FILE = "_config.yml"
+POSTS = "_posts"
+# Error pages say nothing about the workshop; a repository's own notes are not part of its site.
+NOT_PAGES = {"404.html", "404.md", "404.htm", "readme.md", "license.md", "changelog.md", "contributing.md",
+             "code_of_conduct.md"}
+YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+# Conference series a workshop is usually held at: how a site without `workshop_name` gets an id.
+VENUE_YEAR = re.compile(
+    r"\b(NeurIPS|NIPS|ICML|ICLR|MLSys|SysML|ISCA|ASPLOS|MICRO|HPCA|OSDI|SOSP|NSDI|EuroSys|ATC|SIGMOD|VLDB|KDD|"
+    r"AAAI|IJCAI|CVPR|ICCV|ECCV|ACL|EMNLP|NAACL|COLING|SIGIR|WWW|CHI|UAI|AISTATS|COLT|CoRL|RSS|ICRA|IROS|SC|"
+    r"PLDI|POPL|ICSE|FSE|CAV|FLoC|ICDE|WSDM|RecSys|MICCAI|Interspeech|ICASSP)\s*['’]?\s*(\d{4}|\d{2})\b"
+)
+
+
+@dataclass
+class EditionFolder:
+    """One edition's pages: files under `folder` (nested editions excluded), read with `site`."""
+
+    id: str
+    root: Path  # the knowledge root: page sources are relative to it
+    folder: Path
+    site: JekyllSite  # Liquid, `_data/`, `_includes/` and layouts for its pages
+    pages: list[Path]
+    prefix: str = ""  # before every source: a knowledge root other than KNOWLEDGE_DIR is named by it
+
+    @property
+    def event_file(self) -> Path:
+        return self.folder / EVENT_FILE
+
+    def source(self, path: Path) -> str:
+        return self.prefix + path.relative_to(self.root).as_posix()
+
+
+def has_front_matter(path: Path) -> bool:
+    with path.open("rb") as handle:
+        head = handle.read(8).removeprefix(b"\xef\xbb\xbf")
+    return head.startswith(b"---") and head[3:4] in {b"\n", b"\r", b" ", b""}
+
+
+def _is_page(path: Path, site: JekyllSite, jekyll: bool) -> bool:
+    """What the site publishes as a page: in a Jekyll checkout, Markdown only with front matter."""
+    if path.suffix.lower() not in PAGE_SUFFIXES or path.name.lower() in NOT_PAGES or not path.is_file():
+        return False
+    relative = path.relative_to(site.root).as_posix()
+    if relative.startswith(f"{POSTS}/"):
+        return jekyll and has_front_matter(path)
+    if site.excluded(relative):
+        return False
+    return not (jekyll and path.suffix.lower() in MARKDOWN_SUFFIXES and not has_front_matter(path))
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if not any(part.startswith(".") for part in p.relative_to(folder).parts))
+
+
+def _holds_pages(folder: Path) -> bool:
+    return (folder / EVENT_FILE).is_file() or any(
+        p.suffix.lower() in PAGE_SUFFIXES for p in _files(folder)
+        if not any(part.startswith("_") for part in p.relative_to(folder).parts)
+    )
+
+
+def _is_site(folder: Path) -> bool:
+    """A site root: a Jekyll configuration, or pages of its own next to its sub-folders."""
+    return (folder / CONFIG_FILE).is_file() or any(
+        p.is_file() and p.suffix.lower() in PAGE_SUFFIXES for p in folder.iterdir()
+    )
+
+
+def _named_id(site: JekyllSite, home: Path | None) -> str | None:
+    """`iclr2025` from "The VerifAI Workshop @ ICLR'25", read from the configuration or home page."""
+    texts = [str(site.config.get(key, "")) for key in ("title", "description", "tagline")]
+    if home is not None:
+        texts.append(home.read_text(encoding="utf-8", errors="replace")[:20_000])
+    for text in texts:
+        if match := VENUE_YEAR.search(text):
+            year = match.group(2)
+            return f"{match.group(1).lower()}{year if len(year) == 4 else '20' + year}"
+    return None
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "workshop"
+
+
+def _site_editions(root: Path, site_root: Path, folder_id: str | None, prefix: str) -> list[EditionFolder]:
+    site = JekyllSite.load(site_root)
+    jekyll = (site_root / CONFIG_FILE).is_file()
+    nested = [
+        d for d in sorted(site_root.iterdir())
+        if d.is_dir() and YEAR.search(d.name) and not site.excluded(d.name) and _holds_pages(d)
+    ]
+    candidates = [p for p in _files(site_root) if not any(d in p.parents for d in nested)]
+    pages = [p for p in candidates if _is_page(p, site, jekyll)]
+    home = next((p for p in pages if p.parent == site_root and p.stem == "index"), None)
+    declared = site.config.get("workshop_name")
+    current = (str(declared) if declared else None) or folder_id or _named_id(site, home) or _slug(site_root.name)
+    editions = []
+    if pages or (site_root / EVENT_FILE).is_file():
+        editions.append(EditionFolder(current, root, site_root, site, pages, prefix))
+    for folder in nested:
+        files = [p for p in _files(folder) if _is_page(p, site, jekyll)]
+        editions.append(EditionFolder(folder.name, root, folder, site, files, prefix))
+    return editions
+
+
+def edition_folders(root: Path, prefix: str = "") -> list[EditionFolder]:
+    """Every edition under the knowledge root `root`, with its pages; none when it holds nothing."""
+    if not root.is_dir():
+        return []
+    if _is_site(root):
+        return _site_editions(root, root, None, prefix)
+    editions: list[EditionFolder] = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+        if _holds_pages(folder):
+            editions.extend(_site_editions(root, folder, folder.name, prefix))
+    return editions
+
+
+def page_url(path: Path, served_from: Path, front_matter: dict, base: str | None) -> str:
+    """The page's public URL (`base` serves the folder `served_from`): its `permalink`, else where a
+    static site serves the file; "" when no base URL is known."""
+    if not base:
+        return ""
+    base = base.rstrip("/")
+    permalink = front_matter.get("permalink")
+    if isinstance(permalink, str) and permalink:
+        return permalink if "://" in permalink else f"{base}/{permalink.lstrip('/')}"
+    relative = path.relative_to(served_from)
+    if relative.suffix.lower() in MARKDOWN_SUFFIXES:
+        relative = relative.with_suffix(".html")
+    if relative.name in {"index.html", "index.htm"}:
+        parent = relative.parent.as_posix()
+        return f"{base}/" if parent == "." else f"{base}/{quote(parent)}/"
+    return f"{base}/{quote(relative.as_posix())}"

@@ -1,0 +1,59 @@
+"""`python -m tests.eval [CORPUS ...] [--failures] [--data DIR]`: scores by corpus, edition and split.
+
+Indexes are kept under `--data` between runs (ingest only re-embeds what changed), so a run after a
+change to the answer logic takes seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+from rich.console import Console
+
+from tests.eval.harness import CORPORA, Outcome, Score, corpus_items, evaluate
+from tests.eval.setup import corpus_assistant
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m tests.eval")
+    parser.add_argument("corpora", nargs="*", choices=[*CORPORA, []], help="default: all")
+    parser.add_argument("--failures", action="store_true", help="print every failed question")
+    parser.add_argument("--held-out", action="store_true", help="include held-out editions in --failures")
+    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "workshop-bot-eval")
+    args = parser.parse_args()
+    console = Console(highlight=False)
+    outcomes: list[Outcome] = []
+    for name in args.corpora or list(CORPORA):
+        corpus = CORPORA[name]
+        assistant, report = corpus_assistant(corpus, args.data / name)
+        for warning in report.warnings:
+            console.print(f"[yellow]{name}: {warning}[/yellow]")
+        for error in report.errors:
+            console.print(f"[red]{name}: {error}[/red]")
+        results = evaluate(assistant, corpus_items(corpus), name)
+        outcomes.extend(results)
+        by_edition: dict[str, list[Outcome]] = defaultdict(list)
+        for outcome in results:
+            by_edition[outcome.item.get("edition", "?")].append(outcome)
+        console.print(f"[bold]{name}[/bold]: {Score.of(results).line()}")
+        for edition, group in sorted(by_edition.items()):
+            split = "held-out" if group[0].held_out else "tuning"
+            console.print(f"  {edition} ({split}): {Score.of(group).line()}")
+    dev = [o for o in outcomes if o.corpus != "seed"]
+    console.print(f"[bold]tuning editions[/bold]: {Score.of([o for o in dev if not o.held_out]).line()}")
+    console.print(f"[bold]held-out editions[/bold]: {Score.of([o for o in dev if o.held_out]).line()}")
+    if args.failures:
+        for outcome in outcomes:
+            if outcome.passed or (outcome.held_out and not args.held_out):
+                continue
+            console.print(f"\n[red]{outcome.verdict}[/red] [{outcome.corpus}/{outcome.item.get('edition')}] "
+                          f"{outcome.item['q']!r}: {'; '.join(outcome.problems)}")
+            console.print(f"  answer ({outcome.answer.edition}, {outcome.answer.confidence}): "
+                          + outcome.answer.text.replace("\n", " ⏎ ")[:400])
+
+
+if __name__ == "__main__":
+    main()
