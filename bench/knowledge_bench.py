@@ -1,4 +1,4 @@
-"""Issue 2 figures: ingest time, ingest throughput, warm and cold `ask` latency, peak memory."""
+"""Knowledge figures: ingest time, ingest throughput, warm and cold `ask` latency, peak memory."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from bench.synthetic import write_pages
 from bot.assistant.assistant import Assistant
 from bot.config import Settings
 from bot.index.embeddings import load_embeddings
-from bot.index.ingest import ingest, target_for
+from bot.index.ingest import ingest
 from bot.index.store import KnowledgeStore
 from tests.eval.harness import _now, load_items
 
@@ -41,11 +41,10 @@ def run(pages: int = 1000) -> dict[str, float | str]:
 
         settings = _settings(tmp / "data", REPO / "knowledge")
         store = KnowledgeStore(settings, embeddings)
-        everything = [target_for(settings.knowledge_dir, settings.knowledge_dir)]
-        report = ingest(store, everything, settings)
+        report = ingest(store, settings)
         figures["ingest knowledge/ (s)"] = report.seconds
         figures["knowledge/ passages"] = report.passages
-        figures["re-ingest unchanged (s)"] = ingest(store, everything, settings).seconds
+        figures["re-ingest unchanged (s)"] = ingest(store, settings).seconds
 
         assistant = Assistant.from_settings(settings, store)
         items = load_items()
@@ -70,11 +69,11 @@ def run(pages: int = 1000) -> dict[str, float | str]:
         paths = write_pages(synthetic, pages)
         big = _settings(tmp / "data-synthetic", synthetic)
         big_store = KnowledgeStore(big, embeddings)
-        report = ingest(big_store, [target_for(synthetic, synthetic)], big)
+        report = ingest(big_store, big)
         assert not report.errors, report.errors[:3]
         figures[f"ingest {pages} pages (s)"] = report.seconds
         figures[f"{pages} pages: passages"] = report.passages
         figures[f"{pages} pages: KB of HTML"] = sum(p.stat().st_size for p in paths) / 1024
         figures["ingest throughput (passages/s)"] = report.passages / report.seconds
-        figures[f"re-ingest {pages} unchanged (s)"] = ingest(big_store, [target_for(synthetic, synthetic)], big).seconds
+        figures[f"re-ingest {pages} unchanged (s)"] = ingest(big_store, big).seconds
     return figures

@@ -195,6 +195,46 @@ def serve_command(data_dir: DataDir = None) -> None:
         reminders.stop()
 
 
+@app.command("facts")
+def facts_command(
+    edition: Annotated[str | None, typer.Argument(help="edition id (default: the newest)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="the facts and their sources as JSON")] = False,
+    as_yaml: Annotated[bool, typer.Option("--yaml", help="a draft event.yaml for organizers to check")] = False,
+) -> None:
+    """What the pages state about an edition (dates, venue, contact, programme), each with its source.
+
+    Where the edition has an event.yaml, its values win, field by field. Disagreements between pages
+    are listed so organizers can fix them."""
+    from bot.knowledge.derive import texts_of
+    from bot.knowledge.editions import Registry
+    from bot.knowledge.facts import draft_event, edition_facts, facts_record
+    from bot.knowledge.pages import PageError, read_page
+    from bot.knowledge.publication import publication_of
+    from bot.templates import render
+
+    settings = _settings(None)
+    editions = Registry(settings).editions
+    chosen = editions.get(edition) if edition else editions.default
+    if chosen is None or chosen.folder is None:
+        raise _fail(f"unknown edition '{edition}' (known: {', '.join(editions.ids()) or 'none'})")
+    publication = publication_of(chosen.folder, settings)
+    pages = []
+    for path in chosen.folder.pages:
+        try:
+            pages.append(read_page(path, chosen.folder, settings, publication))
+        except PageError as error:
+            err.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+    facts = edition_facts(chosen, texts_of(pages), chosen.folder.source(chosen.folder.event_file))
+    if as_yaml:
+        print(render(settings.prompts_dir, "knowledge/event.yaml.j2", **draft_event(chosen, facts)))
+    elif as_json:
+        print(json.dumps(facts_record(facts), ensure_ascii=False, indent=2))
+    else:
+        print(render(settings.prompts_dir, "knowledge/facts.txt.j2", label=chosen.label, facts=facts_record(facts)))
+    for conflict in facts.conflicts:
+        err.print(f"[yellow]warning:[/yellow] {conflict}", highlight=False, soft_wrap=True)
+
+
 @app.command("reminders")
 def reminders_command(
     now: Annotated[str | None, typer.Option("--now", help="ISO-8601 time to plan from")] = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,19 @@ from bot.index.store import KnowledgeStore
 
 REPO = Path(__file__).resolve().parent.parent
 KNOWLEDGE = REPO / "knowledge"
+SITES = REPO / "tests" / "fixtures" / "sites"  # real workshop websites, and one built and minified
+MLFORSYSTEMS = SITES / "mlforsystems"
+VERIFAI = SITES / "verifai"
+SYSML = SITES / "sysml-built"
+
+
+def copy_tree(source: Path, target: Path, *, top_level_skip: set[str] = frozenset()) -> Path:
+    """A writable copy of a (read-only) fixture, without the top-level entries in `top_level_skip`."""
+    shutil.copytree(source, target, ignore=lambda folder, names: [
+        n for n in names if Path(folder) == source and n in top_level_skip])
+    for path in [target, *target.rglob("*")]:
+        path.chmod(path.stat().st_mode | stat.S_IWUSR)
+    return target
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ from bot.assistant.compose import compose, fit_line, select_lines
 from bot.assistant.decision import AnswerModel, default_model
 from bot.assistant.intent import intent_of
 from bot.assistant.llm import LLMAnswerer, load_chat_model
+from bot.assistant.items import ItemAnswer, item_reply
 from bot.assistant.people import Person, PersonAnswer, people, person_reply
 from bot.assistant.programme import programme_reply
 from bot.assistant.question import QuestionError, clean_question, strip_broadcasts, target_edition
@@ -31,6 +32,7 @@ from bot.knowledge.site import EVENT_FILE
 from bot.templates import render
 
 FACTS_CONFIDENCE = 0.95  # facts the pages state in so many words, not a retrieval guess
+MIN_ITEM_ROOM = 300  # a listed paper's title and authors, whole
 
 
 class Assistant:
@@ -124,7 +126,9 @@ class Assistant:
                 return self._facts_answer(text, target, reply, retrieval.hits, now)
             if person := person_reply(query, intent, self._people(target)):
                 return self._person_answer(text, target, person, retrieval.terms)
-            if section := section_reply(query, retrieval.terms, intent, self.retriever.snapshot(target.id).sections()):
+            if items := item_reply(query, retrieval.terms, intent, snapshot.sections(), snapshot.own_name()):
+                return self._items_answer(text, target, items, retrieval.terms)
+            if section := section_reply(query, retrieval.terms, intent, snapshot.sections()):
                 return self._section_answer(text, target, section, retrieval.terms)
             if self.llm:
                 answer = self._llm_answer(text, target, retrieval.hits, now)
@@ -205,6 +209,19 @@ class Assistant:
                 seen.add(item.section)
             entries.append({"heading": heading, "text": fit_line(line.lstrip("- "), terms, room), "cite": number})
         text = self._render("assistant/person.txt.j2", entries=entries)
+        return self._answer(question, edition, text, cited, FACTS_CONFIDENCE)
+
+    def _items_answer(self, question: str, edition: Edition, answer: ItemAnswer, terms: QueryTerms) -> Answer:
+        statements = [Statement(t.source, t.title, t.url, t.section, line) for t, line in answer.items]
+        cited, numbers = self._cite(edition, statements)
+        room = max(self.settings.answer_max_chars // len(answer.items), MIN_ITEM_ROOM)
+        entries, last = [], None
+        for (text, line), number in zip(answer.items, numbers, strict=True):
+            heading = " › ".join(filter(None, [text.title, text.section.split(" › ")[-1]]))
+            entries.append({"heading": heading if heading != last else "", "cite": number,
+                            "text": fit_line(line.lstrip("- "), terms, room)})
+            last = heading
+        text = self._render("assistant/items.txt.j2", entries=entries)
         return self._answer(question, edition, text, cited, FACTS_CONFIDENCE)
 
     def _section_answer(self, question: str, edition: Edition, answer: SectionAnswer, terms: QueryTerms) -> Answer:

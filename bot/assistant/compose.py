@@ -7,15 +7,18 @@ a place for "where") never answers, and a list of cards (the speakers) answers o
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.assistant.decision import AnswerModel, measure
 from bot.assistant.intent import Intent
 from bot.index.retrieval import Hit, QueryTerms, Retrieval
-from bot.index.text import tokens
+from bot.index.text import stem, tokens
 from bot.knowledge.chunks import SENTENCE_END
 
 MAX_PASSAGES = 3
+COUNTED = re.compile(r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve)(?:-|\s+(?:[\w-]+\s+){0,2})"
+                     r"(?P<noun>[a-z]+)", re.IGNORECASE)
 SAME_QUESTION = 0.75  # share of each question's words the other contains: the same question, reworded
 FAQ_PROBABILITY = 0.95  # an organizer wrote this answer to this question
 NEAR_BEST = 0.15  # passages this close to the best one's probability join the answer
@@ -88,6 +91,11 @@ def select_lines(body: str, terms: QueryTerms, budget: int, intent: Intent | Non
     return picked
 
 
+def counts_asked(line: str, terms: QueryTerms) -> bool:
+    """Whether `line` gives a number of something the question asks about ("up to 4 pages")."""
+    return any(stem(m.group("noun")) in terms.tokens for m in COUNTED.finditer(line))
+
+
 def same_question(terms: QueryTerms, asked: str) -> bool:
     """Whether an FAQ entry was asked as `asked` was: each covers most of the other's words."""
     theirs = QueryTerms(tokens(asked), {t: 1.0 for t in tokens(asked)})
@@ -104,8 +112,11 @@ def candidates(retrieval: Retrieval, intent: Intent, model: AnswerModel) -> list
             continue
         if hit.metadata.get("cards") and not (intent.who or intent.listing):
             continue
-        if not any(intent.satisfied_by(line, None) for line in hit.body.split("\n")):
+        lines = hit.body.split("\n")
+        if not any(intent.satisfied_by(line, None) for line in lines):
             continue
+        if intent.count and not any(counts_asked(line, retrieval.terms) for line in lines):
+            continue  # "6 speakers" does not say how many papers
         result.append(Candidate(hit, model.probability(measure(hit, retrieval.terms))))
     return sorted(result, key=lambda c: -c.probability)
 

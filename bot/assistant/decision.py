@@ -18,7 +18,7 @@ from importlib.resources import files
 
 from bot.index.retrieval import Hit, QueryTerms
 
-FEATURES = ("similarity", "coverage", "known_coverage", "unknown", "heading", "focus", "keyword", "rank")
+FEATURES = ("similarity", "coverage", "known_coverage", "unknown", "heading", "focus", "keyword", "rank", "specific")
 
 
 def measure(hit: Hit, terms: QueryTerms) -> dict[str, float]:
@@ -34,6 +34,7 @@ def measure(hit: Hit, terms: QueryTerms) -> dict[str, float]:
         "focus": max(terms.coverage(f"{heading} {line}") for line in lines),
         "keyword": hit.keyword,
         "rank": 1.0 / (1 + hit.rank),
+        "specific": terms.covered_rarity(hit.text),
     }
 
 

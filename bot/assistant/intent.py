@@ -24,7 +24,8 @@ WHEN = re.compile(r"\b(when|what date|which date|what day|which day|date|dates|d
                   re.IGNORECASE)
 CLOCK = re.compile(r"\b(what time|which time|at what time|what hour|how early|how late|time of)\b", re.IGNORECASE)
 WHERE = re.compile(r"\bwhere\b|\b(?:what|which)(?:'s| is| was| are)?\s+(?:the\s+)?(?:venue|location|room|city|"
-                   r"building|address|hall|place)\b|\blocated\b", re.IGNORECASE)
+                   r"building|address|hall|place|convention|cent(?:er|re)|campus|country)\b|\blocated\b",
+                   re.IGNORECASE)
 WHO = re.compile(r"\b(who(?! (?:can|may|should|must|is eligible|are eligible|is allowed|needs?|qualif))|whom|whose|"
                  r"which (?:speakers?|people|organizers?|authors?))\b", re.IGNORECASE)
 COUNT = re.compile(r"\b(how many|how much|how long|number of|page limit|max(?:imum)?|minimum|up to how)\b",

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from bot.assistant.intent import Intent
+from bot.index.lexicon import is_word
 from bot.knowledge.derive import HEADER, EditionFacts, PageText, ProgrammeItem
 
 NAME = re.compile(r"^[A-Z][\w'’.-]+(?:\s+(?:[A-Z][\w'’.-]+|van|von|de|der|da|di|del|le|la|\([^)]*\))){1,4}$")
@@ -26,6 +27,7 @@ ORGANIZATION = re.compile(r"\b(Universit\w*|Institute|College|School|Lab(s|orato
                           r"Department|Center|Centre|Foundation|[A-Z]{2,}|[A-Z][a-z]+[A-Z]\w*)\b")
 LISTED = re.compile(r"^- ([A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){1,3}),\s+\S")
 FUZZY = 88
+DISTINCTIVE = 5  # a name part this long that is no English word identifies its person on its own
 SURNAME_ALONE = 92  # a surname alone must match closely: "Wang" is not "Wan"
 
 
@@ -74,14 +76,15 @@ def people(texts: list[PageText], facts: EditionFacts) -> list[Person]:
     return list(found.values())
 
 
-def _mentions(question: str, person: Person) -> bool:
-    words = [w.lower() for w in re.findall(r"[\w'’-]+", question) if len(w) > 2]
-    hits = {p for p in person.parts for w in words if fuzz.ratio(w.removesuffix("'s").removesuffix("’s"), p) >= FUZZY}
-    if len(hits) >= 2:
-        return True
+def _mentions(question: str, person: Person) -> int:
+    """How many parts of the person's name the question gives (0: it does not name them)."""
+    words = [w.lower().removesuffix("'s").removesuffix("’s") for w in re.findall(r"[\w'’-]+", question) if len(w) > 2]
+    hits = {p for p in person.parts for w in words if fuzz.ratio(w, p) >= FUZZY}
+    if len(hits) >= 2 or any(len(p) >= DISTINCTIVE and not is_word(p) for p in hits):
+        return len(hits)  # "Mangpo" alone names one person; "William" alone does not
     surname = person.parts[-1] if person.parts else ""
-    return any(fuzz.ratio(w.removesuffix("'s").removesuffix("’s"), surname) >= SURNAME_ALONE for w in words) \
-        and len(surname) >= 4
+    alone = len(surname) >= 4 and any(fuzz.ratio(w, surname) >= SURNAME_ALONE for w in words)
+    return 1 if alone else 0
 
 
 def _has_title(person: Person) -> bool:
@@ -95,7 +98,9 @@ def _has_title(person: Person) -> bool:
 
 def person_reply(question: str, intent: Intent, everyone: list[Person]) -> PersonAnswer | None:
     """The card and rows of the one person the question names, when they hold what it asks."""
-    named = [p for p in everyone if _mentions(question, p)]
+    scores = [(_mentions(question, p), p) for p in everyone]
+    best = max((s for s, _ in scores), default=0)
+    named = [p for s, p in scores if s and s == best]  # "Atlas Wang" is not Yawen Wang
     if len(named) != 1 or intent.when or intent.clock or intent.at:
         return None
     person = named[0]

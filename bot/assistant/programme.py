@@ -71,7 +71,7 @@ def programme_reply(question: str, terms: QueryTerms, intent: Intent, facts: Edi
     """Rows of the programme that answer the question, or None when it is not about the programme."""
     rows = sorted(facts.programme, key=lambda r: r.start)
     words = set(terms.tokens)
-    if not rows or not (PROGRAMME_CUES.search(question) or words & PROGRAMME_STEMS or intent.clock):
+    if not rows or not (PROGRAMME_CUES.search(question) or words & PROGRAMME_STEMS or intent.clock or intent.at):
         return None
     if not (intent.when or intent.clock or intent.at or intent.relation or NOW.search(question)
             or (intent.who and words & PROGRAMME_STEMS)):

@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bot.config import Settings
 from bot.index.store import IndexedPage, KnowledgeStore
-from bot.knowledge.chunks import Chunk, chunk_page
+from bot.knowledge.chunks import Chunk, chunk_page, empty_marker
 from bot.knowledge.derive import contradictions
 from bot.knowledge.editions import knowledge_roots, remember_root
 from bot.knowledge.pages import Page, PageError, content_hash, read_page
@@ -126,7 +126,8 @@ class _Run:
                 self.report.errors.append(PageError(path, f"cannot be read: {err.strerror}"))
                 continue
             self.report.warnings.extend(page.warnings)
-            self.fresh[source] = chunks = chunk_page(page, str(folder.root.resolve()))
+            chunks = chunk_page(page, str(folder.root.resolve()))
+            self.fresh[source] = chunks or [empty_marker(page, str(folder.root.resolve()))]
             passages += len(chunks)
             (self.report.updated if source in self.indexed else self.report.added).append(source)
             if path != folder.event_file:

@@ -55,6 +55,7 @@ class QueryTerms:
     tokens: list[str]
     weights: dict[str, float] = field(default_factory=dict)
     unknown: set[str] = field(default_factory=set)  # words no passage of the edition contains
+    ceiling: float = 0.0  # the weight of a word no passage contains: the rarest possible
 
     def coverage(self, text: str, *, known_only: bool = False) -> float:
         """Share of the question's weight that `text` contains: 0 for nothing, 1 for all."""
@@ -64,6 +65,12 @@ class QueryTerms:
             return 0.0
         present = set(tokens(text))
         return sum(self.weights[t] for t in counted if t in present) / total
+
+    def covered_rarity(self, text: str) -> float:
+        """How much rare vocabulary of the question `text` holds, in units of the rarest possible word:
+        "references … page limit" is specific; "provided … workshop" is not."""
+        present = set(tokens(text))
+        return sum(w for t, w in self.weights.items() if t in present and t not in self.unknown) / (self.ceiling or 1.0)
 
     @property
     def unknown_share(self) -> float:
@@ -171,7 +178,7 @@ class _Snapshot:
             if token not in mended:
                 mended.append(token)
         unknown = {t for t in mended if t not in self.document_frequency}
-        return QueryTerms(mended, {t: self.idf(t) for t in mended}, unknown)
+        return QueryTerms(mended, {t: self.idf(t) for t in mended}, unknown, self.idf("\0"))
 
 
 class HybridRetriever:
@@ -184,13 +191,14 @@ class HybridRetriever:
         generation = self.store.generation
         cached = self._snapshots.get(edition)
         if cached is None or cached.generation != generation:
-            ids, texts, metas, vectors = self.store.passages({"edition": edition}, with_vectors=True)
+            ids, texts, metas, vectors = self.store.passages(
+                {"$and": [{"edition": edition}, {"kind": {"$ne": "empty"}}]}, with_vectors=True)
             tokenized = [tokens(t) for t in texts]
             frequency = Counter(t for doc in tokenized for t in set(doc))
             vocabulary: dict[str, list[str]] = {}
             for word in sorted(frequency):
                 vocabulary.setdefault(word[0], []).append(word)
-            matrix = np.asarray(vectors, dtype=np.float32).reshape(len(ids), -1)
+            matrix = np.asarray(vectors, dtype=np.float32).reshape(len(ids), self.store.dimension)
             norms = np.linalg.norm(matrix, axis=1, keepdims=True)
             cached = _Snapshot(generation, ids, texts, metas, matrix / np.where(norms == 0, 1, norms),
                                BM25Okapi(tokenized) if texts else None, frequency, vocabulary)

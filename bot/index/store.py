@@ -96,7 +96,7 @@ class KnowledgeStore:
 
     def page_hashes(self) -> dict[str, IndexedPage]:
         """source → its knowledge root and the content hashes its passages carry (two: a torn update)."""
-        found = self.collection.get(where={"kind": "page"}, include=["metadatas"])
+        found = self.collection.get(where={"kind": {"$in": ["page", "empty"]}}, include=["metadatas"])
         pages: dict[str, IndexedPage] = {}
         for meta in found["metadatas"] or []:
             page = pages.setdefault(meta["source"], IndexedPage(root=str(meta.get("root") or ""), hashes=set()))

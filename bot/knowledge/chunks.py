@@ -134,3 +134,11 @@ def chunk_page(page: Page, root: str = "") -> list[Chunk]:
                 },
             ))
     return chunks
+
+
+def empty_marker(page: Page, root: str = "") -> Chunk:
+    """What the index keeps of a page without text (a tag index, a redirect): its hash, so an unchanged
+    one is not read again, and nothing retrieval would find."""
+    return Chunk(id=f"{page.source}#empty", text=page.title, metadata={
+        "kind": "empty", "edition": page.edition, "source": page.source, "title": page.title, "section": "",
+        "url": page.url, "page_hash": page.content_hash, "position": 0, "cards": False, "root": root})

@@ -71,10 +71,14 @@ SESSION_KINDS = [
     ("contributed", re.compile(r"contributed|spotlight|oral|lightning", re.IGNORECASE)),
     ("talk", re.compile(r"invited|talk|speaker|lecture|presentation", re.IGNORECASE)),
 ]
-ROLE = re.compile(r"\b(?:keynote(?: speaker)?|(?:invited |special |guest )?speaker|invited talk|lecture|presenter)"
-                  r"(?: \d+)?\s*:\s*(?P<who>[^,(;]+)", re.IGNORECASE)
-PANEL = re.compile(r"\bpanel[^(:]*[(:]\s*(?P<who>[^)]+)", re.IGNORECASE)
-NAME = re.compile(r"\b[A-Z][a-zà-ÿ'’-]+(?:\s+(?:[A-Z]\.|[A-Z][a-zà-ÿ'’-]+|van|von|de|der|da|di|del|le|la)){1,3}\b")
+ROLE = re.compile(r"\b(?:keynote(?: speaker)?|(?:invited |special |guest )?speaker|invited talk|lecture|presenter|"
+                  r"moderator|chair)(?: \d+)?\s*:\s*(?P<who>[^,(;]+)", re.IGNORECASE)
+PANELISTS = re.compile(r"\bpanelists?\s*:\s*(?P<who>.+)$", re.IGNORECASE)  # "Panelists: A (X), B (Y)"
+PANEL = re.compile(r"\bpanel[^(:]*\((?P<who>[^)]+)\)", re.IGNORECASE)  # "Panel Discussion (A, B and C)"
+INITIALS = r"(?:[A-Z]\.\s?)+[A-Z][a-zà-ÿ'’-]+"  # "H.T. Kung", "H. T. Kung"
+PARTICLE = r"van|von|de|der|da|di|del|le|la"
+NAME = re.compile(rf"\b(?:{INITIALS}|[A-Z][a-zà-ÿ'’-]+(?:\s+(?:[A-Z]\.|[A-Z][a-zà-ÿ'’-]+|{PARTICLE})){{1,3}})\b")
+ASIDE = re.compile(r"\([^)]*\)|\"[^\"]*\"|“[^”]*”")  # affiliations and quoted titles are not names
 
 
 @dataclass(frozen=True)
@@ -241,7 +245,7 @@ class _Reader:
                 kind, ident = _kind(label)
                 if kind is None and not (in_dates and label and len(label) <= 40):
                     continue
-                if len(label) > 40 and not DEADLINE_CUE.search(label[-50:]):
+                if len(label) > 40 and not DEADLINE_CUE.search(line[:current[0].start][-50:]):
                     continue  # prose that mentions a date ("…was held on December 8th"), not a deadline
                 if kind == "workshop":  # a dated "Workshop:" line says it more plainly than a masthead
                     self._set_day(current[0].value, _statement(text, raw), replace=True)
@@ -273,13 +277,23 @@ class _Reader:
     def _mastheads(self) -> list[tuple[PageText, str]]:
         """Header lines, and a page's first short lines that carry a date (`(Singapore, April 27, 2025)`)."""
         found = []
-        for text in self.texts:
+        home_first = sorted(self.texts, key=lambda t: not re.search(r"(^|/)index\.\w+$", t.source))
+        for text in home_first:
             if text.section == HEADER:
                 found.extend((text, line) for line in text.lines if MASTHEAD.search(line) or dates_in(line, self.year))
         for text in self.texts:
             if text.section != HEADER and text is self._first_section(text.source):
-                found.extend((text, line) for line in text.lines[:2] if len(line) <= 120 and dates_in(line, self.year))
+                found.extend((text, line) for line in text.lines[:2] if self._masthead_like(line))
         return found
+
+    def _masthead_like(self, line: str) -> bool:
+        """A short line giving a date and a place ("(Singapore, April 27, 2025)"), not a labelled
+        date ("Submission deadline: August 29")."""
+        if len(line) > 120 or ":" in line or not dates_in(line, self.year):
+            return False
+        return any(p.strip(" ()")[:1].isupper() and not dates_in(p, self.year) and not times_in(p)
+                   and not YEAR.search(p) and not MONTH_ONLY.match(p.strip(" ()")) and not NOT_A_PLACE.search(p)
+                   for p in _parts(line.strip("() ")))
 
     def _first_section(self, source: str) -> PageText | None:
         return next((t for t in self.texts if t.source == source and t.section != HEADER), None)
@@ -431,12 +445,13 @@ def _in_order(items: list[ProgrammeItem]) -> None:
 
 
 def _speakers(body: str) -> list[str]:
-    """Names after a role ("Keynote Speaker: Chris Lattner"), or a name before the talk's title."""
+    """Names after a role ("Keynote Speaker: Chris Lattner"), a panel's list of panelists, or a name
+    before the talk's title ("Caroline Lemieux, Neural Inference of …")."""
     names = []
     for match in ROLE.finditer(body):
         names.extend(NAME.findall(match.group("who"))[:1])
-    if panel := PANEL.search(body):
-        names.extend(NAME.findall(panel.group("who")))
+    if panel := PANELISTS.search(body) or PANEL.search(body):
+        names.extend(NAME.findall(ASIDE.sub("", panel.group("who")) if PANELISTS.search(body) else panel.group("who")))
     if not names and (lead := re.match(r"^([^,:(]+),", body)) and NAME.fullmatch(lead.group(1).strip()):
         names.append(lead.group(1).strip())
     return list(dict.fromkeys(names))

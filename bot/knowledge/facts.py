@@ -13,6 +13,7 @@ from datetime import UTC, datetime, time, timedelta, timezone, tzinfo
 from bot.events.facts import DeadlineFact
 from bot.events.model import AOE, Event
 from bot.events.model import zone as event_zone
+from bot.knowledge.dates import zone_in
 from bot.knowledge.derive import (
     DerivedDeadline,
     EditionFacts,
@@ -102,3 +103,52 @@ def edition_facts(edition: Edition, texts: list[PageText], event_source: str | N
     """The facts of `edition` from its pages' text, with its event.yaml (at `event_source`) winning."""
     source = event_source or f"{edition.id}/{EVENT_FILE}"
     return with_event(derive(edition.id, texts), edition.event, source)
+
+
+def _stated(fact: Stated | None) -> dict | None:
+    if fact is None:
+        return None
+    return {"value": str(fact.value), "source": fact.stated.source, "line": fact.stated.line}
+
+
+def facts_record(facts: EditionFacts) -> dict:
+    """Every fact with the page and line it was read from, as JSON-ready data."""
+    return {
+        "edition": facts.edition,
+        "date": _stated(facts.date), "venue": _stated(facts.venue), "room": _stated(facts.room),
+        "contact": _stated(facts.contact), "programme_zone": _stated(facts.programme_zone),
+        "deadlines": [{"id": d.id, "title": d.title, "due": d.due.isoformat(),
+                       "time": d.at.strftime("%H:%M") if d.at else None, "zone": d.zone,
+                       "extended_from": [p.isoformat() for p in d.previous], "url": d.url,
+                       "source": d.stated.source, "line": d.stated.line} for d in facts.deadlines],
+        "programme": [{"start": r.start.strftime("%H:%M"), "end": r.end.strftime("%H:%M") if r.end else None,
+                       "text": r.text, "kind": r.kind, "speakers": r.speakers, "source": r.stated.source}
+                      for r in sorted(facts.programme, key=lambda r: r.start)],
+        "conflicts": facts.conflicts,
+    }
+
+
+def draft_event(edition: Edition, facts: EditionFacts) -> dict:
+    """The context of `prompts/knowledge/event.yaml.j2`: an event.yaml stating what the pages state."""
+    zones = {d.zone for d in facts.deadlines if d.zone}
+    timezone_name = zones.pop() if len(zones) == 1 else "AoE"
+    deadlines = []
+    for d in facts.deadlines:
+        due = d.due.isoformat() + (f"T{d.at:%H:%M}:00" if d.at else "")
+        deadlines.append({"id": d.id, "title": d.title, "due": due, "previous": [p.isoformat() for p in d.previous],
+                          "zoned": d.zone is not None, "source": d.stated.source, "line": d.stated.line})
+    named = zone_in(str(facts.programme_zone.value)) if facts.programme_zone else None
+    zone = zone_of(named) if named else None  # no zone stated: local times, as the pages give them
+    programme = []
+    if facts.date:
+        for row in sorted(facts.programme, key=lambda r: r.start):
+            start = datetime.combine(facts.date.value, row.start, tzinfo=zone)
+            end = datetime.combine(facts.date.value, row.end, tzinfo=zone) if row.end else None
+            programme.append({"title": row.text, "start": start.isoformat(), "end": end.isoformat() if end else None,
+                              "speakers": row.speakers, "source": row.stated.source})
+    venue = ", ".join(str(f.value) for f in (facts.venue, facts.room) if f)
+    venue_source = ", ".join(dict.fromkeys(f.stated.source for f in (facts.venue, facts.room) if f))
+    return {"edition": edition.id, "event_name": edition.event.name if edition.event else edition.label,
+            "timezone": timezone_name, "timezone_stated": bool({d.zone for d in facts.deadlines if d.zone}),
+            "facts": facts, "venue": venue, "venue_source": venue_source,
+            "deadlines": deadlines, "programme": programme}

@@ -1,11 +1,12 @@
 """Turn published HTML into sections of plain lines, the way a reader sees the page in a browser.
 
-The HTML is parsed by an HTML5-conformant parser, so minified pages with omitted end tags (`</li>`,
-`</dd>`, `</head>`) read as a browser reads them. What a browser does not show, or shows on every
-page, is not knowledge: comments, scripts, styles, form controls, navigation, sidebars of links and
-footers. A table row is one line ("9:05 AM: Keynote: Ada Lovelace (Analytical Engines)"), and so is a
-definition-list item. What the organizers struck through is superseded: `<s>Aug 22</s> Aug 29` reads
-"Aug 29 (extended from Aug 22)". The walk is iterative: no nesting depth can exhaust the stack.
+The HTML is parsed by libxml2's HTML parser (lxml), which reads minified pages with omitted end tags
+(`</li>`, `</dd>`, `</head>`) as a browser does, in time linear in their size however deep they nest.
+What a browser does not show, or shows on every page, is not knowledge: comments, scripts, styles,
+form controls, navigation, sidebars of links and footers. A table row is one line ("9:05 AM: Keynote:
+Ada Lovelace (Analytical Engines)"), and so is a definition-list item. What the organizers struck
+through is superseded: `<s>Aug 22</s> Aug 29` reads "Aug 29 (extended from Aug 22)". The walk is
+iterative: no nesting depth can exhaust the stack.
 """
 
 from __future__ import annotations
@@ -115,17 +116,22 @@ def _is_chrome(tag: Tag) -> bool:
     return False
 
 
+def _outermost(tags: list[Tag]) -> list[Tag]:
+    """The tags not inside another of `tags` (removing those removes the rest): one pass, no nesting
+    depth makes it slower."""
+    chosen = {id(tag) for tag in tags}
+    return [tag for tag in tags if not any(id(parent) in chosen for parent in tag.parents)]
+
+
 def _prepare(soup: BeautifulSoup) -> None:
     """Remove what readers don't see and mark what the walk must treat specially."""
     for node in soup.find_all(string=lambda s: isinstance(s, SKIPPED_NODES)):
         node.extract()
-    for tag in soup.find_all(INVISIBLE):
+    hidden = soup.find_all(INVISIBLE)
+    hidden_ids = {id(tag) for tag in hidden}
+    chrome = [tag for tag in soup.find_all(True) if id(tag) not in hidden_ids and _is_chrome(tag)]
+    for tag in _outermost(hidden + chrome):
         tag.decompose()
-    for tag in soup.find_all(True):
-        if tag.decomposed or tag.parent is None:
-            continue
-        if _is_chrome(tag):
-            tag.decompose()
     for tag in soup.find_all("a"):
         text = SPACES.sub(" ", tag.get_text()).strip().lower()
         href = str(tag.get("href") or "")
@@ -335,14 +341,14 @@ def parse_html(html: str) -> ParsedBody:
     In a whole document, the `<header>` outside the main content is the masthead (the site's name,
     the workshop's date and venue), and `<main>` (or `role=main`), when present, is the content.
     """
-    soup = BeautifulSoup(html, "html5lib")
+    soup = BeautifulSoup(html, "lxml")
     title_tag = soup.find("title")
     title = SPACES.sub(" ", title_tag.get_text()).strip() if title_tag else None
     _prepare(soup)
     header: list[str] = []
-    for tag in soup.find_all("header"):
-        if tag.decomposed or tag.find_parent(["main", "article", "header"]) or tag.find_parent(attrs={"role": "main"}):
-            continue
+    mastheads = [tag for tag in soup.find_all("header")
+                 if not tag.find_parent(["main", "article", "header"]) and not tag.find_parent(attrs={"role": "main"})]
+    for tag in mastheads:
         sections, _ = _lines(tag)
         header.extend(line for s in sections for line in s.lines)
         tag.decompose()

@@ -40,6 +40,7 @@ CORPORA = {
     "verifai": Corpus("verifai", SITES / "verifai", (EVAL / "dev" / "verifai.yaml",)),
     "sysml-built": Corpus("sysml-built", SITES / "sysml-built", (EVAL / "dev" / "sysml-built.yaml",)),
 }
+SHARED = (EVAL / "dev" / "tuning-extra.yaml",)  # questions over several corpora, each naming its own
 HELD_OUT = {("mlforsystems", "neurips2021"), ("mlforsystems", "isca2019"), ("verifai", "iclr2025"),
             ("sysml-built", "mlsys2026")}
 
@@ -107,7 +108,11 @@ def load_items(path: Path = QUESTIONS) -> list[dict]:
 
 
 def corpus_items(corpus: Corpus) -> list[dict]:
-    return [item for path in corpus.files for item in load_items(path)]
+    """The corpus's own questions, and those of the shared files that name it (`corpus:`)."""
+    own = [item for path in corpus.files for item in load_items(path)]
+    shared = [item for path in SHARED if path.exists() for item in load_items(path)
+              if item.get("corpus") == corpus.name]
+    return own + shared
 
 
 def _now(item: dict) -> datetime:

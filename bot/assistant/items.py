@@ -1,0 +1,68 @@
+"""Questions one listed line answers: "Is circuit design a topic?", "Who wrote the Iroko paper?".
+
+Calls for papers list their topics and accepted-papers pages list titles with authors, one per line.
+A question that asks whether something is in such a list, or who wrote a listed paper, is answered
+with the lines that contain everything it is about (its subject: its words, less the words of the
+asking, "is … a topic of interest?", and the workshop's own name). No such line: no answer from here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.assistant.explain import matches
+from bot.assistant.intent import Intent
+from bot.index.retrieval import QueryTerms
+from bot.index.text import tokens
+from bot.knowledge.derive import HEADER, PageText
+
+MEMBERSHIP = re.compile(
+    r"^\s*(is|are|can|could|do|does|would|will|any|may)\b.*\b(topics?|scope|fit|welcome|accept\w*|relevant|"
+    r"interest\w*|eligible|suitable|appropriate|cover\w*|consider\w*)\b|\b(papers?|work|submissions?) (on|about)\b",
+    re.IGNORECASE)
+AUTHORSHIP = re.compile(r"\bwho (wrote|authored|presented|is behind)\b|\bauthors? of (the|this|that|a)\b"
+                        r"|\bwritten by\b|^\s*(who|which)\b.*\bauthors?\b", re.IGNORECASE)
+# The words of the asking, not of the subject.
+FRAME = {"topic", "scope", "fit", "welcom", "accept", "relev", "interest", "elig", "suitabl", "appropri", "cover",
+         "consid", "submit", "submiss", "paper", "work", "research", "area", "workshop", "wrote", "author", "written",
+         "present", "behind", "titl", "call", "would", "within", "get", "have", "need", "ok", "okay", "kind", "type",
+         "field", "also", "someth", "anyth", "thing", "part", "includ", "list", "show", "tell", "know"}
+LISTS = re.compile(r"paper|topic|interest|scope|area|theme|call|track|program", re.IGNORECASE)
+MAX_LINE = 400  # longer lines are prose, not items
+MAX_ITEMS = 3
+
+
+@dataclass
+class ItemAnswer:
+    items: list[tuple[PageText, str]]
+
+
+def _candidates(texts: list[PageText]) -> list[tuple[PageText, str]]:
+    found = []
+    for text in texts:
+        if text.cards or text.section == HEADER:
+            continue
+        listing = bool(LISTS.search(f"{text.title} {text.section}"))
+        for line in text.lines:
+            if len(line) <= MAX_LINE and (line.lstrip().startswith("- ") or listing):
+                found.append((text, line))
+    return found
+
+
+def item_reply(question: str, terms: QueryTerms, intent: Intent, texts: list[PageText],
+               own_name: set[str]) -> ItemAnswer | None:
+    """The listed lines holding the question's whole subject, or None."""
+    authorship = bool(AUTHORSHIP.search(question))
+    if not (authorship or MEMBERSHIP.search(question)):
+        return None
+    subject = [t for t in terms.tokens if t not in FRAME and t not in own_name and not t.isdigit()]
+    if not subject:
+        return None
+    found = []
+    for text, line in _candidates(texts):
+        words = set(tokens(line))
+        if all(matches(t, words) for t in subject) and (not authorship or intent.satisfied_by(line, None)):
+            found.append((text, line))
+    found.sort(key=lambda item: len(item[1]))  # a paper's title line before its abstract
+    return ItemAnswer(found[:MAX_ITEMS]) if found else None
