@@ -55,9 +55,8 @@ def band_figures(outcomes: list[Outcome]) -> Figures:
 
 
 def splits(outcomes: list[Outcome]) -> dict[str, list[Outcome]]:
-    dev = [o for o in outcomes if o.corpus != "seed"]
-    return {"seed": [o for o in outcomes if o.corpus == "seed"], "tuning": [o for o in dev if not o.held_out],
-            "held-out": [o for o in dev if o.held_out]}
+    """seed, tuning, held-out (inspected for bugs) and fresh held-out (never inspected) questions."""
+    return {split: [o for o in outcomes if o.split == split] for split in ("seed", "tuning", "held-out", "fresh")}
 
 
 def run() -> Figures:

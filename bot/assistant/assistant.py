@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from bot.assistant.answer import Answer, Source
 from bot.assistant.compose import compose, fit_line, select_lines
 from bot.assistant.decision import AnswerModel, default_model
-from bot.assistant.intent import intent_of
+from bot.assistant.intent import Intent, asked_clause, intent_of, mended
 from bot.assistant.llm import LLMAnswerer, load_chat_model
 from bot.assistant.items import ItemAnswer, item_reply
 from bot.assistant.people import Person, PersonAnswer, people, person_reply
@@ -23,7 +23,8 @@ from bot.assistant.sections import SectionAnswer, section_reply
 from bot.assistant.structured import Reply, answer_from_facts
 from bot.config import Settings
 from bot.index.embeddings import load_embeddings
-from bot.index.retrieval import Hit, HybridRetriever, QueryTerms
+from bot.index.retrieval import Hit, HybridRetriever, QueryTerms, Retrieval, Snapshot
+from bot.index.text import tokens
 from bot.index.store import KnowledgeStore
 from bot.knowledge.derive import EditionFacts, ProgrammeItem, Statement
 from bot.knowledge.editions import Edition, Editions, Registry
@@ -117,28 +118,46 @@ class Assistant:
         # A follow-up that stands on its own is answered alone; "and for posters?" needs the question before it.
         for query in ([text, " ".join([*previous, text])] if previous else [text]):
             retrieval = self.retriever.search(query, target.id)
-            intent = intent_of(query)
-            snapshot = self.retriever.snapshot(target.id)
-            topics = snapshot.topics()
-            reply = answer_from_facts(query, retrieval.terms, intent, facts, now, topics, snapshot.own_name()) \
-                or programme_reply(query, retrieval.terms, intent, facts, now, topics)
-            if reply is not None:
-                return self._facts_answer(text, target, reply, retrieval.hits, now)
-            if person := person_reply(query, intent, self._people(target)):
-                return self._person_answer(text, target, person, retrieval.terms)
-            if items := item_reply(query, retrieval.terms, intent, snapshot.sections(), snapshot.own_name()):
-                return self._items_answer(text, target, items, retrieval.terms)
-            if section := section_reply(query, retrieval.terms, intent, snapshot.sections()):
-                return self._section_answer(text, target, section, retrieval.terms)
+            if answer := self._from_structure(text, query, target, facts, retrieval, now):
+                return answer
             if self.llm:
                 answer = self._llm_answer(text, target, retrieval.hits, now)
             else:
-                composition = compose(retrieval, intent, self.model, self.settings.answer_max_chars)
+                composition = compose(retrieval, intent_of(query), self.model, self.settings.answer_max_chars)
                 answer = composition and self._answer(
                     text, target, composition.text, composition.hits, composition.confidence)
             if answer is not None and answer.answered:
                 return answer
         return self._not_found(text, target)
+
+    def _from_structure(self, text: str, query: str, edition: Edition, facts: EditionFacts, retrieval: Retrieval,
+                        now: datetime) -> Answer | None:
+        """An answer from what the pages state in so many words: facts, programme rows, a person's card,
+        listed items, a section. Each reads the clause that asks, not the preamble around it."""
+        snapshot = self.retriever.snapshot(edition.id)
+        clause = asked_clause(query)
+        terms = snapshot.terms(clause) if clause != query else retrieval.terms
+        intent = intent_of(clause)
+        everyone = self._people(edition)
+        topics = snapshot.topics() | {part for person in everyone for part in tokens(person.name)}
+        if reply := answer_from_facts(clause, terms, intent, facts, now, topics, snapshot.own_name()):
+            return self._facts_answer(text, edition, reply, retrieval.hits, now)
+        timed = intent.when or intent.clock or intent.at or intent.relation
+        if intent.who and not timed and (found := self._listed(text, edition, clause, terms, intent, snapshot)):
+            return found  # "who are the keynote speakers?": the speakers' list before the programme's rows
+        if reply := programme_reply(mended(clause), terms, intent, facts, now, topics):
+            return self._facts_answer(text, edition, reply, retrieval.hits, now)
+        if person := person_reply(mended(clause), intent, everyone):
+            return self._person_answer(text, edition, person, terms)
+        return self._listed(text, edition, clause, terms, intent, snapshot)
+
+    def _listed(self, text: str, edition: Edition, clause: str, terms: QueryTerms, intent: Intent,
+                snapshot: Snapshot) -> Answer | None:
+        if items := item_reply(clause, terms, intent, snapshot.sections(), snapshot.own_name()):
+            return self._items_answer(text, edition, items, terms)
+        if section := section_reply(clause, terms, intent, snapshot.sections()):
+            return self._section_answer(text, edition, section, terms)
+        return None
 
     def _answer(self, question: str, edition: Edition, text: str, hits: list[Hit], confidence: float) -> Answer:
         return Answer(

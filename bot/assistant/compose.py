@@ -17,6 +17,7 @@ from bot.index.text import stem, tokens
 from bot.knowledge.chunks import SENTENCE_END
 
 MAX_PASSAGES = 3
+LINE_LABEL = re.compile(r"^(?:- )?(?:[^.:]{2,60}:\s){1,2}")
 COUNTED = re.compile(r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve)(?:-|\s+(?:[\w-]+\s+){0,2})"
                      r"(?P<noun>[a-z]+)", re.IGNORECASE)
 SAME_QUESTION = 0.75  # share of each question's words the other contains: the same question, reworded
@@ -45,9 +46,13 @@ def _cut(text: str, budget: int) -> str:
 
 
 def fit_line(line: str, terms: QueryTerms, budget: int) -> str:
-    """A long line shortened to its sentences that carry the question's words, in order."""
+    """A long line shortened to its sentences that carry the question's words, in order; its own label
+    ("Special Theme: LLMs for Code Generation: …") always stays."""
     if len(line) <= budget:
         return line
+    label = LINE_LABEL.match(line)
+    if label and len(label.group(0)) < budget // 2:
+        return label.group(0) + fit_line(line[label.end():], terms, budget - len(label.group(0)))
     sentences = SENTENCE_END.split(line)
     keep: set[int] = set()
     used = 0

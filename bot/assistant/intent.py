@@ -18,6 +18,10 @@ from bot.knowledge.dates import dates_in, times_in
 
 QUESTION_WORDS = ("when", "where", "what", "which", "who")
 FUZZY_QUESTION_WORD = 85
+CLAUSES = re.compile(r"(?<=[.!?])\s+|\s+[—–]\s+|\s+-\s+|;\s*|,\s+(?=(?:is|are|can|could|do|does|did|will|would|"
+                     r"when|where|who|what|which|how|was|were)\b)", re.IGNORECASE)
+ASKING = re.compile(r"^(is|are|can|could|do|does|did|will|would|when|where|who|whom|whose|what|which|how|was|were|"
+                    r"has|have|any)\b", re.IGNORECASE)
 
 WHEN = re.compile(r"\b(when|what date|which date|what day|which day|date|dates|deadlines?|due|until|by when|"
                   r"how long (?:until|till|before|do)|how much time|still|yet|too late|passed|over|open|closed?)\b",
@@ -41,7 +45,7 @@ PLACE = re.compile(
     r"street|avenue|road|zoom|virtual(?:ly)?|online|in person|openreview|cmt|easychair|portal|website|"
     r"via|expo|university|institute)\b|https?://|\b[A-Z][a-z]+,\s+[A-Z][A-Za-z]+\b",
     re.IGNORECASE)
-PERSON = re.compile(r"\b[A-Z][a-zà-ÿ'’-]+\s+(?:[A-Z]\.\s+)?[A-Z][a-zà-ÿ'’-]+\b")
+PERSON = re.compile(r"\b([A-Z][a-zà-ÿ'’-]+)\s+(?:[A-Z]\.\s+)?[A-Z][a-zà-ÿ'’-]+\b")
 MONTH_NAME = re.compile(r"\b(january|february|march|april|may|june|july|august|september|october|november|"
                         r"december|today|tomorrow|tba|tbd)\b", re.IGNORECASE)
 NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty)\b", re.IGNORECASE)
@@ -69,12 +73,20 @@ class Intent:
             return False
         if self.where and not PLACE.search(line):
             return False
-        if self.who and not PERSON.search(line):
-            return False
+        if self.who and not any(m.group(1).lower() not in STOPWORDS for m in PERSON.finditer(line)):
+            return False  # "Our Kaggle" is no one
         return not (self.count and not NUMBER.search(line))
 
 
-def _mended(question: str) -> str:
+def asked_clause(question: str) -> str:
+    """The part of a message that asks: "Just got my acceptance email, is there still time to apply for
+    a travel grant?" asks about travel grants, whatever came before."""
+    parts = [p.strip() for p in CLAUSES.split(question) if p.strip()]
+    asking = [p for p in parts if "?" in p or ASKING.match(p)]
+    return (asking[-1] if asking else parts[-1] if parts else question).strip()
+
+
+def mended(question: str) -> str:
     """Question words as meant: "wen" is "when", "wher" "where" (never a real word such as "then")."""
     def mend(match: re.Match[str]) -> str:
         word = match.group(0)
@@ -88,7 +100,7 @@ def _mended(question: str) -> str:
 
 
 def intent_of(question: str) -> Intent:
-    question = _mended(question)
+    question = mended(question)
     at = AT_TIME.search(question)
     at_time = times_in(at.group(1))[0].value if at and times_in(at.group(1)) else None
     if at_time is not None and at_time.hour < 12 and AFTERNOON.search(question):

@@ -18,9 +18,9 @@ from bot.index.text import tokens
 from bot.knowledge.derive import HEADER, PageText
 
 MEMBERSHIP = re.compile(
-    r"^\s*(is|are|can|could|do|does|would|will|any|may)\b.*\b(topics?|scope|fit|welcome|accept\w*|relevant|"
-    r"interest\w*|eligible|suitable|appropriate|cover\w*|consider\w*)\b|\b(papers?|work|submissions?) (on|about)\b",
-    re.IGNORECASE)
+    r"\b(is|are|can|could|do|does|would|will|may)\b.*\b(topics?(?: of interest)?|scope|fit|welcome|accept\w*|relevant|"
+    r"interest\w*|eligible|suitable|appropriate|cover\w*|consider\w*)(?: (?:for|at|by|in|here|this|you|the)\b.{0,30})?"
+    r"\W*$|\b(papers?|work|submissions?) (on|about)\b", re.IGNORECASE)
 AUTHORSHIP = re.compile(r"\bwho (wrote|authored|presented|is behind)\b|\bauthors? of (the|this|that|a)\b"
                         r"|\bwritten by\b|^\s*(who|which)\b.*\bauthors?\b", re.IGNORECASE)
 # The words of the asking, not of the subject.

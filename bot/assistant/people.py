@@ -23,10 +23,16 @@ ROLES = re.compile(r"^(keynote|invited|speaker|talk|panel|panelist|moderator|cha
 AFFILIATION = re.compile(r"\b(which|what)\s+(universit|compan|school|institut|lab|organi[sz]ation|employer|affiliat)"
                          r"|\baffiliat|\bwhere\b.*\b(from|work|based)\b|\bwork(s|ing)? (for|at)\b", re.IGNORECASE)
 TITLE = re.compile(r"\btitle\b|\bcalled\b|\babout\b|\btopic\b|\bpresent(ing|ed)?\b", re.IGNORECASE)
-ORGANIZATION = re.compile(r"\b(Universit\w*|Institute|College|School|Lab(s|oratory)?|Research|Inc|Corp\w*|"
-                          r"Department|Center|Centre|Foundation|[A-Z]{2,}|[A-Z][a-z]+[A-Z]\w*)\b")
+BIO_AFFILIATION = re.compile(r"\b(?:professor|engineer|scientist|researcher|director|fellow|student|lead|head|"
+                             r"founder|ceo|cto|manager|member|works?|working)\b[^.]{0,80}?\b(?:at|with|of)\s+(?:the\s+)?"
+                             r"[A-Z][\w.&'-]+", re.IGNORECASE)
+AFFILIATION_WORDS = 5  # "University of Texas at Austin"; longer is a talk title, not a place of work
+TALKS = {"talk", "keynote", "contributed", "session"}
+ROLES_IN_ROW = re.compile(r"\b(keynote|invited|special|speaker|talk|presenter|slides|recording)\b\s*\d*:?",
+                          re.IGNORECASE)
 LISTED = re.compile(r"^- ([A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){1,3}),\s+\S")
 FUZZY = 88
+NEAR = 80  # beside a part that matches, another part this close is that part misspelt
 DISTINCTIVE = 5  # a name part this long that is no English word identifies its person on its own
 SURNAME_ALONE = 92  # a surname alone must match closely: "Wang" is not "Wan"
 
@@ -80,11 +86,26 @@ def _mentions(question: str, person: Person) -> int:
     """How many parts of the person's name the question gives (0: it does not name them)."""
     words = [w.lower().removesuffix("'s").removesuffix("’s") for w in re.findall(r"[\w'’-]+", question) if len(w) > 2]
     hits = {p for p in person.parts for w in words if fuzz.ratio(w, p) >= FUZZY}
-    if len(hits) >= 2 or any(len(p) >= DISTINCTIVE and not is_word(p) for p in hits):
-        return len(hits)  # "Mangpo" alone names one person; "William" alone does not
+    near = {p for p in person.parts for w in words if fuzz.ratio(w, p) >= NEAR}
+    if len(hits) >= 2 or (hits and len(near) >= 2) or any(len(p) >= DISTINCTIVE and not is_word(p) for p in hits):
+        return len(near)  # "ion stoika" is Ion Stoica; "Mangpo" alone names one person; "William" alone does not
     surname = person.parts[-1] if person.parts else ""
     alone = len(surname) >= 4 and any(fuzz.ratio(w, surname) >= SURNAME_ALONE for w in words)
     return 1 if alone else 0
+
+
+def _affiliation_given(person: Person, lines: list[str]) -> bool:
+    """Whether the lines say where the person is from: right after their name ("Atlas Wang, UT Austin",
+    "Name (NVIDIA)", "Name - Harvard University"), or in their bio ("… a professor at Stanford")."""
+    surname = re.escape(person.name.split()[-1])
+    for line in lines:
+        for match in re.finditer(rf"{surname}\s*(?:[,(]|\s[-–—]\s)\s*(?P<org>[^,();]+)", line):
+            words = match.group("org").split()
+            if 1 <= len(words) <= AFFILIATION_WORDS and all(w[:1].isupper() or w in {"of", "at", "&"} for w in words):
+                return True
+        if BIO_AFFILIATION.search(line):
+            return True
+    return False
 
 
 def _has_title(person: Person) -> bool:
@@ -93,7 +114,8 @@ def _has_title(person: Person) -> bool:
         if any(not ROLES.match(p) and p != person.name and len(p.split()) >= 3 and "›" not in p
                and not p.lower().startswith(person.parts[0] if person.parts else "#") for p in parts[1:]):
             return True
-    return any(len(row.text.replace(person.name, "").split()) >= 5 for row in person.rows)
+    return any(row.kind in TALKS and len(ROLES_IN_ROW.sub("", row.text.replace(person.name, "")).split()) >= 4
+               for row in person.rows)
 
 
 def person_reply(question: str, intent: Intent, everyone: list[Person]) -> PersonAnswer | None:
@@ -101,8 +123,8 @@ def person_reply(question: str, intent: Intent, everyone: list[Person]) -> Perso
     scores = [(_mentions(question, p), p) for p in everyone]
     best = max((s for s, _ in scores), default=0)
     named = [p for s, p in scores if s and s == best]  # "Atlas Wang" is not Yawen Wang
-    if len(named) != 1 or intent.when or intent.clock or intent.at:
-        return None
+    if len(named) != 1 or intent.when or intent.clock or intent.at or intent.relation:
+        return None  # when someone speaks is the programme's to say
     person = named[0]
     lines: list[tuple[PageText | ProgrammeItem, str]] = []
     for card in person.cards:
@@ -110,8 +132,7 @@ def person_reply(question: str, intent: Intent, everyone: list[Person]) -> Perso
     lines.extend((row, row.row) for row in person.rows)
     if not lines:
         return None
-    text = " ".join([*(c.section for c in person.cards), *(line for _, line in lines)])
-    if AFFILIATION.search(question) and not ORGANIZATION.search(text.replace(person.name, "")):
+    if AFFILIATION.search(question) and not _affiliation_given(person, [line for _, line in lines]):
         return None
     if TITLE.search(question) and not AFFILIATION.search(question) and not _has_title(person):
         return None

@@ -13,11 +13,13 @@ from datetime import datetime, time
 
 from bot.assistant.explain import best_explained
 from bot.assistant.intent import Intent
+from bot.assistant.items import AUTHORSHIP
+from bot.assistant.people import AFFILIATION
 from bot.assistant.structured import Reply
 from bot.index.retrieval import QueryTerms
 from bot.index.text import tokens
 from bot.knowledge.dates import zone_in
-from bot.knowledge.derive import EditionFacts, ProgrammeItem
+from bot.knowledge.derive import SESSION_KINDS, EditionFacts, ProgrammeItem
 from bot.knowledge.facts import zone_of
 
 # Words that say "this is about the programme" without naming any part of it.
@@ -38,6 +40,7 @@ START = re.compile(r"\b(start|begin|open)\w*\b", re.IGNORECASE)
 END = re.compile(r"\b(end|finish|close|over|wrap)\w*\b", re.IGNORECASE)
 WHO = re.compile(r"\bwho\b", re.IGNORECASE)
 NOT_TALKS = {"break", "lunch", "poster"}
+GENERIC_KINDS = {"talk", "session"}  # every programme has talks: naming them asks for no kind in particular
 
 
 def _rows_matching(terms: QueryTerms, rows: list[ProgrammeItem], topics: set[str]) -> list[ProgrammeItem] | None:
@@ -74,7 +77,8 @@ def programme_reply(question: str, terms: QueryTerms, intent: Intent, facts: Edi
     if not rows or not (PROGRAMME_CUES.search(question) or words & PROGRAMME_STEMS or intent.clock or intent.at):
         return None
     if not (intent.when or intent.clock or intent.at or intent.relation or NOW.search(question)
-            or (intent.who and words & PROGRAMME_STEMS)):
+            or (intent.who and words & PROGRAMME_STEMS) or (intent.listing and words & PROGRAMME_STEMS)) \
+            or AFFILIATION.search(question) or AUTHORSHIP.search(question):
         return None  # the programme gives times and names: "what is the talk about?" is for the pages
     chosen: list[ProgrammeItem] | None
     if intent.at is not None:
@@ -90,6 +94,8 @@ def programme_reply(question: str, terms: QueryTerms, intent: Intent, facts: Edi
         chosen = _next_to(anchors, rows, intent.relation, talks=bool(WHO.search(question))) if anchors else None
     else:
         chosen = _rows_matching(terms, rows, topics - {t for row in rows for t in tokens(row.text)})
+        if chosen and not _of_asked_kind(question, chosen):
+            return None  # "when were the poster sessions?" in a programme without any
         specific = {t for t in words if t not in SCHEDULE_WORDS and not t.isdigit()}
         if chosen == [] and not specific and {"workshop", "day", "program", "programm", "schedul", "agenda"} & words:
             chosen = [rows[0]] if START.search(question) else [rows[-1]] if END.search(question) else rows
@@ -97,10 +103,18 @@ def programme_reply(question: str, terms: QueryTerms, intent: Intent, facts: Edi
             return None
     if not chosen or not all(intent.satisfied_by(row.row, None) or intent.when for row in chosen):
         return None
+    if intent.who and not (intent.when or intent.clock or intent.at) and not any(row.speakers for row in chosen):
+        return None  # "who wrote the AlphaVerus paper?": the row names no one
     zone = facts.programme_zone.value if facts.programme_zone else None
     return Reply("assistant/programme.txt.j2", {"rows": chosen, "zone": zone,
                                                  "day": facts.date.value if facts.date else None},
                  [row.stated for row in chosen])
+
+
+def _of_asked_kind(question: str, rows: list[ProgrammeItem]) -> bool:
+    """Whether the rows are of the kind of session the question names, if it names one."""
+    asked = [pattern for kind, pattern in SESSION_KINDS if kind not in GENERIC_KINDS and pattern.search(question)]
+    return not asked or any(pattern.search(row.text) for pattern in asked for row in rows)
 
 
 def _happening(rows: list[ProgrammeItem], facts: EditionFacts, now: datetime) -> list[ProgrammeItem] | None:

@@ -43,7 +43,14 @@ def section_reply(question: str, terms: QueryTerms, intent: Intent, texts: list[
     found = [t for t in texts if t.section and t.section != HEADER and t.lines
              and all(matches(term, set(tokens(_heading(t)))) for term in content)
              and any(intent.satisfied_by(line, None) for line in t.lines)]
-    if not found:
-        return None
-    best = max(found, key=lambda t: (t.cards, len(t.lines)))
-    return SectionAnswer(best, _heading(best))
+    if found:
+        best = max(found, key=lambda t: (t.cards, len(t.lines)))
+        return SectionAnswer(best, _heading(best))
+    for cards in (t for t in texts if t.cards):  # "who are the keynote speakers?": the keynotes of the list
+        heading = set(tokens(_heading(cards)))
+        chosen = tuple(line for line in cards.lines
+                       if all(matches(term, heading | set(tokens(line))) for term in content))
+        if chosen and len(chosen) < len(cards.lines) and any(not matches(t, heading) for t in content):
+            return SectionAnswer(PageText(cards.source, cards.title, cards.url, cards.section, chosen, True),
+                                 _heading(cards))
+    return None

@@ -19,7 +19,8 @@ from bot.index.text import tokens
 from bot.knowledge.derive import ROOM, DerivedDeadline, EditionFacts, Stated, Statement
 from bot.knowledge.facts import deadline_facts
 
-WHEN = re.compile(r"\b(deadlines?|due|when|dates?|extend\w*|extension|late|until|cut-?off|closes?|closed|timeline|"
+WHEN = re.compile(r"\b(deadlines?|due|when|dates?|(?:deadline|date)s? (?:been |was |were |get )?extend\w*|"
+                  r"extensions? (?:of|to) the (?:deadline|date)|late|until|cut-?off|closes?|closed|timeline|"
                   r"still|yet|in time|passed|over|open|time zone|timezone|today|tomorrow|"
                   r"how long (?:until|till|before|do)|how many days|how much time)\b", re.IGNORECASE)
 CONTACT = re.compile(r"\b(contact|e-?mail|reach|get in touch|write to|mailing address|mailing list)\b", re.IGNORECASE)
@@ -42,6 +43,13 @@ SYNONYMS = {
     "camera-ready": {"camera", "readi", "final", "version", "upload"},
 }
 WORKSHOP_WORDS = {"workshop", "event", "it"}
+PLACE_KINDS = {"build", "room", "hall", "venu", "locat", "place", "citi", "countri", "address", "center", "campus",
+               "floor", "level"}  # what kind of place is asked for, not what is there
+ZONE_QUESTION = re.compile(r"\btime ?zone|\bwhich zone|\bwhat zone|\baoe\b|\butc\b|\banywhere on earth", re.IGNORECASE)
+# The words that name one kind of deadline, most specific first: a question naming one asks about it.
+KIND_WORDS = [("camera-ready", {"camera", "readi"}),
+              ("notification", {"notif", "notifi", "decis", "accept", "hear", "result", "outcom"}),
+              ("submission", {"submiss", "submit"})]
 QUALIFIED = re.compile(r"\b([a-z][\w-]*)\s+(?:paper\s+)?(?:submissions?|deadlines?|notifications?|camera[- ]ready)\b",
                        re.IGNORECASE)
 
@@ -92,15 +100,24 @@ def relevant_deadlines(question: str, terms: QueryTerms, facts: EditionFacts,
             return None  # a date of something that is not a deadline ("registration")
         primary = [d for d in facts.deadlines if _kind(d) == "submission"] or facts.deadlines
         return [min(primary, key=lambda d: (d.id != "submission", d.due))]
+    asked = next((kind for kind, words in KIND_WORDS if words & words_of(terms)), None)
+    if asked and not any(_kind(d) == asked for d in chosen):
+        return None  # "when is the camera-ready due?" in an edition without one is not its submission deadline
     exact = [d for d in chosen if d.id in SYNONYMS]  # "submission deadline" is not the competition's
     return exact or chosen
 
 
-def _about_only(terms: QueryTerms, own_name: set[str], *facts: Stated | None) -> bool:
-    """Whether the question names nothing but the workshop and these facts: any other word the pages
-    use ("where is the *poster session*?") means it is about something else."""
-    explained = own_name | {t for fact in facts if fact for t in tokens(f"{fact.value} {fact.stated.line}")}
-    return not any(t not in terms.unknown and t not in explained
+def words_of(terms: QueryTerms) -> set[str]:
+    return set(terms.tokens)
+
+
+def _about_only(terms: QueryTerms, own_name: set[str], *facts: Stated | None, strict: bool = False) -> bool:
+    """Whether the question names nothing but the workshop and these facts: a word the pages use for
+    something else ("where is the *poster session*?", "where does *Mangpo* work?") means it is about
+    that thing; with `strict`, so does a word they never use ("when is the *tutorial*?")."""
+    stated = {t for fact in facts if fact for t in tokens(f"{fact.value} {fact.stated.line}")}
+    explained = own_name | PLACE_KINDS | stated
+    return not any((strict or t not in terms.unknown) and t not in explained
                    for t in terms.tokens if t not in GENERIC and not t.isdigit())
 
 
@@ -110,6 +127,8 @@ def answer_from_facts(question: str, terms: QueryTerms, intent: Intent, facts: E
     words = set(terms.tokens)
     asks_day = bool(intent.when or WHEN.search(question)) and not intent.clock
     if not intent.where and (deadlines := relevant_deadlines(question, terms, facts, topics)):
+        if ZONE_QUESTION.search(question) and not any(d.zone for d in deadlines):
+            return None  # "which time zone is the deadline in?" when the pages give none
         found = deadline_facts(deadlines, now)
         by_due = sorted(deadlines, key=lambda d: d.due)
         return Reply("assistant/deadline.txt.j2", {"deadlines": found}, [d.stated for d in by_due], found)
@@ -122,7 +141,7 @@ def answer_from_facts(question: str, terms: QueryTerms, intent: Intent, facts: E
         statements = [s.stated for s in (facts.venue, facts.room, facts.date if day else None) if s is not None]
         return Reply("assistant/venue.txt.j2", {"venue": place, "day": day}, list(dict.fromkeys(statements)))
     if facts.date and asks_day and (WORKSHOP_WORDS & words or own_name & words) \
-            and _about_only(terms, own_name, facts.date):
+            and _about_only(terms, own_name, facts.date, strict=True):
         day = facts.date.value
         return Reply("assistant/workshop_day.txt.j2", {"day": day, "passed": day < now.date()}, [facts.date.stated])
     if facts.contact and CONTACT.search(question) and _about_only(terms, own_name, facts.contact):

@@ -86,7 +86,7 @@ class Retrieval:
 
 
 @dataclass
-class _Snapshot:
+class Snapshot:
     """One edition's passages as of one index generation: texts, BM25, vocabulary, vectors."""
 
     generation: int
@@ -184,9 +184,9 @@ class _Snapshot:
 class HybridRetriever:
     def __init__(self, store: KnowledgeStore) -> None:
         self.store = store
-        self._snapshots: dict[str, _Snapshot] = {}
+        self._snapshots: dict[str, Snapshot] = {}
 
-    def snapshot(self, edition: str) -> _Snapshot:
+    def snapshot(self, edition: str) -> Snapshot:
         """The edition's snapshot, rebuilt only when the index generation moves."""
         generation = self.store.generation
         cached = self._snapshots.get(edition)
@@ -200,7 +200,7 @@ class HybridRetriever:
                 vocabulary.setdefault(word[0], []).append(word)
             matrix = np.asarray(vectors, dtype=np.float32).reshape(len(ids), self.store.dimension)
             norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-            cached = _Snapshot(generation, ids, texts, metas, matrix / np.where(norms == 0, 1, norms),
+            cached = Snapshot(generation, ids, texts, metas, matrix / np.where(norms == 0, 1, norms),
                                BM25Okapi(tokenized) if texts else None, frequency, vocabulary)
             self._snapshots[edition] = cached
         return cached

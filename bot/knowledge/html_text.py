@@ -191,6 +191,9 @@ class _Walker:
             todo.extend((child, False) for child in reversed(node.contents))
 
     def text(self, text: str) -> None:
+        if self.list_depth > self.list_base:  # a list item is one entry: "Title<br>Authors" is "Title, Authors"
+            self.buffer.append(text.replace(BREAK, ", "))
+            return
         for i, piece in enumerate(text.split(BREAK)):
             if i:
                 self.flush()

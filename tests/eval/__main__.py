@@ -42,12 +42,12 @@ def main() -> None:
         for edition, group in sorted(by_edition.items()):
             split = "held-out" if group[0].held_out else "tuning"
             console.print(f"  {edition} ({split}): {Score.of(group).line()}")
-    dev = [o for o in outcomes if o.corpus != "seed"]
-    console.print(f"[bold]tuning editions[/bold]: {Score.of([o for o in dev if not o.held_out]).line()}")
-    console.print(f"[bold]held-out editions[/bold]: {Score.of([o for o in dev if o.held_out]).line()}")
+    for split, label in (("tuning", "tuning editions"), ("held-out", "held-out editions (inspected)"),
+                         ("fresh", "held-out editions, fresh questions (never inspected)")):
+        console.print(f"[bold]{label}[/bold]: {Score.of([o for o in outcomes if o.split == split]).line()}")
     if args.failures:
         for outcome in outcomes:
-            if outcome.passed or (outcome.held_out and not args.held_out):
+            if outcome.passed or outcome.split == "fresh" or (outcome.held_out and not args.held_out):
                 continue
             console.print(f"\n[red]{outcome.verdict}[/red] [{outcome.corpus}/{outcome.item.get('edition')}] "
                           f"{outcome.item['q']!r}: {'; '.join(outcome.problems)}")
