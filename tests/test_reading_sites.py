@@ -167,14 +167,16 @@ def test_the_built_site_chrome_is_not_knowledge(every_page, chrome):
 
 
 def test_speaker_cards_get_one_passage_naming_them_all(every_page):
-    """"Who are the speakers?" is answered by one passage that lists every card, with its affiliation."""
+    """"Who are the speakers?" is answered by one passage that lists every card, with its affiliation and role."""
     chunks = chunk_page(every_page["sysml-built/speakers/index.html"])
     cards = [chunk for chunk in chunks if chunk.metadata["cards"]]
     assert len(cards) == 1
     assert cards[0].body.splitlines() == [
-        "- Tomasz Wieczorek (Imperial College London)", "- Rebecca Lindqvist (Arm)",
-        "- Adaeze Okonkwo (Qualcomm AI Research)", "- Kenji Morimoto (Sony Semiconductor Solutions)",
-        "- Shreya Balakrishnan (Carnegie Mellon University)"]
+        '- Tomasz Wieczorek (Imperial College London; Keynote)',
+        '- Rebecca Lindqvist (Arm; Keynote · Panelist)',
+        '- Adaeze Okonkwo (Qualcomm AI Research; Invited talk · Panelist)',
+        '- Kenji Morimoto (Sony Semiconductor Solutions; Panelist)',
+        '- Shreya Balakrishnan (Carnegie Mellon University; Panelist)']
     assert cards[0].metadata["section"] == "Invited Speakers"
 
 

@@ -143,19 +143,23 @@ class Assistant:
         if reply := answer_from_facts(clause, terms, intent, facts, now, topics, snapshot.own_name()):
             return self._facts_answer(text, edition, reply, retrieval.hits, now)
         timed = intent.when or intent.clock or intent.at or intent.relation
-        if intent.who and not timed and (found := self._listed(text, edition, clause, terms, intent, snapshot)):
+        if intent.who and not timed and not self.llm \
+                and (found := self._listed(text, edition, clause, terms, intent, snapshot)):
             return found  # "who are the keynote speakers?": the speakers' list before the programme's rows
         if reply := programme_reply(mended(clause), terms, intent, facts, now, topics):
             return self._facts_answer(text, edition, reply, retrieval.hits, now)
+        if self.llm:
+            return None  # a model reads the passages for everything but exact dates, places and times
         if person := person_reply(mended(clause), intent, everyone):
             return self._person_answer(text, edition, person, terms)
         return self._listed(text, edition, clause, terms, intent, snapshot)
 
     def _listed(self, text: str, edition: Edition, clause: str, terms: QueryTerms, intent: Intent,
                 snapshot: Snapshot) -> Answer | None:
-        if items := item_reply(clause, terms, intent, snapshot.sections(), snapshot.own_name()):
+        message = snapshot.terms(text) if clause != text else terms
+        if items := item_reply(clause, terms, intent, snapshot.sections(), snapshot.own_name(), message):
             return self._items_answer(text, edition, items, terms)
-        if section := section_reply(clause, terms, intent, snapshot.sections()):
+        if section := section_reply(clause, terms, intent, snapshot.sections(), snapshot.own_name(), snapshot.topics()):
             return self._section_answer(text, edition, section, terms)
         return None
 

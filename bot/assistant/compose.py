@@ -17,6 +17,8 @@ from bot.index.text import stem, tokens
 from bot.knowledge.chunks import SENTENCE_END
 
 MAX_PASSAGES = 3
+# "How long can a paper be?" is answered by "8 pages": units count whatever the question names.
+UNITS = {"page", "minut", "hour", "day", "week", "word", "slide", "charact", "author", "poster"}
 LINE_LABEL = re.compile(r"^(?:- )?(?:[^.:]{2,60}:\s){1,2}")
 COUNTED = re.compile(r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve)(?:-|\s+(?:[\w-]+\s+){0,2})"
                      r"(?P<noun>[a-z]+)", re.IGNORECASE)
@@ -98,7 +100,7 @@ def select_lines(body: str, terms: QueryTerms, budget: int, intent: Intent | Non
 
 def counts_asked(line: str, terms: QueryTerms) -> bool:
     """Whether `line` gives a number of something the question asks about ("up to 4 pages")."""
-    return any(stem(m.group("noun")) in terms.tokens for m in COUNTED.finditer(line))
+    return any(stem(m.group("noun")) in terms.tokens or stem(m.group("noun")) in UNITS for m in COUNTED.finditer(line))
 
 
 def same_question(terms: QueryTerms, asked: str) -> bool:

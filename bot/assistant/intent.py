@@ -13,11 +13,13 @@ from datetime import time
 
 from rapidfuzz import fuzz
 
-from bot.index.text import STOPWORDS
+from bot.index.text import STOPWORDS, tokens
 from bot.knowledge.dates import dates_in, times_in
 
 QUESTION_WORDS = ("when", "where", "what", "which", "who")
 FUZZY_QUESTION_WORD = 85
+ASKED = re.compile(r"\b(?:what|which)(?:'s)?\s+(?:(?:is|are|was|were|the|a|an|kind of|type of|sort of|of)\s+)*"
+                   r"([a-z][\w-]*)(?:\s+([a-z][\w-]*))?", re.IGNORECASE)
 CLAUSES = re.compile(r"(?<=[.!?])\s+|\s+[—–]\s+|\s+-\s+|;\s*|,\s+(?=(?:is|are|can|could|do|does|did|will|would|"
                      r"when|where|who|what|which|how|was|were)\b)", re.IGNORECASE)
 ASKING = re.compile(r"^(is|are|can|could|do|does|did|will|would|when|where|who|whom|whose|what|which|how|was|were|"
@@ -76,6 +78,16 @@ class Intent:
         if self.who and not any(m.group(1).lower() not in STOPWORDS for m in PERSON.finditer(line)):
             return False  # "Our Kaggle" is no one
         return not (self.count and not NUMBER.search(line))
+
+
+def asked_words(question: str) -> list[str]:
+    """What "what/which" asks for: "What *size* should my poster be?", "What was the *acceptance rate*?"
+    (stems of the one or two words after it; an answer that does not carry them does not answer)."""
+    match = ASKED.search(mended(question))
+    if not match:
+        return []
+    words = [w for w in match.groups() if w]
+    return [t for w in words[:1] + [w for w in words[1:] if w.lower() not in STOPWORDS] for t in tokens(w)]
 
 
 def asked_clause(question: str) -> str:

@@ -18,18 +18,20 @@ from bot.index.text import tokens
 from bot.knowledge.derive import HEADER, PageText
 
 MEMBERSHIP = re.compile(
-    r"\b(is|are|can|could|do|does|would|will|may)\b.*\b(topics?(?: of interest)?|scope|fit|welcome|accept\w*|relevant|"
-    r"interest\w*|eligible|suitable|appropriate|cover\w*|consider\w*)(?: (?:for|at|by|in|here|this|you|the)\b.{0,30})?"
-    r"\W*$|\b(papers?|work|submissions?) (on|about)\b", re.IGNORECASE)
+    r"\b(is|are|was|were|has|have|did|can|could|do|does|would|will|may)\b.*\b(topics?(?: of interest)?|scope|fit|"
+    r"welcome|accept\w*|relevant|interest\w*|eligible|suitable|appropriate|cover\w*|consider\w*)"
+    r"(?: (?:for|at|by|in|here|this|you|the)\b.{0,30})?\W*$|\b(papers?|work|submissions?) (on|about)\b", re.IGNORECASE)
 AUTHORSHIP = re.compile(r"\bwho (wrote|authored|presented|is behind)\b|\bauthors? of (the|this|that|a)\b"
                         r"|\bwritten by\b|^\s*(who|which)\b.*\bauthors?\b", re.IGNORECASE)
 # The words of the asking, not of the subject.
 FRAME = {"topic", "scope", "fit", "welcom", "accept", "relev", "interest", "elig", "suitabl", "appropri", "cover",
          "consid", "submit", "submiss", "paper", "work", "research", "area", "workshop", "wrote", "author", "written",
          "present", "behind", "titl", "call", "would", "within", "get", "have", "need", "ok", "okay", "kind", "type",
-         "field", "also", "someth", "anyth", "thing", "part", "includ", "list", "show", "tell", "know"}
+         "field", "also", "someth", "anyth", "thing", "part", "includ", "list", "show", "tell", "know", "year",
+         "phd", "student", "m", "doe"}
 LISTS = re.compile(r"paper|topic|interest|scope|area|theme|call|track|program", re.IGNORECASE)
 MAX_LINE = 400  # longer lines are prose, not items
+SUBJECT_SHARE = 0.75  # of the subject's weight (by rarity) a line must hold: a described piece of work, mostly
 MAX_ITEMS = 3
 
 
@@ -50,19 +52,29 @@ def _candidates(texts: list[PageText]) -> list[tuple[PageText, str]]:
     return found
 
 
-def item_reply(question: str, terms: QueryTerms, intent: Intent, texts: list[PageText],
-               own_name: set[str]) -> ItemAnswer | None:
-    """The listed lines holding the question's whole subject, or None."""
+def item_reply(question: str, terms: QueryTerms, intent: Intent, texts: list[PageText], own_name: set[str],
+               message: QueryTerms | None = None) -> ItemAnswer | None:
+    """The listed lines holding the question's subject, or None. When the question points back ("does
+    *that* fit the call?"), the subject is the rest of the message (`message`)."""
     authorship = bool(AUTHORSHIP.search(question))
     if not (authorship or MEMBERSHIP.search(question)):
         return None
+    source = terms
     subject = [t for t in terms.tokens if t not in FRAME and t not in own_name and not t.isdigit()]
+    if not subject and message is not None:
+        source = message
+        subject = [t for t in message.tokens if t not in FRAME and t not in own_name and not t.isdigit()]
     if not subject:
         return None
+    total = sum(source.weights.get(t, 1.0) for t in subject)
     found = []
     for text, line in _candidates(texts):
         words = set(tokens(line))
-        if all(matches(t, words) for t in subject) and (not authorship or intent.satisfied_by(line, None)):
-            found.append((text, line))
-    found.sort(key=lambda item: len(item[1]))  # a paper's title line before its abstract
-    return ItemAnswer(found[:MAX_ITEMS]) if found else None
+        held = sum(source.weights.get(t, 1.0) for t in subject if matches(t, words))
+        if held / total >= SUBJECT_SHARE and (not authorship or intent.satisfied_by(line, None)):
+            found.append((held, text, line))
+    if not found:
+        return None
+    best = max(held for held, _, _ in found)
+    chosen = sorted(((t, line) for held, t, line in found if held == best), key=lambda item: len(item[1]))
+    return ItemAnswer(chosen[:MAX_ITEMS])  # a paper's title line before its abstract

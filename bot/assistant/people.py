@@ -20,8 +20,8 @@ from bot.knowledge.derive import HEADER, EditionFacts, PageText, ProgrammeItem
 NAME = re.compile(r"^[A-Z][\w'’.-]+(?:\s+(?:[A-Z][\w'’.-]+|van|von|de|der|da|di|del|le|la|\([^)]*\))){1,4}$")
 ROLES = re.compile(r"^(keynote|invited|speaker|talk|panel|panelist|moderator|chair|organizer|tbd|tba)\b",
                    re.IGNORECASE)
-AFFILIATION = re.compile(r"\b(which|what)\s+(universit|compan|school|institut|lab|organi[sz]ation|employer|affiliat)"
-                         r"|\baffiliat|\bwhere\b.*\b(from|work|based)\b|\bwork(s|ing)? (for|at)\b", re.IGNORECASE)
+AFFILIATION = re.compile(r"\b(which|what)\s+(universit|compan|school|institut|lab|organi[sz]ation|employer|affil)"
+                         r"|\baffil|\bwhere\b.*\b(from|work|based)\b|\bwork(s|ing)? (for|at)\b", re.IGNORECASE)
 TITLE = re.compile(r"\btitle\b|\bcalled\b|\babout\b|\btopic\b|\bpresent(ing|ed)?\b", re.IGNORECASE)
 BIO_AFFILIATION = re.compile(r"\b(?:professor|engineer|scientist|researcher|director|fellow|student|lead|head|"
                              r"founder|ceo|cto|manager|member|works?|working)\b[^.]{0,80}?\b(?:at|with|of)\s+(?:the\s+)?"
@@ -79,7 +79,26 @@ def people(texts: list[PageText], facts: EditionFacts) -> list[Person]:
     for row in facts.programme:
         for name in row.speakers:
             found.setdefault(name.lower(), Person(name)).rows.append(row)
-    return list(found.values())
+    return _merged(list(found.values()))
+
+
+def _same(a: Person, b: Person) -> bool:
+    """One person written two ways: "Tomasz Wiezorek" is "Tomasz Wieczorek", "Summer Deng" is "Zhaoxia
+    (Summer) Deng"."""
+    short, long = sorted((a.parts, b.parts), key=len)
+    return len(short) >= 2 and all(any(fuzz.ratio(p, q) >= FUZZY for q in long) for p in short)
+
+
+def _merged(everyone: list[Person]) -> list[Person]:
+    merged: list[Person] = []
+    for person in everyone:
+        twin = next((m for m in merged if _same(m, person)), None)
+        if twin is None:
+            merged.append(person)
+        else:
+            twin.cards.extend(person.cards)
+            twin.rows.extend(r for r in person.rows if all(r is not s for s in twin.rows))
+    return merged
 
 
 def _mentions(question: str, person: Person) -> int:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, time
 
-from bot.assistant.explain import best_explained
-from bot.assistant.intent import Intent
+from bot.assistant.explain import best_explained, matches
+from bot.assistant.intent import Intent, asked_words
 from bot.assistant.items import AUTHORSHIP
 from bot.assistant.people import AFFILIATION
 from bot.assistant.structured import Reply
@@ -35,6 +35,8 @@ PROGRAMME_CUES = re.compile(
     r"after|before)\b", re.IGNORECASE)
 PROGRAMME_STEMS = {"talk", "keynot", "speak", "speaker", "poster", "panel", "lunch", "break", "coffe", "session",
                    "present", "schedul", "program", "programm", "agenda", "remark", "award", "oral", "spotlight"}
+DEADLINE_WORDS = re.compile(r"\b(deadlines?|due|submi\w*|notification|camera)\b", re.IGNORECASE)
+ZONE = re.compile(r"\btime ?zone\b|\bwhich zone\b|\bwhat zone\b", re.IGNORECASE)
 NOW = re.compile(r"\b(right now|now|currently|at the moment|happening)\b", re.IGNORECASE)
 START = re.compile(r"\b(start|begin|open)\w*\b", re.IGNORECASE)
 END = re.compile(r"\b(end|finish|close|over|wrap)\w*\b", re.IGNORECASE)
@@ -49,6 +51,7 @@ def _rows_matching(terms: QueryTerms, rows: list[ProgrammeItem], topics: set[str
 
 
 def _at(rows: list[ProgrammeItem], moment: time) -> list[ProgrammeItem]:
+    rows = [row for row in rows if not row.undecided]
     for i, row in enumerate(rows):
         end = row.end or (rows[i + 1].start if i + 1 < len(rows) else None)
         if row.start <= moment and (end is None or moment < end):
@@ -74,6 +77,9 @@ def programme_reply(question: str, terms: QueryTerms, intent: Intent, facts: Edi
     """Rows of the programme that answer the question, or None when it is not about the programme."""
     rows = sorted(facts.programme, key=lambda r: r.start)
     words = set(terms.tokens)
+    if rows and facts.programme_zone and ZONE.search(question) and not DEADLINE_WORDS.search(question):
+        return Reply("assistant/programme_zone.txt.j2", {"zone": facts.programme_zone.value},
+                     [facts.programme_zone.stated])
     if not rows or not (PROGRAMME_CUES.search(question) or words & PROGRAMME_STEMS or intent.clock or intent.at):
         return None
     if not (intent.when or intent.clock or intent.at or intent.relation or NOW.search(question)
@@ -96,14 +102,20 @@ def programme_reply(question: str, terms: QueryTerms, intent: Intent, facts: Edi
         chosen = _rows_matching(terms, rows, topics - {t for row in rows for t in tokens(row.text)})
         if chosen and not _of_asked_kind(question, chosen):
             return None  # "when were the poster sessions?" in a programme without any
+        row_words = {t for row in (chosen or []) for t in tokens(row.text)}
+        if chosen and any(t not in SCHEDULE_WORDS | PROGRAMME_STEMS and not matches(t, row_words)
+                          for t in asked_words(question)):
+            return None  # "which paper *won* the best paper award?": the row says only when it is given
         specific = {t for t in words if t not in SCHEDULE_WORDS and not t.isdigit()}
         if chosen == [] and not specific and {"workshop", "day", "program", "programm", "schedul", "agenda"} & words:
-            chosen = [rows[0]] if START.search(question) else [rows[-1]] if END.search(question) else rows
+            timed = [row for row in rows if not row.undecided] or rows
+            chosen = [timed[0]] if START.search(question) else [timed[-1]] if END.search(question) else rows
         elif chosen == []:
             return None
     if not chosen or not all(intent.satisfied_by(row.row, None) or intent.when for row in chosen):
         return None
-    if intent.who and not (intent.when or intent.clock or intent.at) and not any(row.speakers for row in chosen):
+    if intent.who and not (intent.when or intent.clock or intent.at or intent.relation) \
+            and not any(row.speakers for row in chosen):
         return None  # "who wrote the AlphaVerus paper?": the row names no one
     zone = facts.programme_zone.value if facts.programme_zone else None
     return Reply("assistant/programme.txt.j2", {"rows": chosen, "zone": zone,

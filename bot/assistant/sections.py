@@ -8,17 +8,18 @@ of speakers (a run of speaker cards has a list of its own).
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from dataclasses import dataclass
 
 from bot.assistant.explain import matches
-from bot.assistant.intent import Intent
+from bot.assistant.intent import Intent, asked_words
 from bot.index.retrieval import QueryTerms
 from bot.index.text import tokens
 from bot.knowledge.derive import HEADER, PageText
 
 # Words that ask for a list without naming what is listed.
 LIST_WORDS = {"who", "what", "which", "list", "name", "member", "serv", "part", "peopl", "workshop", "edit", "year",
-              "organ", "committe", "someon", "anyon", "tell", "show", "give", "current", "main", "full", "all"}
+              "organiz", "committe", "someon", "anyon", "tell", "show", "give", "current", "main", "full", "all"}
 MAX_TERMS = 3  # a question with more specific words than this asks about more than a heading
 QUESTIONS_OF_A_HEADING = re.compile(r"^\s*(who|what|which|list|name|tell me|show me)\b", re.IGNORECASE)
 
@@ -33,19 +34,28 @@ def _heading(text: PageText) -> str:
     return text.section.split(" › ")[-1]
 
 
-def section_reply(question: str, terms: QueryTerms, intent: Intent, texts: list[PageText]) -> SectionAnswer | None:
+def _qualified(question: str, heading: set[str], ignored: set[str]) -> bool:
+    """Whether every word the question puts right before a heading word is in the heading too: "steering
+    committee" is not the Organizing Committee."""
+    words = re.findall(r"[\w'’-]+", question.lower())
+    for before, word in pairwise(words):
+        stem_of = tokens(word)
+        qualifier = tokens(before)
+        if stem_of and stem_of[0] in heading and qualifier and qualifier[0] not in ignored \
+                and not qualifier[0].isdigit() and not matches(qualifier[0], heading):
+            return False
+    return True
+
+
+def section_reply(question: str, terms: QueryTerms, intent: Intent, texts: list[PageText],
+                  own_name: set[str] = frozenset(), topics: set[str] = frozenset()) -> SectionAnswer | None:
     """The section whose heading explains the question, or None."""
     if not QUESTIONS_OF_A_HEADING.search(question):
         return None
-    content = [t for t in terms.tokens if not t.isdigit() and t not in LIST_WORDS - {"organ", "committe"}]
+    ignored = (LIST_WORDS - {"organiz", "committe"}) | own_name
+    content = [t for t in terms.tokens if not t.isdigit() and t not in ignored]
     if not content or len(content) > MAX_TERMS:
         return None
-    found = [t for t in texts if t.section and t.section != HEADER and t.lines
-             and all(matches(term, set(tokens(_heading(t)))) for term in content)
-             and any(intent.satisfied_by(line, None) for line in t.lines)]
-    if found:
-        best = max(found, key=lambda t: (t.cards, len(t.lines)))
-        return SectionAnswer(best, _heading(best))
     for cards in (t for t in texts if t.cards):  # "who are the keynote speakers?": the keynotes of the list
         heading = set(tokens(_heading(cards)))
         chosen = tuple(line for line in cards.lines
@@ -53,4 +63,13 @@ def section_reply(question: str, terms: QueryTerms, intent: Intent, texts: list[
         if chosen and len(chosen) < len(cards.lines) and any(not matches(t, heading) for t in content):
             return SectionAnswer(PageText(cards.source, cards.title, cards.url, cards.section, chosen, True),
                                  _heading(cards))
-    return None
+    headed = [t for t in texts if t.section and t.section != HEADER and t.lines
+              and any(intent.satisfied_by(line, None) for line in t.lines)]
+    named = [t for t in content if t in topics] or content  # "who *sat* on the steering committee?"
+    asked = [t for t in asked_words(question) if t not in ignored]  # "what *size* should my poster be?"
+    found = [t for t in headed if all(matches(term, set(tokens(_heading(t)))) for term in [*named, *asked])
+             and _qualified(question, set(tokens(_heading(t))), ignored)]
+    if not found:
+        return None
+    best = max(found, key=lambda t: (t.cards, len(t.lines)))
+    return SectionAnswer(best, _heading(best))

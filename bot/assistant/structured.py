@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.assistant.explain import best_explained, matches
-from bot.assistant.intent import Intent
+from bot.assistant.intent import PLACE, Intent
 from bot.events.facts import DeadlineFact
+from bot.index.lexicon import is_word
 from bot.index.retrieval import QueryTerms
 from bot.index.text import tokens
 from bot.knowledge.derive import ROOM, DerivedDeadline, EditionFacts, Stated, Statement
@@ -43,6 +44,8 @@ SYNONYMS = {
     "camera-ready": {"camera", "readi", "final", "version", "upload"},
 }
 WORKSHOP_WORDS = {"workshop", "event", "it"}
+SUBMITTING = {"submit", "submiss", "send", "upload"}
+WEAK = {"paper"}  # names a deadline only beside a word of deadlines ("paper deadline"), not alone
 PLACE_KINDS = {"build", "room", "hall", "venu", "locat", "place", "citi", "countri", "address", "center", "campus",
                "floor", "level"}  # what kind of place is asked for, not what is there
 ZONE_QUESTION = re.compile(r"\btime ?zone|\bwhich zone|\bwhat zone|\baoe\b|\butc\b|\banywhere on earth", re.IGNORECASE)
@@ -93,8 +96,12 @@ def relevant_deadlines(question: str, terms: QueryTerms, facts: EditionFacts,
         return None
     for qualifier in QUALIFIED.findall(question):  # "competition submission deadline" names whose deadline
         stem = tokens(qualifier)
-        if stem and stem[0] not in GENERIC and not any(matches(stem[0], _keywords(d)) for d in chosen):
+        if stem and stem[0] not in GENERIC and is_word(qualifier) and not any(matches(stem[0], _keywords(d))
+                                                                            for d in chosen):
             return None
+    explained = {t for t in specific for d in chosen if matches(t, _keywords(d))}
+    if explained <= WEAK and any(t not in explained and t not in terms.unknown for t in specific):
+        return None  # "will papers appear in proceedings, or can I still publish them?" is no deadline question
     if not chosen:
         if specific:
             return None  # a date of something that is not a deadline ("registration")
@@ -132,6 +139,9 @@ def answer_from_facts(question: str, terms: QueryTerms, intent: Intent, facts: E
         found = deadline_facts(deadlines, now)
         by_due = sorted(deadlines, key=lambda d: d.due)
         return Reply("assistant/deadline.txt.j2", {"deadlines": found}, [d.stated for d in by_due], found)
+    if intent.where and words & SUBMITTING and (through := _submitted_through(facts)):
+        return Reply("assistant/submit_where.txt.j2", {"line": through.stated.line.lstrip("- "), "url": through.url},
+                     [through.stated])
     if intent.where and (facts.venue or facts.room) and _about_only(terms, own_name, facts.venue, facts.room,
                                                                   facts.date if asks_day else None):
         place = _place(facts, room_only=bool(ROOM_QUESTION.search(question)))
@@ -147,6 +157,12 @@ def answer_from_facts(question: str, terms: QueryTerms, intent: Intent, facts: E
     if facts.contact and CONTACT.search(question) and _about_only(terms, own_name, facts.contact):
         return Reply("assistant/contact.txt.j2", {"contact": facts.contact.value}, [facts.contact.stated])
     return None
+
+
+def _submitted_through(facts: EditionFacts) -> DerivedDeadline | None:
+    """The submission deadline whose line says where to submit ("… to CMT here", "on OpenReview")."""
+    return next((d for d in facts.deadlines if _kind(d) == "submission" and (d.url or PLACE.search(d.stated.line))),
+                None)
 
 
 def _place(facts: EditionFacts, *, room_only: bool) -> str:

@@ -141,7 +141,7 @@ class Snapshot:
         return self._topics
 
     def own_name(self) -> set[str]:
-        """Words the site prints on most of its pages (its title, its masthead): the workshop's own
+        """Words the site prints on every one of its pages (its title, its masthead): the workshop's own
         name and place. "Which city is the *VerifAI* workshop in?" is about the workshop itself."""
         if self._own_name is None:
             pages: dict[str, set[str]] = {}
@@ -149,8 +149,7 @@ class Snapshot:
                 words = pages.setdefault(text.source, set(tokens(text.title)))
                 if text.section == "Header":
                     words.update(t for line in text.lines for t in tokens(line))
-            counts = Counter(t for words in pages.values() for t in words)
-            self._own_name = {t for t, n in counts.items() if n * 2 >= len(pages)}
+            self._own_name = set.intersection(*pages.values()) if len(pages) > 1 else set()
         return self._own_name
 
     def idf(self, token: str) -> float:

@@ -17,9 +17,11 @@ MAX_CHARS = 400  # about a paragraph: small passages keep dense similarity sharp
 HARD_MAX = 800  # no passage body is longer than this
 HEADER_SECTION = "Header"
 CARD_RUN = 3  # this many sibling sections under one heading are cards: they also get one list passage
-CARD_NOTE = 60  # a card's first line this short (an affiliation, a role) goes into the list
+CARD_NOTE = 60  # a card's first lines this short (an affiliation, a role) go into the list
+CARD_NOTES = 2
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
 ROW_LABEL = re.compile(r"^(\s*(?:- )?[^:]{1,40}:\s)")
+ITEM_LABEL = re.compile(r"^\s*(?:- )?(?:[^.:]{2,50}:\s){1,2}")
 
 
 @dataclass(frozen=True)
@@ -55,12 +57,15 @@ def _pieces(line: str) -> list[str]:
         prefix = label.group(1)
         parts = [p.strip() for p in line[len(prefix):].split(";")]
         limit = HARD_MAX - len(prefix)
+    elif label := ITEM_LABEL.match(line):  # "- Special Theme: LLMs for Code Generation: …" in every piece
+        prefix, parts = label.group(0), SENTENCE_END.split(line[label.end():])
+        limit = HARD_MAX - len(prefix)
     else:
         prefix, parts, limit = "", SENTENCE_END.split(line), HARD_MAX
     pieces: list[str] = []
     bounded = (p for whole in parts for p in ([whole] if len(whole) <= limit else _split_words(whole, limit)))
+    joiner = "; " if prefix and ";" in line else " "
     for part in bounded:
-        joiner = "; " if prefix else " "
         if pieces and len(pieces[-1]) + len(part) + len(joiner) <= MAX_CHARS - len(prefix):
             pieces[-1] += joiner + part
         else:
@@ -98,9 +103,9 @@ def card_lists(sections: list[Section]) -> list[Section]:
         if j - i >= CARD_RUN and parent:  # top-level siblings are a page's parts, not cards
             items = []
             for card in sections[i:j]:
-                note = card.lines[0] if card.lines else ""
-                short = note and len(note) <= CARD_NOTE and not note.rstrip().endswith(".")
-                items.append(f"- {card.path[-1]}" + (f" ({note.lstrip('- ')})" if short else ""))
+                notes = [n.lstrip("- ") for n in card.lines[:CARD_NOTES]
+                         if len(n) <= CARD_NOTE and not n.rstrip().endswith(".")]
+                items.append(f"- {card.path[-1]}" + (f" ({'; '.join(notes)})" if notes else ""))
             result.append(Section(path=parent, lines=items, cards=True))
         result.extend(sections[i:max(j, i + 1)])
         i = max(j, i + 1)

@@ -53,7 +53,7 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 CONTACT_CONTEXT = re.compile(r"contact|questions?|reach|e-?mail us|write to", re.IGNORECASE)
 PROGRAMME_ZONE = re.compile(r"\btimes?\s+(?:are|is|listed|shown|given)\s+(?:in\s+)?(?P<zone>[^.;!)—]+)", re.IGNORECASE)
 ROW_TIME = re.compile(
-    r"^(?:- )?(?P<start>(?:[01]?\d|2[0-3])(?::[0-5]\d)?\s*(?:[ap]\.?\s?m\.?)?|noon)"
+    r"^(?:- )?(?P<start>(?:[01]?\d|2[0-3])(?::[0-5]\d)?\s*(?:[ap]\.?\s?m\.?)?|noon|tbd|tba)"
     r"(?:\s*(?:[-–—]|to)\s*(?P<end>(?:[01]?\d|2[0-3])(?::[0-5]\d)?\s*(?:[ap]\.?\s?m\.?)?))?"
     r"\s*(?:[:|–—-]\s*)?(?P<text>\S.*)$",
     re.IGNORECASE,
@@ -78,6 +78,7 @@ PANEL = re.compile(r"\bpanel[^(:]*\((?P<who>[^)]+)\)", re.IGNORECASE)  # "Panel 
 INITIALS = r"(?:[A-Z]\.\s?)+[A-Z][a-zà-ÿ'’-]+"  # "H.T. Kung", "H. T. Kung"
 PARTICLE = r"van|von|de|der|da|di|del|le|la"
 NAME = re.compile(rf"\b(?:{INITIALS}|[A-Z][a-zà-ÿ'’-]+(?:\s+(?:[A-Z]\.|[A-Z][a-zà-ÿ'’-]+|{PARTICLE})){{1,3}})\b")
+AFFILIATED = re.compile(NAME.pattern + r"(?=\s*\()")
 ASIDE = re.compile(r"\([^)]*\)|\"[^\"]*\"|“[^”]*”")  # affiliations and quoted titles are not names
 
 
@@ -112,6 +113,7 @@ class ProgrammeItem:
     kind: str
     speakers: list[str]
     stated: Statement
+    undecided: bool = False  # "TBD": on the programme without a time yet (ordered after the row before)
 
     @property
     def row(self) -> str:
@@ -383,12 +385,14 @@ class _Reader:
         if not match:
             return None
         end = _clock(match.group("end")) if match.group("end") else None
-        start = _clock(match.group("start"), end)
+        undecided = match.group("start").lower() in {"tbd", "tba"}  # on the programme, its time to be announced
+        start = (time(0, 0), False) if undecided else _clock(match.group("start"), end)
         body = match.group("text").strip()
         if start is None or (dates_in(body, self.year) and ":" not in body):
             return None
         kind = next((k for k, pattern in SESSION_KINDS if pattern.search(body)), "session")
-        return ProgrammeItem(start[0], end[0] if end else None, body, kind, _speakers(body), _statement(text, line))
+        return ProgrammeItem(start[0], end[0] if end else None, body, kind, _speakers(body), _statement(text, line),
+                             undecided)
 
 
 def _balanced(text: str) -> str:
@@ -434,6 +438,9 @@ def _in_order(items: list[ProgrammeItem]) -> None:
     """A programme runs forward: a time earlier than the row before it is twelve hours later
     ("12:30AM" after "11:30AM" is a typo for 12:30 PM; "1:30" after "12:00" is 1:30 PM)."""
     for before, item in pairwise(items):
+        if item.undecided:
+            item.start = before.start
+            continue
         later = time(item.start.hour + 12, item.start.minute) if item.start.hour < 12 else None
         if item.start < before.start and later is not None and later >= before.start:
             item.start = later
@@ -454,6 +461,7 @@ def _speakers(body: str) -> list[str]:
         names.extend(NAME.findall(ASIDE.sub("", panel.group("who")) if PANELISTS.search(body) else panel.group("who")))
     if not names and (lead := re.match(r"^([^,:(]+),", body)) and NAME.fullmatch(lead.group(1).strip()):
         names.append(lead.group(1).strip())
+    names.extend(m.group(0) for m in AFFILIATED.finditer(body))  # "Rebecca Lindqvist (Arm)"
     return list(dict.fromkeys(names))
 
 
