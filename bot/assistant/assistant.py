@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from bot.assistant.answer import Answer, Source
 from bot.assistant.compose import compose, fit_line, select_lines
 from bot.assistant.decision import AnswerModel, default_model
-from bot.assistant.intent import Intent, asked_clause, intent_of, mended
-from bot.assistant.llm import LLMAnswerer, load_chat_model
+from bot.assistant.intent import POINTING, Intent, asked_clause, asked_parts, intent_of, mended
+from bot.assistant.llm import CITATION, LLMAnswerer, load_chat_model
 from bot.assistant.items import ItemAnswer, item_reply
 from bot.assistant.people import Person, PersonAnswer, people, person_reply
 from bot.assistant.programme import programme_reply
@@ -114,11 +114,20 @@ class Assistant:
         if target is None:
             return self._unknown_edition(text, missing)
 
+        parts = asked_parts(text)
+        if len(parts) > 1 and not previous:  # "When is the deadline, and where do I submit?": both
+            answers = [self._respond(part, target, now, [], context=text) for part in parts]
+            return self._together(text, target, parts, answers)
+        return self._respond(text, target, now, previous) or self._not_found(text, target)
+
+    def _respond(self, text: str, target: Edition, now: datetime, previous: list[str],
+                 context: str | None = None) -> Answer | None:
+        """The answer to one question about `target`, or None when the pages don't hold it."""
         facts = self.facts(target)
         # A follow-up that stands on its own is answered alone; "and for posters?" needs the question before it.
         for query in ([text, " ".join([*previous, text])] if previous else [text]):
             retrieval = self.retriever.search(query, target.id)
-            if answer := self._from_structure(text, query, target, facts, retrieval, now):
+            if answer := self._from_structure(text, query, target, facts, retrieval, now, context):
                 return answer
             if self.llm:
                 answer = self._llm_answer(text, target, retrieval.hits, now)
@@ -128,14 +137,42 @@ class Assistant:
                     text, target, composition.text, composition.hits, composition.confidence)
             if answer is not None and answer.answered:
                 return answer
-        return self._not_found(text, target)
+        return None
+
+    def _together(self, question: str, edition: Edition, parts: list[str], answers: list[Answer | None]) -> Answer:
+        """One answer to a message asking several things: each part's answer, citations renumbered, and
+        the parts the pages don't answer said plainly."""
+        if not any(answers):
+            return self._not_found(question, edition)
+        sources: list[Source] = []
+        texts, unanswered, seen = [], [], set()
+        for part, answer in zip(parts, answers, strict=True):
+            if answer is None:
+                unanswered.append(part)
+                continue
+            if answer.text in seen:
+                continue  # one card answers "which company is he at, and what is his talk?"
+            seen.add(answer.text)
+            numbers = {}
+            for n, source in enumerate(answer.sources, start=1):
+                if source not in sources:
+                    sources.append(source)
+                numbers[n] = sources.index(source) + 1
+            texts.append(CITATION.sub(lambda m, numbers=numbers: f"[{numbers.get(int(m.group(1)), m.group(1))}]",
+                                      answer.text))
+        text = self._render("assistant/together.txt.j2", answers=texts, unanswered=unanswered,
+                            contact=self.contact(edition))
+        confidence = min(a.confidence for a in answers if a is not None)
+        return Answer(question=question, text=strip_broadcasts(text), answered=True, edition=edition.id,
+                      sources=sources, confidence=confidence)
 
     def _from_structure(self, text: str, query: str, edition: Edition, facts: EditionFacts, retrieval: Retrieval,
-                        now: datetime) -> Answer | None:
+                        now: datetime, context: str | None = None) -> Answer | None:
         """An answer from what the pages state in so many words: facts, programme rows, a person's card,
-        listed items, a section. Each reads the clause that asks, not the preamble around it."""
+        listed items, a section. Each reads the clause that asks, not the preamble around it (nor, for a
+        part of a longer message that points back, "which company is *he* at?", without the message)."""
         snapshot = self.retriever.snapshot(edition.id)
-        clause = asked_clause(query)
+        clause = asked_clause(context) if context and POINTING.search(query) else asked_clause(query)
         terms = snapshot.terms(clause) if clause != query else retrieval.terms
         intent = intent_of(clause)
         everyone = self._people(edition)
@@ -143,9 +180,11 @@ class Assistant:
         if reply := answer_from_facts(clause, terms, intent, facts, now, topics, snapshot.own_name()):
             return self._facts_answer(text, edition, reply, retrieval.hits, now)
         timed = intent.when or intent.clock or intent.at or intent.relation
-        if intent.who and not timed and not self.llm \
-                and (found := self._listed(text, edition, clause, terms, intent, snapshot)):
-            return found  # "who are the keynote speakers?": the speakers' list before the programme's rows
+        if intent.who and not timed and not self.llm:
+            if person := person_reply(mended(clause), intent, everyone):
+                return self._person_answer(text, edition, person, terms)  # "who is Rahul Arya?": his card
+            if found := self._listed(text, edition, clause, terms, intent, snapshot):
+                return found  # "who are the keynote speakers?": the speakers' list before the programme's rows
         if reply := programme_reply(mended(clause), terms, intent, facts, now, topics):
             return self._facts_answer(text, edition, reply, retrieval.hits, now)
         if self.llm:

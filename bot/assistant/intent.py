@@ -22,6 +22,11 @@ ASKED = re.compile(r"\b(?:what|which)(?:'s)?\s+(?:(?:is|are|was|were|the|a|an|ki
                    r"([a-z][\w-]*)(?:\s+([a-z][\w-]*))?", re.IGNORECASE)
 CLAUSES = re.compile(r"(?<=[.!?])\s+|\s+[—–]\s+|\s+-\s+|;\s*|,\s+(?=(?:is|are|can|could|do|does|did|will|would|"
                      r"when|where|who|what|which|how|was|were)\b)", re.IGNORECASE)
+POINTING = re.compile(r"\b(it|that|this|these|those|they|them|he|she|his|her|hers|its|their|we|our)\b(?!\s+(?:year|"
+                      r"edition|workshop|call|week|time zone))", re.IGNORECASE)
+PARTS = re.compile(r"(?<=\?)\s+|,?\s+(?:and|also|plus)\s+(?=(?:what|when|where|who|which|how|is|are|can|do|does|"
+                   r"will|would|should)\b)|;\s*", re.IGNORECASE)
+QUESTION_ONLY = {"time", "day", "date", "also", "els"}  # "…, and at what time?" adds no subject of its own
 ASKING = re.compile(r"^(is|are|can|could|do|does|did|will|would|when|where|who|whom|whose|what|which|how|was|were|"
                     r"has|have|any)\b", re.IGNORECASE)
 
@@ -90,12 +95,33 @@ def asked_words(question: str) -> list[str]:
     return [t for w in words[:1] + [w for w in words[1:] if w.lower() not in STOPWORDS] for t in tokens(w)]
 
 
+def asked_parts(question: str) -> list[str]:
+    """The questions a message asks, when it asks more than one, each as it must be answered: a part
+    with no subject of its own ("…, and at what time?") is read with the part before it, and a
+    message that opens with one ("Where and when is it?") is a single question."""
+    pieces = [p.strip(" ,;") for p in PARTS.split(question) if p and p.strip(" ,;")]
+    asking = [p for p in pieces if "?" in p or ASKING.match(p)]
+    if len(asking) < 2 or not _own_words(asking[0]):
+        return []
+    parts = [asking[0]]
+    for piece in asking[1:]:
+        parts.append(piece if _own_words(piece) else f"{parts[-1]}, {piece}")
+    return parts
+
+
+def _own_words(piece: str) -> list[str]:
+    return [t for t in tokens(piece) if t not in QUESTION_ONLY]
+
+
 def asked_clause(question: str) -> str:
     """The part of a message that asks: "Just got my acceptance email, is there still time to apply for
     a travel grant?" asks about travel grants, whatever came before."""
     parts = [p.strip() for p in CLAUSES.split(question) if p.strip()]
     asking = [p for p in parts if "?" in p or ASKING.match(p)]
-    return (asking[-1] if asking else parts[-1] if parts else question).strip()
+    clause = (asking[-1] if asking else parts[-1] if parts else question).strip()
+    if POINTING.search(clause):  # "did I just miss it?", "which company is he at?": about what came before
+        return question.strip()
+    return clause
 
 
 def mended(question: str) -> str:

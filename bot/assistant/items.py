@@ -31,7 +31,7 @@ FRAME = {"topic", "scope", "fit", "welcom", "accept", "relev", "interest", "elig
          "phd", "student", "m", "doe"}
 LISTS = re.compile(r"paper|topic|interest|scope|area|theme|call|track|program", re.IGNORECASE)
 MAX_LINE = 400  # longer lines are prose, not items
-SUBJECT_SHARE = 0.75  # of the subject's weight (by rarity) a line must hold: a described piece of work, mostly
+SUBJECT_SHARE = 0.5  # a line must hold more than this of the subject's weight (by rarity): most of it
 MAX_ITEMS = 3
 
 
@@ -71,7 +71,7 @@ def item_reply(question: str, terms: QueryTerms, intent: Intent, texts: list[Pag
     for text, line in _candidates(texts):
         words = set(tokens(line))
         held = sum(source.weights.get(t, 1.0) for t in subject if matches(t, words))
-        if held / total >= SUBJECT_SHARE and (not authorship or intent.satisfied_by(line, None)):
+        if held / total > SUBJECT_SHARE and (not authorship or intent.satisfied_by(line, None)):
             found.append((held, text, line))
     if not found:
         return None

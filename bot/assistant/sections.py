@@ -41,7 +41,7 @@ def _qualified(question: str, heading: set[str], ignored: set[str]) -> bool:
     for before, word in pairwise(words):
         stem_of = tokens(word)
         qualifier = tokens(before)
-        if stem_of and stem_of[0] in heading and qualifier and qualifier[0] not in ignored \
+        if stem_of and matches(stem_of[0], heading) and qualifier and qualifier[0] not in ignored \
                 and not qualifier[0].isdigit() and not matches(qualifier[0], heading):
             return False
     return True

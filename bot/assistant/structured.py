@@ -109,7 +109,10 @@ def relevant_deadlines(question: str, terms: QueryTerms, facts: EditionFacts,
         return [min(primary, key=lambda d: (d.id != "submission", d.due))]
     asked = next((kind for kind, words in KIND_WORDS if words & words_of(terms)), None)
     if asked and not any(_kind(d) == asked for d in chosen):
-        return None  # "when is the camera-ready due?" in an edition without one is not its submission deadline
+        named = [d for d in facts.deadlines if d.id == asked]  # "when will I hear back about my submission?"
+        if not named:
+            return None  # "when is the camera-ready due?" in an edition without one is not its submission deadline
+        chosen = named
     exact = [d for d in chosen if d.id in SYNONYMS]  # "submission deadline" is not the competition's
     return exact or chosen
 
