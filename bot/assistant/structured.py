@@ -96,9 +96,10 @@ def relevant_deadlines(question: str, terms: QueryTerms, facts: EditionFacts,
         return None
     for qualifier in QUALIFIED.findall(question):  # "competition submission deadline" names whose deadline
         stem = tokens(qualifier)
-        if stem and stem[0] not in GENERIC and is_word(qualifier) and not any(matches(stem[0], _keywords(d))
-                                                                            for d in chosen):
-            return None
+        if stem and stem[0] not in GENERIC and is_word(qualifier):
+            chosen = [d for d in chosen if matches(stem[0], _keywords(d))]
+            if not chosen:
+                return None
     explained = {t for t in specific for d in chosen if matches(t, _keywords(d))}
     if explained <= WEAK and any(t not in explained and t not in terms.unknown for t in specific):
         return None  # "will papers appear in proceedings, or can I still publish them?" is no deadline question
@@ -107,9 +108,9 @@ def relevant_deadlines(question: str, terms: QueryTerms, facts: EditionFacts,
             return None  # a date of something that is not a deadline ("registration")
         primary = [d for d in facts.deadlines if _kind(d) == "submission"] or facts.deadlines
         return [min(primary, key=lambda d: (d.id != "submission", d.due))]
-    asked = next((kind for kind, words in KIND_WORDS if words & words_of(terms)), None)
-    if asked and not any(_kind(d) == asked for d in chosen):
-        named = [d for d in facts.deadlines if d.id == asked]  # "when will I hear back about my submission?"
+    asked = next(((kind, words) for kind, words in KIND_WORDS if words & words_of(terms)), None)
+    if asked and not any(_kind(d) == asked[0] or asked[1] & _keywords(d) for d in chosen):
+        named = [d for d in facts.deadlines if d.id == asked[0]]  # "when will I hear back about my submission?"
         if not named:
             return None  # "when is the camera-ready due?" in an edition without one is not its submission deadline
         chosen = named
