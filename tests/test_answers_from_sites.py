@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.eval.harness import CORPORA
+from tests.eval.harness import CORPORA, Corpus
 from tests.eval.setup import corpus_assistant
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
@@ -83,3 +83,124 @@ def test_a_part_the_pages_do_not_answer_is_said_plainly(sysml):
 def test_what_the_pages_do_not_say_is_declined(sysml, question):
     answer = ask(sysml, question)
     assert not answer.answered and "sysmledge2026-chairs@googlegroups.com" in answer.text
+
+
+@pytest.fixture(scope="module")
+def mlforsystems(tmp_path_factory, embeddings):
+    assistant, report = corpus_assistant(CORPORA["mlforsystems"], tmp_path_factory.mktemp("mlforsystems"))
+    assert not report.errors
+    return assistant
+
+
+def test_the_workshops_own_name_matches_no_programme_row(mlforsystems):
+    """"ML for *Systems*" is not the "Intelligent *Systems*" keynote: an edition without a camera-ready
+    date does not answer with a talk."""
+    assert not ask(mlforsystems, "When was the camera-ready version due for ML for Systems at ISCA 2019?").answered
+
+
+@pytest.mark.parametrize("question, row", [
+    ("What time did the ML for Systems workshop at NeurIPS 2021 start?", "09:00: Opening Remarks"),
+    ("What was the last thing on the NeurIPS 2021 programme?", "17:40: Closing"),
+    ("Which paper won the best paper award at ISCA 2019?", "Ithemal"),
+])
+def test_the_programmes_first_last_and_awarded_rows(mlforsystems, question, row):
+    assert row in ask(mlforsystems, question).text
+
+
+def test_a_time_in_the_preamble_still_picks_the_row(sysml):
+    answer = ask(sysml, "Say I walk into the room at around 2:45 pm: which session is going on?")
+    assert "14:30: Panel" in answer.text
+
+
+def test_a_part_of_the_day_narrows_the_anchor(sysml):
+    assert "11:00: Invited talk" in ask(sysml, "Who talks after the morning coffee break?").text
+
+
+def test_an_anchor_that_is_no_programme_row_is_not_answered_from_the_programme(sysml):
+    answer = ask(sysml, "When is the abstract deadline, before the full paper deadline?")
+    assert "Invited talk" not in answer.text and "Contributed talks" not in answer.text
+
+
+def test_where_someone_works_is_not_guessed_from_a_line_that_only_names_them(sysml):
+    assert not ask(sysml, "Which university is Jun Park from?").answered  # an author of MicroFlash, no more
+
+
+def test_a_follow_up_without_a_subject_is_read_with_the_question_before_it(mlforsystems):
+    answer = ask(mlforsystems, "when's the speeker video due for neurips 2021 ml for systems, do i still have time?")
+    assert "November 1, 2021" in answer.text
+
+
+def test_a_question_about_a_topic_asking_for_the_address_gets_the_address(sysml):
+    answer = ask(sysml, "Who do I email with a question about the call for papers?")
+    assert "sysmledge2026-chairs@googlegroups.com" in answer.text and answer.answered
+
+
+TRACKS_SITE = """<!doctype html><html><head><title>DataSys 2026</title></head><body>
+<nav><a href="#dates">Dates</a></nav>
+<h1>DataSys 2026 @ VLDB</h1>
+<h2>Important Dates</h2>
+<h4>Research Track</h4>
+<ul><li>Paper submission: <s>May 19, 2026</s> <b>June 2, 2026</b></li>
+<li>Notification of acceptance: July 6, 2026</li></ul>
+<h4>Systems Track</h4>
+<ul><li>Registration deadline: May 19, 2026 (AoE)</li>
+<li>Submission deadline: June 9, 2026</li></ul>
+<h2>Submission</h2>
+<p>Submission system: EasyChair (choose the DataSys track).</p>
+<h2>Prizes</h2>
+<p>Winners of the Systems Track receive prizes:</p>
+<ul><li>First place: $1,100</li><li>Second place: $600</li></ul>
+<h2>Keynote Speakers</h2>
+<h3>Ada Lovelace</h3><p>Professor @ University of London</p>
+<h4>Abstract</h4><p>Engines that compute.</p>
+<h3>Alan Turing</h3><p>Reader @ University of Manchester</p>
+<h4>Abstract</h4><p>Machines that think.</p>
+<h2>Organization</h2>
+<h3>General Chairs</h3>
+<ul><li>Grace Hopper, Navy Labs</li><li>Edsger Dijkstra, TU Eindhoven</li><li>Barbara Liskov, MIT</li></ul>
+<h3>Steering Committee</h3>
+<ul><li>Donald Knuth, Stanford</li><li>Frances Allen, IBM</li></ul>
+<h3>Program Committee</h3>
+<ul><li>John Backus, IBM</li><li>Tony Hoare, Oxford</li></ul>
+<footer>Contact: chairs@datasys.example</footer>
+</body></html>"""
+
+
+@pytest.fixture(scope="module")
+def tracks(tmp_path_factory, embeddings):
+    root = tmp_path_factory.mktemp("tracks-site")
+    (root / "index.html").write_text(TRACKS_SITE, encoding="utf-8")
+    assistant, report = corpus_assistant(Corpus("tracks", root, ()), tmp_path_factory.mktemp("tracks-data"))
+    assert not report.errors
+    return assistant
+
+
+def test_a_deadline_named_by_its_tracks_heading(tracks):
+    answer = ask(tracks, "Is the research track submission still open?")
+    assert "June 2, 2026 (extended from May 19, 2026)" in answer.text and "passed" in answer.text
+
+
+def test_a_struck_date_is_not_read_into_another_deadline_of_the_same_date(tracks):
+    facts = tracks.facts(tracks.editions.default)
+    registration = next(d for d in facts.deadlines if "registration" in d.id)
+    assert str(registration.due) == "2026-05-19" and not registration.previous
+
+
+def test_where_to_submit_from_the_line_naming_the_system(tracks):
+    assert "Submission system: EasyChair" in ask(tracks, "Where do I submit my paper?").text
+
+
+def test_how_much_money_is_answered_with_an_amount(tracks):
+    assert "$1,100" in ask(tracks, "How much money does the first place get?").text
+
+
+def test_two_keynotes_with_abstracts_are_listed_together(tracks):
+    text = ask(tracks, "Who are the keynote speakers?").text
+    assert "Ada Lovelace" in text and "Alan Turing" in text
+
+
+def test_a_group_is_answered_whole_and_is_no_person(tracks):
+    text = ask(tracks, "Who are the general chairs?").text
+    assert all(name in text for name in ("Grace Hopper", "Edsger Dijkstra", "Barbara Liskov"))
+    answer = ask(tracks, "Is Ken Thompson on the program committee?")
+    assert "Donald Knuth" not in answer.text  # the steering committee is not the programme committee

@@ -194,3 +194,32 @@ def test_reingesting_a_site_with_a_textless_page_writes_nothing(outside):
     report = ingest(store, settings)
     assert (report.added, report.updated, report.removed) == ([], [], [])
     assert not report.changed and store.generation == generation
+
+
+def test_changing_a_collection_document_reindexes_the_pages_that_list_it(tmp_path, embeddings):
+    """The speakers page loops over `site.speakers`: a speaker's corrected talk title reaches the index,
+    and the README that serves as the home page is indexed with it."""
+    knowledge = tmp_path / "knowledge"
+    files = {
+        "_config.yml": "title: WS\ncollections: [speakers]\n",
+        "README.md": "---\ntitle: Home\n---\nThe workshop on low-dimensional models, January 3, 2023.\n",
+        "speakers.md": "---\ntitle: Speakers\n---\n{% for s in site.speakers %}\n### {{ s.name }}\n\n"
+                       "Talk: {{ s.talk }}\n{% endfor %}\n",
+        "_speakers/belkin.md": "---\nname: Misha Belkin\ntalk: Why so many parameters?\n---\n",
+    }
+    for name, text in files.items():
+        (knowledge / name).parent.mkdir(parents=True, exist_ok=True)
+        (knowledge / name).write_text(text, encoding="utf-8")
+    settings = make_settings(tmp_path / "data", knowledge)
+    store = KnowledgeStore(settings, embeddings)
+    first = ingest(store, settings)
+    assert sorted(first.added) == ["README.md", "speakers.md"] and not first.errors
+    assert "Talk: Why so many parameters?" in texts_of_source(store, "speakers.md")
+    assert "January 3, 2023" in texts_of_source(store, "README.md")
+
+    (knowledge / "_speakers/belkin.md").write_text("---\nname: Misha Belkin\ntalk: Why are models so large?\n---\n",
+                                                    encoding="utf-8")
+    report = ingest(store, settings)
+    assert "speakers.md" in report.updated and not report.errors
+    text = texts_of_source(store, "speakers.md")
+    assert "Talk: Why are models so large?" in text and "Why so many parameters?" not in text

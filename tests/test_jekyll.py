@@ -11,6 +11,7 @@ import frontmatter
 import pytest
 import yaml
 
+from bot.knowledge.html_text import parse_html
 from bot.knowledge.jekyll import JekyllSite, LiquidError, SiteConfigError
 
 SITES = Path(__file__).parent / "fixtures" / "sites"
@@ -144,7 +145,8 @@ def test_base_url_from_cname_or_config(mlforsystems, verifai, tmp_path):
     ("body", "line", "fragment"),
     [
         ("# Title\n\n{% for x in %}{{ x }}{% endfor %}\n", 3, "expected a primitive expression"),
-        ("intro\n{% bibliography --file papers %}\n", 2, "unexpected tag 'bibliography'"),
+        ("intro\n{% bibliography --file papers %}\n", 2, "bibliography: _bibliography/papers.bib not found"),
+        ("intro\n\n{% gist 12345 %}\n", 3, "unexpected tag 'gist'"),
         ("a\nb\nc\n{{ page.title | shout }}\n", 4, "unknown filter 'shout'"),
         ("a\n{% if page.title %}\nno end\n", 2, "expected tag endif"),
         ("a\n\n{{ page.title\n", 3, "expected '}}'"),
@@ -212,9 +214,11 @@ def test_excluded_follows_jekyll(verifai, tmp_path):
     assert not verifai.excluded("schedule.md")
     assert not verifai.excluded("img/logo.png")
 
-    site = make_site(tmp_path, {"_config.yml": "exclude: [drafts/, '*.bak', old]\ninclude: [_pages, .well-known]\n"})
+    site = make_site(tmp_path, {"_config.yml": (
+        "exclude: [drafts/, '*.bak', old, _pages/news.md]\ninclude: [_pages, .well-known]\n")})
     assert site.excluded("drafts/cfp.md") and site.excluded("notes.bak") and site.excluded("old/2019/index.md")
     assert not site.excluded("_pages/about.md") and not site.excluded(".well-known/security.txt")
+    assert site.excluded("_pages/news.md")  # an included folder does not include what is excluded inside it
     assert not site.excluded("vendor/app.js") and site.excluded("vendor/bundle/x.rb")
 
 
@@ -361,3 +365,208 @@ def test_liquid_behaves_like_jekyll(liquid_site, template, expected):
 )
 def test_jekyll_tags(liquid_site, template, expected):
     assert liquid_site.render(template, {"title": "T"}, "docs/page.md") == expected
+
+
+# --- collections ---------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def collection_site(tmp_path) -> JekyllSite:
+    return make_site(tmp_path, {
+        "_config.yml": (
+            "title: WS\npermalink: pretty\n"
+            "collections:\n  speakers:\n  modules: {sort_by: order}\n  talks: {order: [z.md, b.md]}\n"
+            "defaults:\n"
+            "  - {scope: {path: '', type: speakers}, values: {layout: speaker, role: Speaker}}\n"
+            "  - {scope: {path: '', type: modules}, values: {layout: module}}\n"
+            "  - {scope: {path: ''}, values: {role: Page}}\n"
+        ),
+        "_layouts/speaker.html": '<div class="speaker"><h3>{{ page.name }}</h3>{{ content }}</div>',
+        "_layouts/module.html": "<h2>{{ page.title }}</h2>\n<div>{{ content }}</div>",
+        "_speakers/lee.md": "---\nname: Jason Lee\n---\nTalk on *optimization* at {{ site.title }}.\n",
+        "_speakers/ma.md": "---\nname: Yi Ma\nrole: Keynote\n---\n",
+        "_speakers/notes.txt": "no front matter: a static file of the collection\n",
+        "_speakers/_drafts/x.md": "---\nname: Draft\n---\n",
+        "_modules/day2.md": "---\ntitle: Day 2\norder: 10\n---\n",
+        "_modules/day1.md": "---\ntitle: Day 1\norder: 2\n---\n",
+        "_modules/extra.md": "---\ntitle: Extra\n---\n",
+        "_modules/day0.md": "---\ntitle: Day 0\norder: 1\n---\n",
+        "_talks/a.md": "---\ntitle: A\n---\n",
+        "_talks/b.md": "---\ntitle: B\n---\n",
+        "_talks/z.md": "---\ntitle: Z\n---\n",
+    })
+
+
+def test_a_collection_lists_its_documents_with_the_defaults_of_its_type(collection_site):
+    """`site.speakers` holds every document of `_speakers/` (files with front matter, `_` names left out),
+    with the defaults scoped to its type and what Jekyll adds; pages keep their own defaults."""
+    html = collection_site.render(
+        "{% for s in site.speakers %}[{{ s.name }}|{{ s.role }}|{{ s.layout }}|{{ s.title }}|{{ s.slug }}|"
+        "{{ s.url }}|{{ s.path }}|{{ s.relative_path }}|{{ s.collection }}|{{ s.id }}]{% endfor %}|{{ page.role }}|"
+        "{{ site.speakers | where: 'role', 'Keynote' | map: 'name' | join }}|{{ site.speakers.size }}",
+        {}, "index.md")
+    assert html == (
+        "[Jason Lee|Speaker|speaker|Lee|lee|/speakers/lee/|_speakers/lee.md|_speakers/lee.md|speakers|"
+        "/speakers/lee/lee]"
+        "[Yi Ma|Keynote|speaker|Ma|ma|/speakers/ma/|_speakers/ma.md|_speakers/ma.md|speakers|/speakers/ma/ma]"
+        "|Page|Yi Ma|2")
+    assert collection_site.render("{{ site.collections | map: 'label' | join }}", {}, "index.md") == \
+        "modules posts speakers talks"
+
+
+def test_a_printed_document_is_its_content_in_its_layout(collection_site):
+    """`{{ speaker }}` prints what Jekyll renders for the document: Liquid, Markdown, then its layout;
+    `speaker.content` is the rendered body alone."""
+    html = collection_site.render(
+        "{% for speaker in site.speakers %}{{ speaker }}{% endfor %}|{{ site.speakers[0].content }}", {}, "index.md")
+    assert html == (
+        '<div class="speaker"><h3>Jason Lee</h3><p>Talk on <em>optimization</em> at WS.</p></div>'
+        '<div class="speaker"><h3>Yi Ma</h3></div>'
+        "|<p>Talk on <em>optimization</em> at WS.</p>")
+
+
+@pytest.mark.parametrize(
+    ("label", "order"),
+    [
+        ("modules", "Day 0,Day 1,Day 2,Extra"),  # by `sort_by: order`, documents without it last
+        ("talks", "Z,B,A"),  # the `order` list first, then the rest by path
+        ("speakers", "Jason Lee,Yi Ma"),  # by path
+    ],
+)
+def test_collections_are_in_jekyll_order(collection_site, label, order):
+    template = f"{{{{ site.{label} | map: 'title' | join: ',' }}}}" if label != "speakers" else \
+        "{{ site.speakers | map: 'name' | join: ',' }}"
+    assert collection_site.render(template, {}, "index.md") == order
+
+
+def test_dated_documents_come_in_date_order(tmp_path):
+    site = make_site(tmp_path, {
+        "_config.yml": "collections: [events]\n",
+        "_events/a.md": "---\ntitle: Late\ndate: 2025-03-01\n---\n",
+        "_events/b.md": "---\ntitle: Early\ndate: 2025-01-01 10:00:00 +05:00\n---\n",
+        "_events/c.md": "---\ntitle: Middle\ndate: 2025-02-01\n---\n",
+    })
+    assert site.render("{{ site.events | map: 'title' | join: ',' }}", {}, "index.md") == "Early,Middle,Late"
+
+
+def test_collections_dir_holds_the_collections_and_posts(tmp_path):
+    site = make_site(tmp_path, {
+        "_config.yml": "collections_dir: my_collections\ncollections: [talks]\n",
+        "my_collections/_talks/keynote.md": "---\ntitle: Keynote\n---\n",
+        "my_collections/_posts/2025-01-31-call.md": "---\ntitle: Call\n---\n",
+        "_talks/ignored.md": "---\ntitle: Elsewhere\n---\n",
+    })
+    assert site.render("{{ site.talks | map: 'title' | join }}|{{ site.talks[0].path }}|{{ site.posts[0].title }}",
+                       {}, "index.md") == "Keynote|_talks/keynote.md|Call"
+
+
+def test_posts_are_newest_first_and_only_published(tmp_path):
+    """`_posts` is the `posts` collection: dated file names, newest first, at the permalink style's URL."""
+    site = make_site(tmp_path, {
+        "_config.yml": "baseurl: /ws\n",
+        "_posts/2025-01-31-call-for-papers.md": "---\ntags: [cfp, dates]\n---\nSubmit by March.\n",
+        "_posts/2025-03-01-program.md": "---\ntitle: The Program\ncategories: news\n---\n",
+        "_posts/2025-02-01-hidden.md": "---\ntitle: Hidden\npublished: false\n---\n",
+        "_posts/notes.md": "---\ntitle: Not a post\n---\n",
+    })
+    html = site.render(
+        "{% for post in site.posts %}[{{ post.title }}|{{ post.url }}|{{ post.date | date: '%F' }}]{% endfor %}"
+        "{{ site.tags.cfp | map: 'title' | join }}|{{ site.categories.news.size }}|"
+        "{% post_url 2025-03-01-program %}", {}, "index.md")
+    assert html == ("[The Program|/news/2025/03/01/program.html|2025-03-01]"
+                    "[Call For Papers|/2025/01/31/call-for-papers.html|2025-01-31]Call For Papers|1|"
+                    "/ws/2025/03/01/program.html")
+
+
+def test_a_broken_document_is_reported_and_the_listing_still_renders(tmp_path):
+    """Broken front matter leaves the document out; broken Liquid keeps what renders; both name the file."""
+    site = make_site(tmp_path, {
+        "_config.yml": "collections: [speakers]\n",
+        "_speakers/a.md": "---\nname: Ann\n---\nFirst.\n",
+        "_speakers/b.md": "---\nname: [Bob\n---\nSecond.\n",
+        "_speakers/c.md": "---\nname: Cy\n---\nThird\n{{ page.name | shout }}\n",
+    })
+    html = site.render("{% for s in site.speakers %}{{ s.name }}={{ s.content | strip_html | strip }};{% endfor %}",
+                       {}, "index.md")
+    assert html == "Ann=First.;Cy=Third\nCy;"  # the unknown filter is left out
+    assert any(p.startswith("_speakers/b.md: front matter: line 3: ") for p in site.problems)
+    assert "_speakers/c.md: line 5: Liquid template cannot be rendered: unknown filter 'shout'" in site.problems
+
+
+def test_a_document_that_lists_its_own_collection_renders_once(tmp_path):
+    """A layout printing every speaker, itself included, ends: the document being rendered prints its content."""
+    site = make_site(tmp_path, {
+        "_config.yml": "collections: [speakers]\ndefaults: [{scope: {type: speakers}, values: {layout: card}}]\n",
+        "_layouts/card.html": "<card>{{ content }}:{% for s in site.speakers %}{{ s.content }}{% endfor %}</card>",
+        "_speakers/a.md": "---\nx: 1\n---\nA",
+        "_speakers/b.md": "---\nx: 2\n---\nB {% for s in site.speakers %}({{ s }}){% endfor %}",
+    })
+    html = site.render("{% for s in site.speakers %}{{ s }}{% endfor %}", {}, "index.md").replace("\n", "")
+    assert html.startswith("<card><p>A</p>:<p>A</p><p>B (<p>A</p>)()</p></card><card><p>B (<card><p>A</p>")
+    assert html.count("<card>") == html.count("</card>") and "{{" not in html
+
+
+def test_fingerprint_follows_collections_and_bibliographies(tmp_path):
+    root = tmp_path / "site"
+    make_site(root, {
+        "_config.yml": "collections: [speakers]\n",
+        "_speakers/a.md": "---\nname: Ann\n---\n",
+        "_posts/2025-01-01-hello.md": "---\n---\n",
+        "_bibliography/references.bib": "@misc{a, title={A}}\n",
+    })
+    fingerprints = {JekyllSite.load(root).fingerprint()}
+    for relative, text in [("_speakers/a.md", "---\nname: Ann Lee\n---\n"), ("_speakers/b.md", "---\n---\n"),
+                           ("_posts/2025-01-01-hello.md", "---\ntitle: Hi\n---\n"),
+                           ("_bibliography/references.bib", "@misc{a, title={B}}\n")]:
+        (root / relative).write_text(text, encoding="utf-8")
+        fingerprints.add(JekyllSite.load(root).fingerprint())
+    assert len(fingerprints) == 5
+
+
+# --- jekyll-scholar ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def scholar_site(tmp_path) -> JekyllSite:
+    return make_site(tmp_path, {
+        "_config.yml": "scholar:\n  source: /papers/\n  bibliography: accepted.bib\n",
+        "papers/accepted.bib": (
+            "---\n---\n"
+            "@inproceedings{zhang2024maven,\n  title={Maven: A Multimodal Foundation Model for Supernova Science},\n"
+            "  author={Zhang, Gemma and Micha{\\l} Wili{\\'n}ski and others},\n"
+            "  booktitle={NeurIPS Workshop on Time Series},\n  year={2024},\n  abbr={Oral}\n}\n"
+            "@misc{chow2024,\n  title={Towards Time-Series Reasoning with {LLM}s},\n  author={Winnie Chow}\n}\n"
+        ),
+        "papers/invited.bib": "@article{k, title={Invited {\\&} Keynote}, journal={JMLR}, year=2023}\n",
+        "papers/broken.bib": "@article{k, title = undefined # { macro}}\n",
+    })
+
+
+def test_bibliography_lists_every_entry_with_title_authors_venue_and_year(scholar_site):
+    """`{% bibliography %}` reads the configured file (front matter and LaTeX aside): a reader can tell
+    which papers were accepted and who wrote them."""
+    html = scholar_site.render("<h2>Accepted</h2>\n{% bibliography --query @*[year=2024] --cited %}", {}, "p.md")
+    assert html == (
+        '<h2>Accepted</h2>\n<ol class="bibliography"><li id="zhang2024maven"><span class="abbr">[Oral]</span> '
+        '<span class="title">Maven: A Multimodal Foundation Model for Supernova Science</span>. '
+        '<span class="author">Gemma Zhang, Michał Wiliński</span>. <em>NeurIPS Workshop on Time Series</em>, 2024.'
+        '</li><li id="chow2024"><span class="title">Towards Time-Series Reasoning with LLMs</span>. '
+        '<span class="author">Winnie Chow</span>.</li></ol>')
+    assert parse_html(html).sections[0].lines == [
+        "- [Oral] Maven: A Multimodal Foundation Model for Supernova Science. Gemma Zhang, Michał Wiliński. "
+        "NeurIPS Workshop on Time Series, 2024.",
+        "- Towards Time-Series Reasoning with LLMs. Winnie Chow."]
+
+
+def test_scholar_file_option_and_citations(scholar_site):
+    assert scholar_site.render("{% bibliography --file invited %}", {}, "p.md") == (
+        '<ol class="bibliography"><li id="k"><span class="title">Invited &amp; Keynote</span>. '
+        "<em>JMLR</em>, 2023.</li></ol>")
+    assert scholar_site.render("({% cite chow2024 %})({% cite nowhere %})", {}, "p.md") == \
+        "(Towards Time-Series Reasoning with LLMs)()"
+    assert scholar_site.render("{% reference chow2024 %}", {}, "p.md") == \
+        '<span class="title">Towards Time-Series Reasoning with LLMs</span>. <span class="author">Winnie Chow</span>.'
+    with pytest.raises(LiquidError, match=r"line 2: bibliography: papers/missing.bib not found"):
+        scholar_site.render("a\n{% bibliography -f missing %}", {}, "p.md")
+    assert scholar_site.render("{% bibliography --file broken.bib %}", {}, "p.md") == '<ol class="bibliography"></ol>'
+    assert scholar_site.problems == ["papers/broken.bib: undefined string 'undefined'"]

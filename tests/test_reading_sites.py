@@ -233,3 +233,16 @@ def test_an_indented_html_block_after_a_blank_line_stays_html():
     assert "<code>" not in html and "&lt;" not in html
     assert "<tr><td>9:00</td><td>Talk</td></tr>" in html and "<p>After <em>this</em>.</p>" in html
     assert [s.lines for s in parse_html(html).sections] == [["First", "9:00: Talk", "After this."]]
+
+
+def test_a_definition_indented_under_a_definition_is_a_list_inside_it():
+    """kramdown reads `: 9:00 AM` over `   : Talk` as a definition list inside the definition (its text
+    starts the inner term); a plain definition list and an indented code block are left as they are."""
+    html = markdown_to_html(
+        "    code stays code\n\nMonday\n: 9:00 AM\n   : Opening\n: 9:30 AM\n   : Keynote: *Ann Lee*\n\n"
+        "Venue\n: Hall A\n: Hall B\n")
+    assert "<dd>\n<dl>\n<dt>9:00 AM</dt>\n<dd>Opening</dd>\n</dl>\n</dd>" in html
+    assert "<dt>Venue</dt>\n<dd>Hall A</dd>\n<dd>Hall B</dd>" in html
+    assert "<pre><code>code stays code" in html
+    assert [s.lines for s in parse_html(html).sections] == [
+        ["code stays code", "Monday", "9:00 AM: Opening", "9:30 AM: Keynote: Ann Lee", "Venue: Hall A; Hall B"]]

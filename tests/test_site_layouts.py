@@ -141,3 +141,132 @@ def test_a_knowledge_folder_can_hold_a_whole_jekyll_site(tmp_path):
                                             "iclr2025/schedule.md", "iclr2025/speakers.md", "iclr2025/tags.html"]
     programme = read_page(knowledge / "iclr2025/schedule.md", verifai, settings, publication_of(verifai, settings))
     assert "09:00: Invited Talk — Keynote 1: Kevin Ellis" in [line for s in programme.sections for line in s.lines]
+
+
+def write_site(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_documents_of_output_collections_are_pages_where_jekyll_writes_them(tmp_path):
+    """A collection with `output: true` publishes each document at its permalink, its collection's or
+    `/:collection/:path/`; posts are one such collection; other collections only feed the pages."""
+    site = write_site(tmp_path / "site", {
+        "_config.yml": (
+            "url: https://ws.org\npermalink: pretty\n"
+            "collections:\n  talks: {output: true, permalink: '/program/:title/'}\n  news: {output: true}\n"
+            "  speakers:\n"
+            "defaults: [{scope: {type: talks}, values: {layout: talk, room: Hall B}}]\n"
+        ),
+        "_layouts/talk.html": "<p class=\"room\">Room: {{ page.room }}</p>{{ content }}",
+        "_talks/keynote.md": "---\ntitle: Keynote\n---\nThe opening keynote by Ann Lee.\n",
+        "_talks/_draft.md": "---\ntitle: Draft\n---\n",
+        "_news/2025/launch.md": "---\ntitle: Launch\n---\nThe site is live.\n",
+        "_posts/2025-01-31-call.md": "---\ntitle: Call\n---\nSubmit your papers.\n",
+        "_posts/2025-02-01-hidden.md": "---\ntitle: Hidden\npublished: false\n---\nNot yet.\n",
+        "_speakers/ann.md": "---\nname: Ann Lee\n---\n",
+        "index.md": "---\ntitle: Home\n---\n{% for t in site.talks %}{{ t.title }}{% endfor %}\n",
+    })
+    folder = by_id(site)["site"]
+    assert pages_of(folder, site) == [
+        "_news/2025/launch.md", "_posts/2025-01-31-call.md", "_talks/keynote.md", "index.md"]
+    settings = make_settings(tmp_path / "data", site)
+    publication = publication_of(folder, settings)
+    pages = {page: read_page(site / page, folder, settings, publication) for page in pages_of(folder, site)}
+    assert {page: read.url for page, read in pages.items()} == {
+        "_news/2025/launch.md": "https://ws.org/news/2025/launch/",
+        "_posts/2025-01-31-call.md": "https://ws.org/2025/01/31/call/",
+        "_talks/keynote.md": "https://ws.org/program/keynote/",
+        "index.md": "https://ws.org/",
+    }
+    keynote = pages["_talks/keynote.md"]
+    assert keynote.header == ["Room: Hall B"]  # its layout comes from the defaults of its type
+    assert [line for s in keynote.sections for line in s.lines] == ["The opening keynote by Ann Lee."]
+
+
+def test_a_readme_is_a_page_only_as_the_index_of_a_folder_without_one(tmp_path):
+    """GitHub Pages (jekyll-readme-index) serves a README as its folder's index when nothing else is:
+    beside index.md it stays the repository's notes; alone it is the page, front matter or not."""
+    site = write_site(tmp_path / "site", {
+        "_config.yml": "url: https://ws.org\nexclude: [old]\n",
+        "index.md": "---\ntitle: Home\n---\nWelcome.\n",
+        "README.md": "---\ntitle: Notes\n---\nHow to build the site.\n",
+        "guide/README.md": "# Travel guide\n\nTake the tram.\n",
+        "docs/Readme.markdown": "---\ntitle: Docs\n---\nAll about the docs.\n",
+        "notes/README.md": "---\ntitle: Notes\n---\nInternal.\n",
+        "notes/index.html": "<p>Notes</p>",
+        "faq/README.md": "---\ntitle: FAQ notes\n---\nInternal.\n",
+        "faq.md": "---\npermalink: /faq/\n---\nThe FAQ.\n",
+        "old/README.md": "---\n---\nOld.\n",
+    })
+    folder = by_id(site)["site"]
+    assert pages_of(folder, site) == ["docs/Readme.markdown", "faq.md", "guide/README.md", "index.md",
+                                      "notes/index.html"]
+    settings = make_settings(tmp_path / "data", site)
+    guide = read_page(site / "guide/README.md", folder, settings, publication_of(folder, settings))
+    assert guide.url == "https://ws.org/guide/"
+    assert [(s.title, s.lines) for s in guide.sections] == [("Travel guide", ["Take the tram."])]
+
+
+def test_a_readme_is_the_home_page_of_a_site_without_an_index(tmp_path):
+    site = write_site(tmp_path / "site", {
+        "_config.yml": "url: https://ws.org\npermalink: pretty\n",
+        "README.md": "---\nlayout: home\npermalink: /\n---\n# Key dates\n\n- Workshop: January 3, 2023\n",
+        "schedule.md": "---\ntitle: Schedule\n---\nSoon.\n",
+    })
+    folder = by_id(site)["site"]
+    assert pages_of(folder, site) == ["README.md", "schedule.md"]
+    settings = make_settings(tmp_path / "data", site)
+    urls = [read_page(site / p, folder, settings, publication_of(folder, settings)).url for p in folder.pages]
+    assert urls == ["https://ws.org/", "https://ws.org/schedule/"]
+
+
+def test_a_readme_outside_a_jekyll_checkout_is_never_a_page(tmp_path):
+    knowledge = write_site(tmp_path / "knowledge", {
+        "neurips2030/README.md": "# How we build this folder\n",
+        "neurips2030/cfp.html": "<h2>Call for papers</h2><p>Submit by May 1.</p>",
+        "neurips2030/guide/README.md": "Notes.\n",
+    })
+    assert pages_of(by_id(knowledge)["neurips2030"], knowledge) == ["neurips2030/cfp.html"]
+
+
+def test_a_programme_listed_from_a_collection_reads_as_rows(tmp_path):
+    """`{% for module in site.modules %}{{ module }}{% endfor %}` prints each module in its layout; kramdown's
+    definitions under a day (`: 9:00 AM` over `   : Talk`) read as one row per slot."""
+    site = write_site(tmp_path / "site", {
+        "_config.yml": "collections: [modules]\ndefaults: [{scope: {type: modules}, values: {layout: module}}]\n",
+        "_layouts/module.html": '<h2 id="{{ page.title | slugify }}">{{ page.title }}</h2>\n'
+                                '<div class="module">\n  {{ content }}\n</div>\n',
+        "_modules/schedule.md": (
+            "---\ntitle: Sessions\n---\n\n"
+            "Tuesday, Jan 3 (Morning)\n: [Tutorials]({{ site.baseurl }}/tutorials) (Chair: Yi Ma)\n   : \n"
+            ": 9:00 AM - 10:00 AM\n   : [John Wright]({{ site.baseurl }}/tutorials/#intro) (Columbia; *remote*)\n"
+            ": 10:00 AM - 11:00 AM\n   : Yuqian Zhang (Rutgers)\n"
+        ),
+        "README.md": "---\nlayout: home\n---\n# Workshop Schedule\n\n{% for module in site.modules %}\n"
+                     "{{ module }}\n{% endfor %}\n\n# Organizers\n\nYi Ma\n",
+    })
+    folder = by_id(site)["site"]
+    settings = make_settings(tmp_path / "data", site)
+    home = read_page(site / "README.md", folder, settings, publication_of(folder, settings))
+    assert [(s.path, s.lines) for s in home.sections] == [
+        (["Workshop Schedule", "Sessions"], [
+            "Tuesday, Jan 3 (Morning)", "Tutorials (Chair: Yi Ma)",
+            "9:00 AM - 10:00 AM: John Wright (Columbia; remote)", "10:00 AM - 11:00 AM: Yuqian Zhang (Rutgers)"]),
+        (["Organizers"], ["Yi Ma"]),
+    ]
+
+
+def test_a_redirecting_root_and_notes_for_coding_assistants_are_not_pages(tmp_path):
+    """A built site whose root only forwards to the current edition is that edition alone."""
+    (tmp_path / "index.html").write_text(
+        '<html><head><meta http-equiv="refresh" content="0; url=2026/"></head>'
+        '<body><p>Redirecting to <a href="2026/">2026</a>...</p></body></html>', encoding="utf-8")
+    (tmp_path / "CLAUDE.md").write_text("# Notes\nBuild with `make`.\n", encoding="utf-8")
+    (tmp_path / "2026").mkdir()
+    (tmp_path / "2026" / "index.html").write_text("<html><body><h1>Workshop 2026</h1></body></html>",
+                                                  encoding="utf-8")
+    editions = by_id(tmp_path)
+    assert [pages_of(folder, tmp_path) for folder in editions.values()] == [["2026/index.html"]]

@@ -8,6 +8,7 @@ event.yaml winning), its programme, then the pages' own lines; and when none of 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot.assistant.answer import Answer, Source
@@ -16,7 +17,7 @@ from bot.assistant.decision import AnswerModel, default_model
 from bot.assistant.intent import POINTING, Intent, asked_clause, asked_parts, intent_of, mended
 from bot.assistant.llm import CITATION, LLMAnswerer, load_chat_model
 from bot.assistant.items import ItemAnswer, item_reply
-from bot.assistant.people import Person, PersonAnswer, people, person_reply
+from bot.assistant.people import Person, PersonAnswer, affiliation_untold, people, person_reply
 from bot.assistant.programme import programme_reply
 from bot.assistant.question import QuestionError, clean_question, strip_broadcasts, target_edition
 from bot.assistant.sections import SectionAnswer, section_reply
@@ -128,26 +129,26 @@ class Assistant:
         for query in ([text, " ".join([*previous, text])] if previous else [text]):
             retrieval = self.retriever.search(query, target.id)
             if answer := self._from_structure(text, query, target, facts, retrieval, now, context):
-                return answer
+                return self._not_found(text, target) if affiliation_untold(text, answer.text) else answer
             if self.llm:
                 answer = self._llm_answer(text, target, retrieval.hits, now)
             else:
                 composition = compose(retrieval, intent_of(query), self.model, self.settings.answer_max_chars)
                 answer = composition and self._answer(
                     text, target, composition.text, composition.hits, composition.confidence)
-            if answer is not None and answer.answered:
-                return answer
+            if answer is not None and answer.answered and not affiliation_untold(text, answer.text):
+                return answer  # "which university is Jun Park at?" is not answered by a line naming him alone
         return None
 
     def _together(self, question: str, edition: Edition, parts: list[str], answers: list[Answer | None]) -> Answer:
         """One answer to a message asking several things: each part's answer, citations renumbered, and
         the parts the pages don't answer said plainly."""
-        if not any(answers):
+        if not any(answer and answer.answered for answer in answers):
             return self._not_found(question, edition)
         sources: list[Source] = []
         texts, unanswered, seen = [], [], set()
         for part, answer in zip(parts, answers, strict=True):
-            if answer is None:
+            if answer is None or not answer.answered:
                 unanswered.append(part)
                 continue
             if answer.text in seen:
@@ -162,7 +163,7 @@ class Assistant:
                                       answer.text))
         text = self._render("assistant/together.txt.j2", answers=texts, unanswered=unanswered,
                             contact=self.contact(edition))
-        confidence = min(a.confidence for a in answers if a is not None)
+        confidence = min(a.confidence for a in answers if a is not None and a.answered)
         return Answer(question=question, text=strip_broadcasts(text), answered=True, edition=edition.id,
                       sources=sources, confidence=confidence)
 
@@ -175,6 +176,8 @@ class Assistant:
         clause = asked_clause(context) if context and POINTING.search(query) else asked_clause(query)
         terms = snapshot.terms(clause) if clause != query else retrieval.terms
         intent = intent_of(clause)
+        if intent.at is None and clause != query and (whole := intent_of(query)).at:
+            intent = replace(intent, at=whole.at)  # "If I come in at 2:45, what session is on?"
         everyone = self._people(edition)
         topics = snapshot.topics() | {part for person in everyone for part in tokens(person.name)}
         if reply := answer_from_facts(clause, terms, intent, facts, now, topics, snapshot.own_name()):
@@ -185,7 +188,7 @@ class Assistant:
                 return self._person_answer(text, edition, person, terms)  # "who is Rahul Arya?": his card
             if found := self._listed(text, edition, clause, terms, intent, snapshot):
                 return found  # "who are the keynote speakers?": the speakers' list before the programme's rows
-        if reply := programme_reply(mended(clause), terms, intent, facts, now, topics):
+        if reply := programme_reply(mended(clause), terms, intent, facts, now, topics, snapshot.own_name()):
             return self._facts_answer(text, edition, reply, retrieval.hits, now)
         if self.llm:
             return None  # a model reads the passages for everything but exact dates, places and times
@@ -259,6 +262,8 @@ class Assistant:
         return cited, numbers
 
     def _person_answer(self, question: str, edition: Edition, answer: PersonAnswer, terms: QueryTerms) -> Answer:
+        if not answer.lines:
+            return self._not_found(question, edition)
         statements = [item.stated if isinstance(item, ProgrammeItem) else
                       Statement(item.source, item.title, item.url, item.section, line) for item, line in answer.lines]
         cited, numbers = self._cite(edition, statements)

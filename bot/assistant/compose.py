@@ -122,8 +122,8 @@ def candidates(retrieval: Retrieval, intent: Intent, model: AnswerModel) -> list
         lines = hit.body.split("\n")
         if not any(intent.satisfied_by(line, None) for line in lines):
             continue
-        if intent.count and not any(counts_asked(line, retrieval.terms) for line in lines):
-            continue  # "6 speakers" does not say how many papers
+        if intent.count and not intent.money and not any(counts_asked(line, retrieval.terms) for line in lines):
+            continue  # "6 speakers" does not say how many papers (an amount of money counts itself: "$600")
         result.append(Candidate(hit, model.probability(measure(hit, retrieval.terms))))
     return sorted(result, key=lambda c: -c.probability)
 

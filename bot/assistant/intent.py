@@ -24,9 +24,11 @@ CLAUSES = re.compile(r"(?<=[.!?])\s+|\s+[—–]\s+|\s+-\s+|;\s*|,\s+(?=(?:is|ar
                      r"when|where|who|what|which|how|was|were)\b)", re.IGNORECASE)
 POINTING = re.compile(r"\b(it|that|this|these|those|they|them|he|she|his|her|hers|its|their|we|our)\b(?!\s+(?:year|"
                       r"edition|workshop|call|week|time zone))", re.IGNORECASE)
-PARTS = re.compile(r"(?<=\?)\s+|,?\s+(?:and|also|plus)\s+(?=(?:what|when|where|who|which|how|is|are|can|do|does|"
-                   r"will|would|should)\b)|;\s*", re.IGNORECASE)
-QUESTION_ONLY = {"time", "day", "date", "also", "els"}  # "…, and at what time?" adds no subject of its own
+PARTS = re.compile(r"(?<=\?)\s+|(?<!\bwhen)(?<!\bwhere)(?<!\bwho)(?<!\bwhat)(?<!\bhow),?\s+(?:and|also|plus)\s+"
+                   r"(?=(?:what|when|where|who|which|how|is|are|can|do|does|will|would|should)\b)|;\s*",
+                   re.IGNORECASE)  # "when and where is it?" asks one thing
+# "…, and at what time?", "…, do I still have time?" add no subject of their own.
+QUESTION_ONLY = {"time", "day", "date", "also", "els", "late", "pass", "miss", "left", "open"}
 ASKING = re.compile(r"^(is|are|can|could|do|does|did|will|would|when|where|who|whom|whose|what|which|how|was|were|"
                     r"has|have|any)\b", re.IGNORECASE)
 
@@ -42,6 +44,10 @@ WHO = re.compile(r"\b(who(?! (?:can|may|should|must|is eligible|are eligible|is 
 COUNT = re.compile(r"\b(how many|how much|how long|number of|page limit|max(?:imum)?|minimum|up to how)\b",
                    re.IGNORECASE)
 LISTING = re.compile(r"\b(who|which|list|what are|name|names)\b", re.IGNORECASE)
+MONEY = re.compile(r"\bhow much\b(?!\s+(?:time|longer|later|earlier))|\b(?:fees?|prices?|costs?|prize money|cash)\b",
+                   re.IGNORECASE)
+AMOUNT = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(?:k\b|usd|eur|gbp|chf|aed|cad|dollars?|euros?|pounds?)"
+                    r"|\b(?:usd|eur|gbp|us\$)\s?\d|\bfree\b", re.IGNORECASE)
 AT_TIME = re.compile(r"\b(?:at|around|by)\s+((?:[01]?\d|2[0-3])(?::[0-5]\d)?\s*(?:[ap]\.?\s?m\.?)?|noon)\b",
                      re.IGNORECASE)
 AFTERNOON = re.compile(r"\b(afternoon|evening|tonight)\b", re.IGNORECASE)
@@ -71,6 +77,7 @@ class Intent:
     at: time | None  # "what is on at 2 pm"
     relation: str | None  # "after" / "before" an anchor ("who speaks after lunch")
     anchor: str | None
+    money: bool = False  # "how much is the prize?": an amount of money, not any number
 
     def satisfied_by(self, line: str, year: int | None) -> bool:
         """Whether `line` holds the kind of fact the question asks for (questions of no kind: always)."""
@@ -82,6 +89,8 @@ class Intent:
             return False
         if self.who and not any(m.group(1).lower() not in STOPWORDS for m in PERSON.finditer(line)):
             return False  # "Our Kaggle" is no one
+        if self.money and not AMOUNT.search(line):
+            return False
         return not (self.count and not NUMBER.search(line))
 
 
@@ -99,8 +108,8 @@ def asked_parts(question: str) -> list[str]:
     """The questions a message asks, when it asks more than one, each as it must be answered: a part
     with no subject of its own ("…, and at what time?") is read with the part before it, and a
     message that opens with one ("Where and when is it?") is a single question."""
-    pieces = [p.strip(" ,;") for p in PARTS.split(question) if p and p.strip(" ,;")]
-    asking = [p for p in pieces if "?" in p or ASKING.match(p)]
+    pieces = [p.strip(" ,;") for p in PARTS.split(mended(question)) if p and p.strip(" ,;")]
+    asking = [p for p in pieces if "?" in p or any(ASKING.match(c) for c in re.split(r"[:,]\s*", p))]
     if len(asking) < 2 or not _own_words(asking[0]):
         return []
     parts = [asking[0]]
@@ -119,6 +128,8 @@ def asked_clause(question: str) -> str:
     parts = [p.strip() for p in CLAUSES.split(question) if p.strip()]
     asking = [p for p in parts if "?" in p or ASKING.match(p)]
     clause = (asking[-1] if asking else parts[-1] if parts else question).strip()
+    if len(asking) > 1 and not _own_words(clause):  # "when is the video due, do I still have time?"
+        clause = f"{asking[-2]}, {clause}"
     if POINTING.search(clause):  # "did I just miss it?", "which company is he at?": about what came before
         return question.strip()
     return clause
@@ -157,4 +168,5 @@ def intent_of(question: str) -> Intent:
         relation=relation.group("relation").lower().replace("following", "after").replace("preceding", "before")
         if relation else None,
         anchor=relation.group("anchor").strip() if relation else None,
+        money=bool(MONEY.search(question)),
     )

@@ -15,6 +15,7 @@ from rapidfuzz import fuzz
 
 from bot.assistant.intent import Intent
 from bot.index.lexicon import is_word
+from bot.index.text import tokens
 from bot.knowledge.derive import HEADER, EditionFacts, PageText, ProgrammeItem
 
 NAME = re.compile(r"^[A-Z][\w'’.-]+(?:\s+(?:[A-Z][\w'’.-]+|van|von|de|der|da|di|del|le|la|\([^)]*\))){1,4}$")
@@ -24,13 +25,23 @@ AFFILIATION = re.compile(r"\b(which|what)\s+(universit|compan|school|institut|la
                          r"|\baffil|\bwhere\b.*\b(from|work|based)\b|\bwork(s|ing)? (for|at)\b", re.IGNORECASE)
 TITLE = re.compile(r"\btitle\b|\bcalled\b|\babout\b|\btopic\b|\bpresent(ing|ed)?\b", re.IGNORECASE)
 BIO_AFFILIATION = re.compile(r"\b(?:professor|engineer|scientist|researcher|director|fellow|student|lead|head|"
-                             r"founder|ceo|cto|manager|member|works?|working)\b[^.]{0,80}?\b(?:at|with|of)\s+(?:the\s+)?"
+                             r"founder|ceo|cto|manager|member|works?|working|reader|lecturer|postdoc\w*|candidate|"
+                             r"department|faculty|dean|chair|architect|president|vp|partner)\b[^.]{0,80}?\b(?:at|with|of)\s+(?:the\s+)?"
                              r"[A-Z][\w.&'-]+", re.IGNORECASE)
 AFFILIATION_WORDS = 5  # "University of Texas at Austin"; longer is a talk title, not a place of work
-TALKS = {"talk", "keynote", "contributed", "session"}
+TALKS = {"talk", "keynote", "contributed", "session", "award"}
 ROLES_IN_ROW = re.compile(r"\b(keynote|invited|special|speaker|talk|presenter|slides|recording)\b\s*\d*:?",
                           re.IGNORECASE)
 LISTED = re.compile(r"^- ([A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){1,3}),\s+\S")
+ASKED_NAME = re.compile(r"\b[A-Z][a-z'’.-]+(?:\s+[A-Z][a-z'’.-]+){1,3}\b")
+NAME_START = re.compile(r"[A-Z][\w'’.-]+ [A-Z]")
+QUESTION_WORD = re.compile(r"^(which|what|where|who|is|does|do|did|was)\b", re.IGNORECASE)
+# Words of a heading that names a group or a part of the site, never a person: "Steering Committee".
+GROUPS = set(tokens("committee chairs organizers organisers organizing team board speakers members panelists track "
+                    "session program programme schedule papers dates call workshop keynotes invited talks advisory "
+                    "steering general local publicity sponsors contact overview important submission guidelines "
+                    "topics registration venue travel accepted awards news faq past previous editions tutorials "
+                    "reviewers instructions format policy"))
 FUZZY = 88
 NEAR = 80  # beside a part that matches, another part this close is that part misspelt
 DISTINCTIVE = 5  # a name part this long that is no English word identifies its person on its own
@@ -50,16 +61,19 @@ class Person:
 
 @dataclass
 class PersonAnswer:
+    """The lines that answer a question about `person`; none when the pages don't say what it asks."""
+
     person: Person
     lines: list[tuple[PageText | ProgrammeItem, str]]
 
 
 def _card_name(text: PageText) -> str | None:
     """The person a section is about: a heading below another (`Speakers › Ada Lovelace`), or the first
-    part of a compound one (`Ada Lovelace — Keynote — Talk`), that is a name."""
+    part of a compound one (`Ada Lovelace — Keynote — Talk`), that is a name (not `Steering Committee`)."""
     for element in reversed(text.section.split(" › ")[1:]):
         candidate = re.split(r"\s+[—–-]\s+", element)[0].strip()
-        if NAME.match(candidate) and not ROLES.match(candidate) and len(candidate.split()) <= 5:
+        if NAME.match(candidate) and not ROLES.match(candidate) and len(candidate.split()) <= 5 \
+                and not GROUPS & set(tokens(candidate)):
             return candidate
     return None
 
@@ -116,13 +130,41 @@ def _mentions(question: str, person: Person) -> int:
 def _affiliation_given(person: Person, lines: list[str]) -> bool:
     """Whether the lines say where the person is from: right after their name ("Atlas Wang, UT Austin",
     "Name (NVIDIA)", "Name - Harvard University"), or in their bio ("… a professor at Stanford")."""
-    surname = re.escape(person.name.split()[-1])
+    surname = person.name.split()[-1].lower()
     for line in lines:
-        for match in re.finditer(rf"{surname}\s*(?:[,(]|\s[-–—]\s)\s*(?P<org>[^,();]+)", line):
-            words = match.group("org").split()
-            if 1 <= len(words) <= AFFILIATION_WORDS and all(w[:1].isupper() or w in {"of", "at", "&"} for w in words):
-                return True
+        if _organization(line) and not ROLES.match(line):
+            return True  # the line under a speaker's name: "Imperial College London"
+        spellings = {w for w in re.findall(r"[\w'’-]+", line) if fuzz.ratio(w.lower(), surname) >= NEAR}
+        for spelt in spellings:  # "Wiezorek (Imperial College London)" on the programme is Wieczorek
+            for match in re.finditer(rf"{re.escape(spelt)}\s*(?:[,(]|\s[-–—]\s)\s*(?P<org>[^,();]+)", line):
+                following = [p.strip() for p in line[match.start("org"):].split(",")[:2]]
+                authors = len(following) == 2 and NAME.match(following[0]) and NAME_START.match(following[1])
+                if _organization(match.group("org")) and not authors:
+                    return True  # "Jun Park, Elena Rossi, Tomas Ibarra" lists authors, not a place of work
         if BIO_AFFILIATION.search(line):
+            return True
+    return False
+
+
+def _organization(text: str) -> bool:
+    """A short run of capitalized words: "UT Austin", "University of Texas at Austin", "NVIDIA"."""
+    words = text.split()
+    return 1 <= len(words) <= AFFILIATION_WORDS and all(w[:1].isupper() or w in {"of", "at", "&"} for w in words)
+
+
+def affiliation_untold(question: str, answer: str) -> bool:
+    """Whether the question asks where someone is from and the answer names them without saying it:
+    a programme line "MicroFlash — Jun Park" does not tell which university Jun Park is at."""
+    if not AFFILIATION.search(question):
+        return False
+    asked = [m.group(0) for m in ASKED_NAME.finditer(question) if not QUESTION_WORD.match(m.group(0))]
+    lines = answer.splitlines()
+    written = set(re.findall(r"[\w'’-]+", answer))
+    for name in asked:  # as the answer spells it: "Raimen" asked is "Raiman" listed
+        surname = name.split()[-1]
+        spelt = max(written, key=lambda w: fuzz.ratio(w.lower(), surname.lower()), default=surname)
+        if not _affiliation_given(Person(spelt if fuzz.ratio(spelt.lower(), surname.lower()) >= NEAR
+                                         else surname), lines):
             return True
     return False
 
@@ -152,7 +194,7 @@ def person_reply(question: str, intent: Intent, everyone: list[Person]) -> Perso
     if not lines:
         return None
     if AFFILIATION.search(question) and not _affiliation_given(person, [line for _, line in lines]):
-        return None
+        return PersonAnswer(person, [])  # where Jun Park works is not said: no other line may stand in
     if TITLE.search(question) and not AFFILIATION.search(question) and not _has_title(person):
         return None
     return PersonAnswer(person, lines)

@@ -28,6 +28,7 @@ SCHEDULE_WORDS = {
     "talk", "speak", "speaker", "present", "give", "session", "slot", "held", "take", "place", "workshop", "day",
     "today", "now", "current", "right", "moment", "list", "event", "first", "last", "next", "after", "befor",
     "follow", "preced", "who", "what", "go", "on", "schedule", "timet", "plan", "morn", "afternoon", "even",
+    "item", "thing", "entri", "wrap", "kick", "off", "conclud", "open", "close",
 }
 PROGRAMME_CUES = re.compile(
     r"\b(what time|when|start|begin|end|finish|schedule|program|programme|agenda|talks?|speak\w*|keynote|"
@@ -38,16 +39,34 @@ PROGRAMME_STEMS = {"talk", "keynot", "speak", "speaker", "poster", "panel", "lun
 DEADLINE_WORDS = re.compile(r"\b(deadlines?|due|submi\w*|notification|camera)\b", re.IGNORECASE)
 ZONE = re.compile(r"\btime ?zone\b|\bwhich zone\b|\bwhat zone\b", re.IGNORECASE)
 NOW = re.compile(r"\b(right now|now|currently|at the moment|happening)\b", re.IGNORECASE)
-START = re.compile(r"\b(start|begin|open)\w*\b", re.IGNORECASE)
-END = re.compile(r"\b(end|finish|close|over|wrap)\w*\b", re.IGNORECASE)
+START = re.compile(r"\b(start|begin|open|kick|first)\w*\b", re.IGNORECASE)
+END = re.compile(r"\b(end|finish|close|over|wrap|conclud|last)\w*\b", re.IGNORECASE)
 WHO = re.compile(r"\bwho\b", re.IGNORECASE)
+ORDINAL = re.compile(r"\b(first|last|final|opening|closing)\b", re.IGNORECASE)  # "the last thing on the programme"
 NOT_TALKS = {"break", "lunch", "poster"}
+PARTS_OF_DAY = {"morning": (time(0), time(12)), "afternoon": (time(12), time(17, 30)),
+                "evening": (time(17), time(23, 59, 59))}
+WON = {"won", "win", "receiv", "got", "given", "award"}  # verbs of winning, as stems
 GENERIC_KINDS = {"talk", "session"}  # every programme has talks: naming them asks for no kind in particular
 
 
-def _rows_matching(terms: QueryTerms, rows: list[ProgrammeItem], topics: set[str]) -> list[ProgrammeItem] | None:
-    """The rows that explain most of the question; None when it asks about something else."""
-    return best_explained(terms, SCHEDULE_WORDS, rows, lambda row: set(tokens(row.text)), topics)
+def _rows_matching(terms: QueryTerms, rows: list[ProgrammeItem], topics: set[str],
+                   own_name: frozenset[str] = frozenset()) -> list[ProgrammeItem] | None:
+    """The rows that explain most of the question; None when it asks about something else. The
+    workshop's own name explains no row: "ML for *Systems*" is not the "Intelligent *Systems*" keynote."""
+    return best_explained(terms, SCHEDULE_WORDS | own_name, rows, lambda row: set(tokens(row.text)), topics)
+
+
+def _anchors(anchor: str, terms: QueryTerms, rows: list[ProgrammeItem], topics: set[str],
+             own_name: frozenset[str]) -> list[ProgrammeItem] | None:
+    """The rows an "after / before X" names, in the part of the day it names ("the *morning* coffee
+    break"); none when X names something else of the edition: "before the full paper *deadline*"."""
+    anchor_terms = QueryTerms(tokens(anchor), terms.weights | {t: 1.0 for t in tokens(anchor)})
+    found = _rows_matching(anchor_terms, rows, topics, own_name)
+    for part, (start, end) in PARTS_OF_DAY.items():
+        if found and re.search(rf"\b{part}", anchor, re.IGNORECASE):
+            found = [row for row in found if start <= row.start < end]
+    return found
 
 
 def _at(rows: list[ProgrammeItem], moment: time) -> list[ProgrammeItem]:
@@ -73,7 +92,7 @@ def _next_to(anchors: list[ProgrammeItem], rows: list[ProgrammeItem], relation: 
 
 
 def programme_reply(question: str, terms: QueryTerms, intent: Intent, facts: EditionFacts, now: datetime,
-                    topics: set[str]) -> Reply | None:
+                    topics: set[str], own_name: frozenset[str] = frozenset()) -> Reply | None:
     """Rows of the programme that answer the question, or None when it is not about the programme."""
     rows = sorted(facts.programme, key=lambda r: r.start)
     words = set(terms.tokens)
@@ -82,8 +101,8 @@ def programme_reply(question: str, terms: QueryTerms, intent: Intent, facts: Edi
                      [facts.programme_zone.stated])
     if not rows or not (PROGRAMME_CUES.search(question) or words & PROGRAMME_STEMS or intent.clock or intent.at):
         return None
-    if not (intent.when or intent.clock or intent.at or intent.relation or NOW.search(question)
-            or (intent.who and words & PROGRAMME_STEMS) or (intent.listing and words & PROGRAMME_STEMS)) \
+    if not (intent.when or intent.clock or intent.at or intent.relation or intent.where or NOW.search(question)
+            or ((intent.who or intent.listing or ORDINAL.search(question)) and words & PROGRAMME_STEMS)) \
             or AFFILIATION.search(question) or AUTHORSHIP.search(question):
         return None  # the programme gives times and names: "what is the talk about?" is for the pages
     chosen: list[ProgrammeItem] | None
@@ -95,23 +114,27 @@ def programme_reply(question: str, terms: QueryTerms, intent: Intent, facts: Edi
     elif NOW.search(question):
         chosen = _happening(rows, facts, now)
     elif intent.relation and intent.anchor:
-        anchor = QueryTerms(tokens(intent.anchor), terms.weights | {t: 1.0 for t in tokens(intent.anchor)})
-        anchors = _rows_matching(anchor, rows, set())
+        anchors = _anchors(intent.anchor, terms, rows, topics - {t for row in rows for t in tokens(row.text)},
+                           own_name)
         chosen = _next_to(anchors, rows, intent.relation, talks=bool(WHO.search(question))) if anchors else None
     else:
-        chosen = _rows_matching(terms, rows, topics - {t for row in rows for t in tokens(row.text)})
+        chosen = _rows_matching(terms, rows, topics - {t for row in rows for t in tokens(row.text)}, own_name)
         if chosen and not _of_asked_kind(question, chosen):
             return None  # "when were the poster sessions?" in a programme without any
         row_words = {t for row in (chosen or []) for t in tokens(row.text)}
+        if any(row.kind == "award" and row.speakers for row in chosen or []):
+            row_words |= WON  # a paper's own row marked "(Best Paper)" says which paper won it
         if chosen and any(t not in SCHEDULE_WORDS | PROGRAMME_STEMS and not matches(t, row_words)
                           for t in asked_words(question)):
-            return None  # "which paper *won* the best paper award?": the row says only when it is given
-        specific = {t for t in words if t not in SCHEDULE_WORDS and not t.isdigit()}
+            return None  # "which paper *won* the best paper award?": a ceremony row says only when it is given
+        specific = {t for t in words if t not in SCHEDULE_WORDS | own_name and not t.isdigit()}
         if chosen == [] and not specific and {"workshop", "day", "program", "programm", "schedul", "agenda"} & words:
             timed = [row for row in rows if not row.undecided] or rows
             chosen = [timed[0]] if START.search(question) else [timed[-1]] if END.search(question) else rows
         elif chosen == []:
             return None
+    if chosen and intent.who and intent.relation and not intent.when:
+        chosen = [row for row in chosen if intent.satisfied_by(row.row, None)]  # who comes after each break
     if not chosen or not all(intent.satisfied_by(row.row, None) or intent.when for row in chosen):
         return None
     if intent.who and not (intent.when or intent.clock or intent.at or intent.relation) \

@@ -47,6 +47,12 @@ def _qualified(question: str, heading: set[str], ignored: set[str]) -> bool:
     return True
 
 
+def _card(line: str, cards: PageText, texts: list[PageText]) -> PageText | None:
+    """The section a line of a card list stands for: "- General Chairs (…)" is `Organization › General Chairs`."""
+    return next((t for t in texts if not t.cards and t.source == cards.source
+                 and t.section.startswith(f"{cards.section} › ") and line.lstrip("- ").startswith(_heading(t))), None)
+
+
 def section_reply(question: str, terms: QueryTerms, intent: Intent, texts: list[PageText],
                   own_name: set[str] = frozenset(), topics: set[str] = frozenset()) -> SectionAnswer | None:
     """The section whose heading explains the question, or None."""
@@ -61,6 +67,9 @@ def section_reply(question: str, terms: QueryTerms, intent: Intent, texts: list[
         chosen = tuple(line for line in cards.lines
                        if all(matches(term, heading | set(tokens(line))) for term in content))
         if chosen and len(chosen) < len(cards.lines) and any(not matches(t, heading) for t in content):
+            if len(chosen) == 1 and (card := _card(chosen[0], cards, texts)) \
+                    and all(matches(term, set(tokens(_heading(card)))) for term in content):
+                return SectionAnswer(card, _heading(card))  # "who are the general chairs?": all of them
             return SectionAnswer(PageText(cards.source, cards.title, cards.url, cards.section, chosen, True),
                                  _heading(cards))
     headed = [t for t in texts if t.section and t.section != HEADER and t.lines

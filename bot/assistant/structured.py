@@ -8,7 +8,7 @@ them, and whether it has passed. Every fact is cited to the line that states it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.assistant.explain import best_explained, matches
@@ -22,9 +22,12 @@ from bot.knowledge.facts import deadline_facts
 
 WHEN = re.compile(r"\b(deadlines?|due|when|dates?|(?:deadline|date)s? (?:been |was |were |get )?extend\w*|"
                   r"extensions? (?:of|to) the (?:deadline|date)|late|until|cut-?off|closes?|closed|timeline|"
-                  r"still|yet|in time|passed|over|open|time zone|timezone|today|tomorrow|"
+                  r"still|yet|in time|passed|over|open|time zone|timezone|today|tomorrow|by now|already|"
+                  r"(?:taken|take|took) place|happened|"
                   r"how long (?:until|till|before|do)|how many days|how much time)\b", re.IGNORECASE)
 CONTACT = re.compile(r"\b(contact|e-?mail|reach|get in touch|write to|mailing address|mailing list)\b", re.IGNORECASE)
+QUESTION_ABOUT = re.compile(r"\b(?:questions?|quer(?:y|ies)|issues?|problems?|concerns?)\s+(?:about|on|regarding|"
+                            r"with|re)\b.*", re.IGNORECASE)
 ROOM_QUESTION = re.compile(r"\b(room|hall)\b", re.IGNORECASE)
 ALL_DATES = re.compile(r"\b(important|key) dates\b|\bdeadlines\b|\btimeline\b|\ball (the )?dates\b", re.IGNORECASE)
 DEADLINE_STEMS = {"deadlin", "due", "submiss", "submit", "extend", "extens", "late", "cutoff", "pass", "close"}
@@ -33,9 +36,9 @@ GENERIC = DEADLINE_STEMS - {"submiss", "submit"} | {
     "date", "time", "cut", "off", "workshop", "neurip", "ml", "system", "mlforsi", "year", "next", "zone",
     "timezon", "upcom", "alreadi", "day", "midnight", "aoe", "anywher", "earth", "world", "exact", "dead",
     "line", "import", "key", "timelin", "happen", "open", "final", "offici", "current", "new", "chang", "over",
-    "yet", "organ", "organiz", "held", "take", "place", "locat", "venu", "room", "contact", "email", "reach",
-    "touch", "write", "question", "address", "mail", "find", "know", "hear", "tell", "get", "will", "can",
-    "long", "today", "tomorrow", "week", "month", "soon", "left", "remain",
+    "yet", "organ", "organiz", "held", "take", "taken", "took", "place", "locat", "venu", "room", "contact",
+    "email", "reach", "touch", "write", "question", "address", "mail", "find", "know", "hear", "tell", "get",
+    "will", "can", "long", "today", "tomorrow", "week", "month", "soon", "left", "remain",
 }
 # Words people use for the usual deadlines, by the kind of deadline they point to.
 SYNONYMS = {
@@ -72,11 +75,12 @@ def _kind(deadline: DerivedDeadline) -> str:
 
 
 def _keywords(deadline: DerivedDeadline) -> set[str]:
-    """The words that name a deadline: its id, its title, the label of the line that states it."""
+    """The words that name a deadline: its id, its title, the label of the line that states it, the
+    heading it is under ("Research Track")."""
     kind = _kind(deadline)
     label = re.split(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", deadline.stated.line,
                      maxsplit=1, flags=re.IGNORECASE)[0]
-    words = set(tokens(f"{deadline.id.replace('-', ' ')} {deadline.title} {label}"))
+    words = set(tokens(f"{deadline.id.replace('-', ' ')} {deadline.title} {label} {deadline.stated.section}"))
     return words | (SYNONYMS.get(kind, set()) if deadline.id == kind else set())
 
 
@@ -137,14 +141,18 @@ def answer_from_facts(question: str, terms: QueryTerms, intent: Intent, facts: E
     """An answer from the edition's facts, or None when the question is about something else."""
     words = set(terms.tokens)
     asks_day = bool(intent.when or WHEN.search(question)) and not intent.clock
+    if facts.contact and CONTACT.search(question) and _about_only(_without_topic(terms, question), own_name,
+                                                                  facts.contact):
+        return Reply("assistant/contact.txt.j2", {"contact": facts.contact.value}, [facts.contact.stated])
     if not intent.where and (deadlines := relevant_deadlines(question, terms, facts, topics)):
         if ZONE_QUESTION.search(question) and not any(d.zone for d in deadlines):
             return None  # "which time zone is the deadline in?" when the pages give none
         found = deadline_facts(deadlines, now)
         by_due = sorted(deadlines, key=lambda d: d.due)
         return Reply("assistant/deadline.txt.j2", {"deadlines": found}, [d.stated for d in by_due], found)
-    if intent.where and words & SUBMITTING and (through := _submitted_through(facts)):
-        return Reply("assistant/submit_where.txt.j2", {"line": through.stated.line.lstrip("- "), "url": through.url},
+    if intent.where and words & SUBMITTING and (through := _submitted_through(facts) or facts.submit_at):
+        url = through.url if isinstance(through, DerivedDeadline) else None
+        return Reply("assistant/submit_where.txt.j2", {"line": through.stated.line.lstrip("- "), "url": url},
                      [through.stated])
     if intent.where and (facts.venue or facts.room) and _about_only(terms, own_name, facts.venue, facts.room,
                                                                   facts.date if asks_day else None):
@@ -158,9 +166,17 @@ def answer_from_facts(question: str, terms: QueryTerms, intent: Intent, facts: E
             and _about_only(terms, own_name, facts.date, strict=True):
         day = facts.date.value
         return Reply("assistant/workshop_day.txt.j2", {"day": day, "passed": day < now.date()}, [facts.date.stated])
-    if facts.contact and CONTACT.search(question) and _about_only(terms, own_name, facts.contact):
-        return Reply("assistant/contact.txt.j2", {"contact": facts.contact.value}, [facts.contact.stated])
     return None
+
+
+def _without_topic(terms: QueryTerms, question: str) -> QueryTerms:
+    """The words of a question less what the asker's own question is about: "who do I email *with a
+    question about the call for papers*?" asks for an address."""
+    topic = QUESTION_ABOUT.search(question)
+    if not topic:
+        return terms
+    dropped = set(tokens(topic.group(0)))
+    return replace(terms, tokens=[t for t in terms.tokens if t not in dropped])
 
 
 def _submitted_through(facts: EditionFacts) -> DerivedDeadline | None:

@@ -177,7 +177,8 @@ class Snapshot:
             if token not in mended:
                 mended.append(token)
         unknown = {t for t in mended if t not in self.document_frequency}
-        return QueryTerms(mended, {t: self.idf(t) for t in mended}, unknown, self.idf("\0"))
+        own = self.own_name()  # "the ML for *Systems* workshop" names the edition, not a passage in it
+        return QueryTerms(mended, {t: 0.0 if t in own else self.idf(t) for t in mended}, unknown, self.idf("\0"))
 
 
 class HybridRetriever:

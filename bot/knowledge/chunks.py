@@ -17,6 +17,9 @@ MAX_CHARS = 400  # about a paragraph: small passages keep dense similarity sharp
 HARD_MAX = 800  # no passage body is longer than this
 HEADER_SECTION = "Header"
 CARD_RUN = 3  # this many sibling sections under one heading are cards: they also get one list passage
+PEOPLE_RUN = 2  # under a heading of people ("Keynote Speakers"), two cards are already a list
+PEOPLE = re.compile(r"\b(speakers?|keynotes?|invited|organi[sz]ers?|committee|chairs?|panel\w*|people|team|"
+                    r"advisors?|board|presenters?|instructors?)\b", re.IGNORECASE)
 CARD_NOTE = 60  # a card's first lines this short (an affiliation, a role) go into the list
 CARD_NOTES = 2
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
@@ -91,25 +94,33 @@ def _group(lines: list[str]) -> list[list[str]]:
 def card_lists(sections: list[Section]) -> list[Section]:
     """Sections with, before each run of sibling cards (one heading per speaker), a list of the cards.
 
-    "Who are the speakers?" is then answered by one passage that names them all.
+    "Who are the speakers?" is then answered by one passage that names them all. A card may have
+    sections of its own (a speaker's Abstract and Bio) between it and the next card.
     """
     result: list[Section] = []
     i = 0
     while i < len(sections):
         parent = sections[i].path[:-1]
         j = i
-        while j < len(sections) and sections[j].path[:-1] == parent and len(sections[j].path) == len(parent) + 1:
+        while j < len(sections) and _under(sections[j], parent):
             j += 1
-        if j - i >= CARD_RUN and parent:  # top-level siblings are a page's parts, not cards
+        cards = [s for s in sections[i:j] if len(s.path) == len(parent) + 1]
+        first = i == 0 or not _under(sections[i - 1], parent)
+        # Top-level siblings are a page's parts, not cards; two speakers under "Keynote Speakers" are.
+        if parent and first and len(cards) >= (PEOPLE_RUN if PEOPLE.search(parent[-1]) else CARD_RUN):
             items = []
-            for card in sections[i:j]:
+            for card in cards:
                 notes = [n.lstrip("- ") for n in card.lines[:CARD_NOTES]
                          if len(n) <= CARD_NOTE and not n.rstrip().endswith(".")]
                 items.append(f"- {card.path[-1]}" + (f" ({'; '.join(notes)})" if notes else ""))
             result.append(Section(path=parent, lines=items, cards=True))
-        result.extend(sections[i:max(j, i + 1)])
-        i = max(j, i + 1)
+        result.append(sections[i])
+        i += 1
     return result
+
+
+def _under(section: Section, parent: list[str]) -> bool:
+    return section.path[:len(parent)] == parent and len(section.path) > len(parent)
 
 
 def chunk_page(page: Page, root: str = "") -> list[Chunk]:

@@ -16,27 +16,12 @@ from dataclasses import dataclass, field
 from datetime import date, time
 
 from bot.knowledge.dates import dates_in, times_in, zone_in
+from bot.knowledge.labels import PREVIOUS, deadline_kind, label_before
 from bot.knowledge.pages import Page
 from bot.knowledge.site import YEAR
 
 HEADER = "Header"
 DATES_SECTION = re.compile(r"\b(dates?|deadlines?|timeline|schedule of|calendar)\b", re.IGNORECASE)
-PREVIOUS = re.compile(r"\((?:extended|moved) from [^)]*\)|\(previously: [^)]*\)", re.IGNORECASE)
-# What a dated line's label says it is; the first that matches names the deadline.
-KINDS = [
-    ("workshop", re.compile(r"^(the )?workshop( date| day| event)?$|^(workshop|event) (date|day)|^date of the workshop",
-                            re.IGNORECASE)),
-    ("camera-ready", re.compile(r"camera|final (version|paper|manuscript)", re.IGNORECASE)),
-    ("notification", re.compile(r"notif|acceptance|decision", re.IGNORECASE)),
-    ("submission", re.compile(r"submi(ssion|t)|^deadline|papers? due|due date", re.IGNORECASE)),
-]
-# Words that say nothing beyond the kind: "Paper Submission Deadline" is the submission deadline,
-# "Competition Submission Deadline" is another one.
-KIND_WORDS = {"paper", "papers", "submission", "submissions", "submit", "deadline", "deadlines", "due", "date",
-              "dates", "full", "final", "the", "of", "for", "author", "authors", "notification", "notifications",
-              "acceptance", "decision", "decisions", "camera", "ready", "camera-ready", "version", "workshop",
-              "manuscript", "extended", "abstract", "abstracts", "to", "and", "your", "please", "no", "later", "than",
-              "by", "on", "is", "will", "be", "sent", "out", "upload", "all", "deadline:"}
 CANONICAL = {"submission": "Paper submission", "notification": "Acceptance notification",
              "camera-ready": "Camera-ready version"}
 DEADLINE_CUE = re.compile(r"\b(deadline|due|no later than|by|until|before|closes?)\b", re.IGNORECASE)
@@ -49,13 +34,20 @@ MASTHEAD = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]
 NOT_A_PLACE = re.compile(r"\b(workshop|conference|symposium|co-located)\b|^(mon|tue|wed|thu|fri|sat|sun)[a-z]*$",
                          re.IGNORECASE)
 MONTH_ONLY = re.compile(r"^(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?$", re.IGNORECASE)
+SUBMISSION_SITE = re.compile(r"\b(?:openreview|easychair|hotcrp|softconf|cmt3?|microsoft cmt|precisionconference|"
+                             r"sciencesconf|conftool|linklings|submittable)(?:\.[\w.]+(?:/\S*)?)?\b"
+                             r"|https?://\S*(?:openreview|easychair|hotcrp|softconf|cmt3|precisionconference)\S*",
+                             re.IGNORECASE)
+SUBMITTING = re.compile(r"\bsubmi(?:t|ssions?|tted|tting)\b", re.IGNORECASE)
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 CONTACT_CONTEXT = re.compile(r"contact|questions?|reach|e-?mail us|write to", re.IGNORECASE)
 PROGRAMME_ZONE = re.compile(r"\btimes?\s+(?:are|is|listed|shown|given)\s+(?:in\s+)?(?P<zone>[^.;!)—]+)", re.IGNORECASE)
+# A row is a time and what happens then, in words: "9:05 AM: Keynote". A clock alone ("8:00 AM", a
+# calendar's time axis, "8:30 AM–9:00 AM") is no row, nor is a number that begins a room ("310 Soda").
+_CLOCK = r"(?>(?:2[0-3]|[01]?\d)(?::[0-5]\d)?)(?!\d)\s*(?:[ap]\.?\s?m\b\.?)?"
 ROW_TIME = re.compile(
-    r"^(?:- )?(?P<start>(?:[01]?\d|2[0-3])(?::[0-5]\d)?\s*(?:[ap]\.?\s?m\.?)?|noon|tbd|tba)"
-    r"(?:\s*(?:[-–—]|to)\s*(?P<end>(?:[01]?\d|2[0-3])(?::[0-5]\d)?\s*(?:[ap]\.?\s?m\.?)?))?"
-    r"\s*(?:[:|–—-]\s*)?(?P<text>\S.*)$",
+    rf"^(?:- )?(?P<start>{_CLOCK}|noon|tbd|tba)(?:\s*(?:[-–—]|to)\s*(?P<end>{_CLOCK}))?"
+    r"\s*(?:[:|–—-]\s*)?(?P<text>(?=.*?(?<![\w.])(?![ap]\.?\s?m\b)[^\W\d_])\S.*)$",  # a word, not only "AM"
     re.IGNORECASE,
 )
 MIN_ROWS = 3  # fewer timed lines than this in a section are not a programme
@@ -67,7 +59,7 @@ SESSION_KINDS = [
     ("break", re.compile(r"break|coffee|tea\b", re.IGNORECASE)),
     ("opening", re.compile(r"opening|welcome|introduct", re.IGNORECASE)),
     ("closing", re.compile(r"closing|concluding|wrap", re.IGNORECASE)),
-    ("award", re.compile(r"award|prize", re.IGNORECASE)),
+    ("award", re.compile(r"award|prize|best (?:paper|poster|student)", re.IGNORECASE)),
     ("contributed", re.compile(r"contributed|spotlight|oral|lightning", re.IGNORECASE)),
     ("talk", re.compile(r"invited|talk|speaker|lecture|presentation", re.IGNORECASE)),
 ]
@@ -138,6 +130,7 @@ class EditionFacts:
     deadlines: list[DerivedDeadline] = field(default_factory=list)
     programme: list[ProgrammeItem] = field(default_factory=list)
     programme_zone: Stated | None = None
+    submit_at: Stated | None = None  # the line that says where papers are submitted
     conflicts: list[str] = field(default_factory=list)
 
 
@@ -167,27 +160,6 @@ def _statement(text: PageText, line: str) -> Statement:
     return Statement(text.source, text.title, text.url, text.section, line)
 
 
-def _slug(label: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")[:40] or "deadline"
-
-
-def _label(line: str, start: int) -> str:
-    label = PREVIOUS.sub("", line[:start]).strip(" -*•:–—|,")
-    label = re.sub(r"\b(by|on|is|are|until|before|due)\s*$", "", label, flags=re.IGNORECASE).strip(" -:–—,")
-    return label
-
-
-def _kind(label: str) -> tuple[str | None, str]:
-    """The deadline a label names, and its id: `submission`, or `competition-submission` when qualified."""
-    for kind, pattern in KINDS:
-        if pattern.search(label):
-            extra = [w for w in re.findall(r"[a-z][a-z-]*", label.lower()) if w not in KIND_WORDS]
-            if kind == "workshop" or not extra or len(label) > 60:
-                return kind, kind
-            return kind, f"{_slug(' '.join(extra[:3]))}-{kind}"
-    return None, _slug(label)
-
-
 def _current_and_previous(line: str, year: int | None) -> tuple[list, list[date]]:
     previous_spans = [(m.start(), m.end()) for m in PREVIOUS.finditer(line)]
     current, previous = [], []
@@ -212,6 +184,7 @@ class _Reader:
         self._workshop_day_and_place()
         self._deadlines()
         self._contact()
+        self._submission_site()
         self._programme()
         return self.facts
 
@@ -236,7 +209,7 @@ class _Reader:
                 current, previous = _current_and_previous(line, self.year)
                 if not current or len(line) > 300:
                     continue
-                label = _label(line, current[0].start)
+                label = label_before(line, current[0].start)
                 if not label and current[0].end < len(line):  # "August 29: paper deadline"
                     label = line[current[0].end:].strip(" -:–—,")[:80]
                     if len(current) > 1:  # a dated news item: "March 2: the deadline is extended to March 6"
@@ -244,7 +217,7 @@ class _Reader:
                         label = PREVIOUS.sub("", line[:current[0].start]).split(":", 1)[-1].strip(" -:–—,")[:80]
                         label = re.sub(r"\b(extended|moved|postponed|changed)?\s*(to|until|on|by)\s*$", "", label,
                                        flags=re.IGNORECASE).strip(" -:–—,")
-                kind, ident = _kind(label)
+                kind, ident = deadline_kind(label)
                 if kind is None and not (in_dates and label and len(label) <= 40):
                     continue
                 if len(label) > 40 and not DEADLINE_CUE.search(line[:current[0].start][-50:]):
@@ -355,6 +328,15 @@ class _Reader:
         if scored:
             email = scored.most_common(1)[0][0]
             self.facts.contact = Stated(email, where[email])
+
+    def _submission_site(self) -> None:
+        """Where papers go: a line naming a submission system or labelled as the submission site
+        ("Submission: EasyChair (select the USRW track)", "Submit via OpenReview: https://…")."""
+        for text in self.texts:
+            for line in text.lines:
+                if SUBMISSION_SITE.search(line) and SUBMITTING.search(f"{text.section} {line}"):
+                    self.facts.submit_at = Stated(SUBMISSION_SITE.search(line).group(0), _statement(text, line))
+                    return
 
     def _programme(self) -> None:
         rows: dict[tuple[time, str], ProgrammeItem] = {}

@@ -117,6 +117,7 @@ def facts_record(facts: EditionFacts) -> dict:
         "edition": facts.edition,
         "date": _stated(facts.date), "venue": _stated(facts.venue), "room": _stated(facts.room),
         "contact": _stated(facts.contact), "programme_zone": _stated(facts.programme_zone),
+        "submit_at": _stated(facts.submit_at),
         "deadlines": [{"id": d.id, "title": d.title, "due": d.due.isoformat(),
                        "time": d.at.strftime("%H:%M") if d.at else None, "zone": d.zone,
                        "extended_from": [p.isoformat() for p in d.previous], "url": d.url,

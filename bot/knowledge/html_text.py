@@ -69,6 +69,7 @@ class Supersession:
 
     old: str
     new: str | None
+    label: str = ""  # what the line said before the struck value: which deadline it was
 
 
 @dataclass
@@ -253,12 +254,17 @@ class _Walker:
         return True
 
     def _definitions(self, dl: Tag) -> None:
-        """`<dt>term<dd>description` (end tags often omitted) becomes `term: description`."""
+        """`<dt>term<dd>description` (end tags often omitted) becomes `term: description`. A description
+        that holds a list of its own (a programme's `time: talk` under its day) gives that list's lines."""
         self.flush()
-        items = [t for t in dl.find_all(["dt", "dd"]) if t.find_parent("dl") is dl]
+        holders = {id(inner.find_parent(["dt", "dd"])) for inner in dl.find_all("dl")}
         line, described = "", False
-        for item in items:
-            text = inline_text(item)
+        for item in dl.find_all(["dt", "dd"]):
+            text = "" if id(item) in holders else inline_text(item)
+            if id(item) in holders and line:
+                self.text(line)
+                self.flush()
+                line = ""
             if not text:
                 continue
             if item.name == "dt" or not line:
@@ -316,7 +322,7 @@ class _Walker:
         def replace(match: re.Match[str]) -> str:
             old = match.group("old").strip()
             new = match.group("new")
-            self.supersessions.append(Supersession(old=old, new=new))
+            self.supersessions.append(Supersession(old=old, new=new, label=line[:match.start()]))
             if not old:
                 return new or ""
             if new:

@@ -2,8 +2,9 @@
 
 Workshop sites keep schedules, speakers and papers in `_data/` and loop over them in Liquid; the
 page files alone say little. python-liquid does the Liquid. This module adds what Jekyll adds on
-top of it: the `site` and `page` variables, Jekyll's `include`, its filters and plugin tags,
-front-matter defaults, layouts, and the rules for what a site publishes.
+top of it: the `site` and `page` variables, Jekyll's `include`, its filters and plugin tags (and
+jekyll-scholar's bibliography), front-matter defaults, layouts, collections (`site.speakers`, posts),
+and the rules for what a site publishes, GitHub Pages' among them (a README indexes its folder).
 """
 
 from __future__ import annotations
@@ -15,14 +16,16 @@ import html
 import io
 import json
 import os
+import posixpath
 import re
+import shlex
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from fnmatch import fnmatchcase
-from functools import cached_property, lru_cache
+from functools import cached_property, cmp_to_key, lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any, TextIO, cast
 from urllib.parse import quote, quote_plus, urlsplit
@@ -40,6 +43,9 @@ from liquid.parser import get_parser
 from liquid.stringify import to_liquid_string
 from liquid.tag import Tag
 from liquid.token import TOKEN_ASSIGN, TOKEN_COLON, TOKEN_COMMA, TOKEN_EOF, TOKEN_EXPRESSION, TOKEN_TAG, TOKEN_WORD
+
+from bot.knowledge import scholar
+from bot.knowledge.markup import markdown_to_html
 
 CONFIG_FILE = "_config.yml"
 CNAME_FILE = "CNAME"
@@ -63,7 +69,23 @@ POST_STYLES = {
     "date": "/:categories/:year/:month/:day/:title:output_ext",
     "pretty": "/:categories/:year/:month/:day/:title/",
     "none": "/:categories/:title:output_ext",
+    "ordinal": "/:categories/:year/:y_day/:title:output_ext",
+    "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
 }
+# Jekyll's names for a document's file: `2025-01-31-call.md` gives a date and the slug `call`.
+DATE_FILENAME = re.compile(r"(?:.+/)*?(\d{2,4}-\d{1,2}-\d{1,2})-([^/]*)(\.[^.]+)")
+DATELESS_FILENAME = re.compile(r"(?:.+/)*(.*)(\.[^.]+)")
+DATE_PLACEHOLDERS = {
+    "year": "%Y", "month": "%m", "day": "%d", "hour": "%H", "minute": "%M", "second": "%S", "i_day": "%-d",
+    "i_month": "%-m", "short_month": "%b", "long_month": "%B", "short_year": "%y", "y_day": "%j", "w_year": "%G",
+    "week": "%V", "w_day": "%u", "short_day": "%a", "long_day": "%A",
+}
+PLACEHOLDER = re.compile(r":([a-z_]+)")
+# A URL that is a folder's index (jekyll-readme-index's test): `/a/` or `/a/index.html`.
+INDEX_URL = re.compile(r"(.*/)(?:index\.(?:html?|xhtml|xml))?", re.I)
+# jekyll-scholar's options that take a value; the other words of `{% cite %}` are keys.
+SCHOLAR_OPTIONS = {"-f", "--file", "-q", "--query", "-p", "--prefix", "-s", "--style", "-T", "--template", "-m",
+                   "--max", "-l", "--locator", "-L", "--label", "-g", "--group_by", "-G", "--group_order", "--suffix"}
 SLUG_PATTERNS = {
     "raw": re.compile(r"\s+"),
     "default": re.compile(r"[\W_]+"),
@@ -98,6 +120,20 @@ class _Layout:
     body: str
 
 
+@dataclass(frozen=True)
+class _Collection:
+    """A collection of the config (or the built-in `posts`): its folder and its metadata (`output`, `permalink`…)."""
+
+    label: str
+    folder: str  # relative to the site root, posix: `_speakers`, or `<collections_dir>/_speakers`
+    metadata: dict
+
+    @property
+    def output(self) -> bool:
+        """Jekyll writes each document as a page of its own."""
+        return bool(self.metadata.get("output"))
+
+
 @dataclass
 class JekyllSite:
     """A Jekyll checkout read once (config, data, layouts, includes) and shared by all its pages.
@@ -123,6 +159,11 @@ class JekyllSite:
             raise SiteConfigError(path, str(err)) from err
         return cls(root, config if isinstance(config, dict) else {})
 
+    @property
+    def checkout(self) -> bool:
+        """A Jekyll checkout (it has a `_config.yml`), rather than a built site or folders of pages."""
+        return (self.root / CONFIG_FILE).is_file()
+
     @cached_property
     def data(self) -> dict:
         """`site.data`: every data file, nested by folder and keyed by stem; broken files go to `problems`."""
@@ -131,22 +172,68 @@ class JekyllSite:
     @cached_property
     def pages(self) -> list[dict]:
         """`site.pages`: every published file with front matter, as its `page` variable (without content)."""
-        pages = []
-        for folder, subfolders, files in os.walk(self.root):
-            here = Path(folder).relative_to(self.root)
-            subfolders[:] = sorted(name for name in subfolders if not self.excluded((here / name).as_posix()))
-            for name in sorted(files):
-                relative = (here / name).as_posix()
-                front = None if self.excluded(relative) else self._page_front_matter(relative)
-                if front is not None:
-                    pages.append(self._page_vars(front, relative))
-        return pages
+        return [self._page_vars(front, relative) for relative, front in self._published if front is not None]
+
+    @cached_property
+    def collections(self) -> dict[str, _Collection]:
+        """The config's `collections` (a mapping, or a list of labels), and always `posts`, by label."""
+        declared = self.config.get("collections")
+        if isinstance(declared, list):
+            declared = {label: {} for label in declared if isinstance(label, str)}
+        base = self._folder("collections_dir", "").relative_to(self.root).as_posix()
+        collections = {}
+        for label, given in {"posts": {}, **(declared if isinstance(declared, dict) else {})}.items():
+            name = re.sub(r"[^a-z0-9_.-]", "", str(label), flags=re.I)
+            if not name:
+                continue
+            metadata = dict(given) if isinstance(given, dict) else {}
+            if name == "posts":
+                metadata["output"] = True
+                metadata.setdefault("permalink", POST_STYLES.get(self._permalink_style, self._permalink_style))
+            collections[name] = _Collection(name, f"_{name}" if base == "." else f"{base}/_{name}", metadata)
+        return collections
+
+    @cached_property
+    def documents(self) -> dict[str, list[_Document]]:
+        """Each collection's documents in Jekyll's order (unpublished ones left out of an output collection).
+
+        A document with broken front matter is left out and goes to `problems`, as does one whose
+        Liquid fails when it is first rendered.
+        """
+        documents = {}
+        for label, collection in self.collections.items():
+            read = (self._read_document(collection, relative) for relative in self._collection_files(collection))
+            documents[label] = _ordered([d for d in read if d is not None and d.published], collection)
+        return documents
+
+    def published_documents(self) -> list[str]:
+        """The documents Jekyll writes as pages (those of collections with `output: true`), relative to the root."""
+        return [d.relative for label, docs in self.documents.items() if self.collections[label].output for d in docs]
+
+    def readme_index(self, relative: str) -> bool:
+        """GitHub Pages' jekyll-readme-index: a Markdown README is the index page of a folder that has none."""
+        option = self.config.get("readme_index")
+        if not self._is_readme(relative) or (isinstance(option, dict) and option.get("enabled") is False):
+            return False
+        folder = PurePosixPath(relative).parent.as_posix()
+        return ("/" if folder == "." else f"/{folder}/").lower() not in self._index_urls
+
+    def url_of(self, relative: str, front: Mapping | None) -> str:
+        """The path Jekyll publishes a file at: a page's or a document's URL; a file without front matter
+        where it is (a README that indexes its folder aside)."""
+        if front is None and not self.readme_index(relative):
+            return f"/{relative}"
+        return self._page_vars(front or {}, relative)["url"]
 
     def fingerprint(self) -> str:
         """A hash of everything besides a page that changes how it renders, so pages re-render when it changes."""
         files = [self.root / CONFIG_FILE, self.root / CNAME_FILE]
-        for key, default in (("data_dir", "_data"), ("includes_dir", "_includes"), ("layouts_dir", "_layouts")):
-            files += sorted(path for path in self._folder(key, default).rglob("*") if path.is_file())
+        folders = [self._folder(key, default) for key, default in
+                   (("data_dir", "_data"), ("includes_dir", "_includes"), ("layouts_dir", "_layouts"))]
+        folders += [self.root / collection.folder for collection in self.collections.values()]
+        folders.append(self._scholar_folder)
+        for folder in folders:
+            files += sorted(path for path in folder.rglob("*") if path.is_file())
         digest = hashlib.sha256()
         for path in files:
             if path.is_file():
@@ -161,7 +248,7 @@ class JekyllSite:
         parts = PurePosixPath(relative).parts
         for depth, name in enumerate(parts, start=1):
             entry = "/".join(parts[:depth])
-            if _glob_matches(include, entry) or _glob_matches(include, name):
+            if _included(include, entry):
                 continue
             if name.startswith(SPECIAL_PREFIXES) or name.endswith("~") or _glob_matches(exclude, entry):
                 return True
@@ -212,17 +299,27 @@ class JekyllSite:
 
     @cached_property
     def _site_vars(self) -> dict:
+        posts = self.documents["posts"][::-1]  # newest first
+        listed = {label: docs for label, docs in self.documents.items() if label != "posts"}
         return {
             **self.config,
             "data": self.data,
             "pages": self.pages,
-            "posts": [],
-            "tags": {},
-            "categories": {},
+            "posts": posts,
+            "tags": _grouped_posts(posts, "tags"),
+            "categories": _grouped_posts(posts, "categories"),
+            "documents": [document for docs in self.documents.values() for document in docs],
+            "collections": [self._collection_vars(self.collections[label]) for label in sorted(self.collections)],
             "url": self._url,
             "baseurl": self.config.get("baseurl") or "",
             "time": datetime.now(),
+            **listed,  # `site.speakers`: a collection's name wins over everything else, as in Jekyll
         }
+
+    def _collection_vars(self, collection: _Collection) -> dict:
+        return {**collection.metadata, "label": collection.label, "docs": self.documents[collection.label],
+                "files": [], "relative_directory": collection.folder, "directory": str(self.root / collection.folder),
+                "output": collection.output}
 
     @cached_property
     def _url(self) -> str:
@@ -251,6 +348,86 @@ class JekyllSite:
     def _markdown_extensions(self) -> set[str]:
         value = self.config.get("markdown_ext")
         return {ext.strip().lower() for ext in (value if isinstance(value, str) else MARKDOWN_EXTENSIONS).split(",")}
+
+    def _is_markdown(self, relative: str) -> bool:
+        return PurePosixPath(relative).suffix.lower().lstrip(".") in self._markdown_extensions
+
+    def _is_readme(self, relative: str) -> bool:
+        return PurePosixPath(relative).stem.lower() == "readme" and self._is_markdown(relative)
+
+    def _output_ext(self, relative: str) -> str:
+        return ".html" if self._is_markdown(relative) else PurePosixPath(relative).suffix
+
+    @cached_property
+    def _permalink_style(self) -> str:
+        return str(self.config.get("permalink") or "date")
+
+    @cached_property
+    def _published(self) -> list[tuple[str, dict | None]]:
+        """Every file the site publishes outside its collections, with its front matter (None: copied as it is)."""
+        files = []
+        for folder, subfolders, names in os.walk(self.root):
+            here = Path(folder).relative_to(self.root)
+            subfolders[:] = sorted(name for name in subfolders if not self.excluded((here / name).as_posix()))
+            for name in sorted(names):
+                relative = (here / name).as_posix()
+                if not self.excluded(relative):
+                    read = self._read_front_matter(relative)
+                    files.append((relative, read and read[0]))
+        return files
+
+    @cached_property
+    def _index_urls(self) -> set[str]:
+        """Folder URLs (lower case) that a page or file other than a README serves as the index."""
+        urls = set()
+        for relative, front in self._published:
+            if self._is_readme(relative):
+                continue
+            data = _deep_merge(self._defaults(relative), front or {})
+            if match := INDEX_URL.fullmatch(self._page_url(relative, data)):
+                urls.add(match.group(1).lower())
+        return urls
+
+    @cached_property
+    def _scholar_folder(self) -> Path:
+        """Where jekyll-scholar reads bibliographies: `scholar: source`, `_bibliography` by default."""
+        scholar_config = self.config.get("scholar")
+        source = scholar_config.get("source") if isinstance(scholar_config, dict) else None
+        source = source.strip().lstrip(".").strip("/") if isinstance(source, str) else ""
+        return self.root / (source or "_bibliography")
+
+    @cached_property
+    def _bibliographies(self) -> dict[Path, list[dict[str, str]]]:
+        return {}
+
+    @cached_property
+    def _rendering(self) -> set[tuple[_Document, str]]:
+        """The documents whose content or output is being rendered, outermost first."""
+        return set()
+
+    def _bibliography(self, name: str | None) -> list[dict[str, str]]:
+        """The entries of a bibliography (`--file name`, else the config's `bibliography`), read once.
+
+        Raise FileNotFoundError naming the file when there is none; a file that cannot be read is
+        reported in `problems` and lists nothing.
+        """
+        scholar_config = self.config.get("scholar")
+        default = scholar_config.get("bibliography") if isinstance(scholar_config, dict) else None
+        name = name or (default if isinstance(default, str) and default else "references.bib")
+        if name.startswith("/") or ".." in PurePosixPath(name).parts:
+            raise FileNotFoundError(f"{name} is outside {self._scholar_folder.relative_to(self.root).as_posix()}/")
+        path = self._scholar_folder / name
+        if not path.is_file() and path.suffix != ".bib":
+            path = path.with_name(f"{path.name}.bib")
+        if not path.is_file():
+            raise FileNotFoundError(f"{path.relative_to(self.root).as_posix()} not found")
+        if path not in self._bibliographies:
+            try:
+                self._bibliographies[path] = scholar.read_bibliography(path)
+            except (OSError, ValueError) as err:
+                self.problems.append(f"{path.relative_to(self.root).as_posix()}: {err}")
+                self._bibliographies[path] = []
+        return self._bibliographies[path]
 
     @cached_property
     def _layouts(self) -> dict[str, _Layout]:
@@ -297,37 +474,137 @@ class JekyllSite:
                     self.problems.append(f"{path.relative_to(self.root).as_posix()}: {err}")
         return data
 
-    def _page_front_matter(self, relative: str) -> dict | None:
-        """A file's front matter, or None for a file without any (Jekyll copies those as they are)."""
+    def _read_front_matter(self, relative: str) -> tuple[dict, str, int] | None:
+        """A file's front matter, body and the body's line offset in the file; None for a file without
+        front matter (Jekyll copies those as they are) or whose front matter is broken (in `problems`)."""
         path = self.root / relative
         try:
             with path.open("rb") as stream:
                 if stream.read(3) != b"---":
                     return None
-            parts = _split_front_matter(_decode(path.read_bytes()))
+            text = _decode(path.read_bytes())
+            parts = _split_front_matter(text)
         except OSError:
             return None
         except ValueError as err:
             self.problems.append(f"{relative}: front matter: {err}")
             return None
-        return parts[0] if parts else None
+        if parts is None:
+            return None
+        front, body = parts
+        return front, body, text[: len(text) - len(body)].count("\n")
 
     def _page_vars(self, front: Mapping, relative: str, content: str | None = None) -> dict:
-        """`page` as Jekyll exposes it: front matter over the config's defaults, plus url, path, name, dir."""
-        data = _deep_merge(self._defaults(relative), front)
-        url = self._page_url(relative, data)
-        data.update(
-            url=url,
-            path=relative,
-            name=PurePosixPath(relative).name,
-            dir=url if url.endswith("/") else url.rsplit("/", 1)[0] + "/",
-        )
+        """`page` as Jekyll exposes it: front matter over the config's defaults, plus url, path, name, dir
+        (a collection document's, when the file is one)."""
+        collection = self._collection_of(relative)
+        if collection is not None:
+            data = self._document_vars(collection, relative, front)
+        else:
+            data = _deep_merge(self._defaults(relative), front)
+            url = self._page_url(relative, data)
+            data.update(
+                url=url,
+                path=relative,
+                name=PurePosixPath(relative).name,
+                dir=url if url.endswith("/") else url.rsplit("/", 1)[0] + "/",
+            )
         if content is not None:
             data["content"] = content
         return data
 
-    def _defaults(self, relative: str) -> dict:
-        """Config `defaults` that apply to a page at `relative`; the most specific scope wins, as in Jekyll."""
+    def _collection_of(self, relative: str) -> _Collection | None:
+        return next((c for c in self.collections.values() if relative.startswith(f"{c.folder}/")), None)
+
+    def _collection_files(self, collection: _Collection) -> list[str]:
+        """A collection's files as Jekyll filters them: `_`/`.` names count from inside its folder, while
+        `exclude` and `include` patterns match paths from the site root."""
+        folder = self.root / collection.folder
+        include, exclude = self._entry_patterns
+        files = []
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            inner, relative = path.relative_to(folder).as_posix(), path.relative_to(self.root).as_posix()
+            special = inner.startswith(SPECIAL_PREFIXES) or path.name.startswith(SPECIAL_PREFIXES)
+            if _included(include, relative) or not (
+                    special or path.name.endswith("~") or _glob_matches(exclude, relative)):
+                files.append(relative)
+        return files
+
+    def _read_document(self, collection: _Collection, relative: str) -> _Document | None:
+        """A document; None for a file without front matter (a static file) or whose front matter is broken."""
+        if collection.label == "posts" and not DATE_FILENAME.fullmatch(relative):
+            return None  # Jekyll reads only dated files as posts
+        read = self._read_front_matter(relative)
+        return None if read is None else _Document(self, collection, relative, *read)
+
+    def _document_vars(self, collection: _Collection, relative: str, front: Mapping) -> dict:
+        """A document's variables: its front matter over the defaults for its collection, and what Jekyll
+        adds (a title and slug from the file name, a post's date, categories, tags, its URL)."""
+        data = _deep_merge(self._defaults(relative, collection.label), front)
+        path = PurePosixPath(relative)
+        dated, dateless = DATE_FILENAME.fullmatch(relative), DATELESS_FILENAME.fullmatch(relative)
+        slug, ext = dated.group(2, 3) if dated else dateless.group(1, 2) if dateless else (path.name, "")
+        slug = slug.rstrip(".")
+        if dated and not data.get("date"):
+            data["date"] = _filename_date(dated.group(1))
+        data["title"] = data.get("title") or " ".join(word.capitalize() for word in slug.split("-"))
+        data["slug"] = data.get("slug") or slug
+        data["ext"] = data.get("ext") or ext
+        for plural, singular in (("categories", "category"), ("tags", "tag")):
+            data[plural] = list(dict.fromkeys(_words(data.get(plural)) + _words(data.get(singular))))
+        url = self._document_url(collection, relative, data)
+        base = self._folder("collections_dir", "").relative_to(self.root).as_posix()
+        inside = relative if base == "." else relative.removeprefix(f"{base}/")
+        data.update(collection=collection.label, url=url, path=inside, relative_path=inside, draft=False,
+                    id=posixpath.join(posixpath.dirname(url), str(data["slug"])))
+        data.setdefault("name", path.name)
+        return data
+
+    def _document_url(self, collection: _Collection, relative: str, data: Mapping) -> str:
+        """Where Jekyll writes a document: its permalink, else its collection's, else `/:collection/:path`
+        ended as the site's permalink style ends URLs."""
+        permalink, template = data.get("permalink"), collection.metadata.get("permalink")
+        if isinstance(permalink, str) and permalink.strip():
+            template = permalink.strip()
+        elif not isinstance(template, str) or not template.strip():
+            template = "/:collection/:path" + _style_suffix(self._permalink_style)
+        path = PurePosixPath(relative)
+        inner = relative.removeprefix(f"{collection.folder}/")
+        slug = str(data.get("slug") or path.stem)
+        moment = _moment(data.get("date")) or datetime.now()
+        values = {
+            "collection": collection.label,
+            "path": "/" + (inner[: -len(path.suffix)] if path.suffix else inner).rstrip("."),
+            "name": slugify(path.stem),
+            "title": _slugged(slug, "pretty"),
+            "slug": slugify(slug),
+            "categories": "/".join(dict.fromkeys(str(c).lower() for c in data.get("categories") or [])),
+            "output_ext": self._output_ext(relative),
+            **{name: moment.strftime(code) for name, code in DATE_PLACEHOLDERS.items()},
+        }
+        url = f"/{_fill(template.strip(), values)}".replace("..", "/").replace("./", "")
+        return re.sub(r"/{2,}", "/", url)
+
+    def _render_document(self, document: _Document) -> str:
+        """A document's body as Jekyll renders it before any page: Liquid, then Markdown for a Markdown file.
+        A Liquid error is reported in `problems` and what can be rendered is kept."""
+        scope = {"site": self._site_vars, "page": document.data, "jekyll": JEKYLL}
+        try:
+            output = self._strict.from_string(document.body, name=document.relative).render(**scope)
+        except (liquid_errors.LiquidError, ValueError, ArithmeticError) as err:
+            error = _page_error(err, document.body)
+            line = f"line {error.line + document.offset}: " if error.line else ""
+            problem = f"{document.relative}: {line}Liquid template cannot be rendered: {error.problem}"
+            if problem not in self.problems:  # a document rendered inside another one is rendered again
+                self.problems.append(problem)
+            output = ""
+            with suppress(liquid_errors.LiquidError, ValueError, ArithmeticError):
+                output = self._lenient.from_string(document.body, name=document.relative).render(**scope)
+        return markdown_to_html(output) if self._is_markdown(document.relative) else output
+
+    def _defaults(self, relative: str, kind: str = "pages") -> dict:
+        """Config `defaults` that apply to a file at `relative` of type `kind` (`pages`, `posts`, a collection's
+        label); the most specific scope wins, as in Jekyll."""
         merged: dict = {}
         winner: dict | None = None
         sets = self.config.get("defaults")
@@ -335,7 +612,7 @@ class JekyllSite:
             scope = entry.get("scope") if isinstance(entry, dict) else None
             values = entry.get("values") if isinstance(entry, dict) else None
             scope = scope if isinstance(scope, dict) else {}
-            if not isinstance(values, dict) or not _scope_applies(scope, relative):
+            if not isinstance(values, dict) or not _scope_applies(scope, relative, kind):
                 continue
             if winner is None or _has_precedence(winner, scope):
                 merged, winner = _deep_merge(merged, values), scope
@@ -346,21 +623,16 @@ class JekyllSite:
     def _page_url(self, relative: str, data: Mapping) -> str:
         """Where Jekyll writes a page: its permalink, else by the site's permalink style (`pretty`: `/about/`)."""
         path = PurePosixPath(relative)
-        ext = ".html" if path.suffix.lower().lstrip(".") in self._markdown_extensions else path.suffix
-        style = str(self.config.get("permalink") or "date")
+        ext = self._output_ext(relative)
         permalink = data.get("permalink")
         if isinstance(permalink, str) and permalink.strip():
             template = permalink.strip()
         elif ext != ".html":
             template = "/:path/:basename:output_ext"
-        elif path.stem == "index":
+        elif path.stem == "index" or self.readme_index(relative):
             template = "/:path/"
-        elif style == "pretty" or style.endswith("/"):
-            template = "/:path/:basename/"
-        elif style in ("date", "ordinal", "none") or style.endswith(":output_ext"):
-            template = "/:path/:basename:output_ext"
         else:
-            template = "/:path/:basename"
+            template = "/:path/:basename" + _style_suffix(self._permalink_style)
         folder = "" if path.parent.as_posix() == "." else path.parent.as_posix()
         url = template.replace(":path", folder).replace(":basename", path.stem).replace(":output_ext", ext)
         return re.sub(r"/{2,}", "/", f"/{url}")
@@ -370,9 +642,13 @@ class JekyllSite:
         layout = data.get("layout")
         if isinstance(layout, str) and layout:
             return None if layout == "none" else layout
-        if PurePosixPath(relative).suffix.lower().lstrip(".") not in self._markdown_extensions:
-            return None
-        candidates = ("home", "page", "default") if data.get("url") == "/" else ("page", "default")
+        collection = self._collection_of(relative)
+        if not self._is_markdown(relative) or (collection is not None and collection.label != "posts"):
+            return None  # the plugin gives layouts to pages and posts only
+        if collection is not None:
+            candidates: tuple[str, ...] = ("post", "default")
+        else:
+            candidates = ("home", "page", "default") if data.get("url") == "/" else ("page", "default")
         return next((name for name in candidates if name in self._layouts), None)
 
     def _include_folder(self, tag: str, page: str) -> Path:
@@ -394,7 +670,7 @@ class JekyllSite:
         if match is None:
             return None
         year, month, day, title = match.groups()
-        style = str(self.config.get("permalink") or "date")
+        style = self._permalink_style
         values = {
             "categories": "", "year": year, "month": month, "day": day, "short_year": year[2:],
             "i_month": str(int(month)), "i_day": str(int(day)), "title": title, "slug": title, "output_ext": ".html",
@@ -437,6 +713,8 @@ class _SiteEnvironment(Environment):
         for name in ("seo", "feed_meta"):
             self.tags[name] = _SilentTag(self, name)
         self.tags["highlight"] = _HighlightTag(self, "highlight")
+        for name in ("bibliography", "cite", "reference"):
+            self.tags[name] = _ScholarTag(self, name)
         self.tags = {name: _Located(tag) for name, tag in self.tags.items()}
         self.filters.update(FILTERS)
         self.filters.update(relative_url=site._relative_url, absolute_url=site._absolute_url)
@@ -594,6 +872,50 @@ class _HighlightNode(Node):
         return buffer.write(f'<figure class="highlight"><pre><code{attributes}>{escaped}</code></pre></figure>')
 
 
+class _ScholarTag(_NamedTag):
+    """jekyll-scholar's tags: `{% bibliography %}` lists every entry of the bibliography, `{% reference key %}`
+    prints an entry as listed, `{% cite key %}` its title. `--file name` picks the file; the other options
+    (`--query`, `--cited`, styles) are read past, so the whole file is listed."""
+
+    def parse(self, stream: TokenStream) -> Node:
+        tag, expression = _tag_expression(stream)
+        try:
+            words = iter(shlex.split(expression.value) if expression else [])
+        except ValueError as err:
+            raise liquid_errors.LiquidSyntaxError(f"{self.name}: {err}", token=expression) from err
+        file, keys = None, []
+        for word in words:
+            if word in SCHOLAR_OPTIONS:
+                value = next(words, None)
+                file = value if word in ("-f", "--file") else file
+            elif not word.startswith("-"):
+                keys.append(word)
+        return _ScholarNode(tag, self.name, file, keys)
+
+
+class _ScholarNode(Node):
+    def __init__(self, token: Token, tag: str, file: str | None, keys: list[str]) -> None:
+        super().__init__(token)
+        self.tag = tag
+        self.file = file
+        self.keys = keys
+        self.blank = False
+
+    def render_to_output(self, context: RenderContext, buffer: TextIO) -> int:
+        env = cast(_SiteEnvironment, context.env)
+        try:
+            entries = env.site._bibliography(self.file)
+        except FileNotFoundError as err:
+            env.error(liquid_errors.LiquidError(f"{self.tag}: {err}", token=self.token))
+            return 0
+        if self.tag == "bibliography":
+            return buffer.write(scholar.bibliography(entries))
+        cited = [entry for key in self.keys for entry in entries if entry.get("ID") == key]
+        if self.tag == "reference":
+            return buffer.write(" ".join(scholar.reference(entry) for entry in cited))
+        return buffer.write("; ".join(html.escape(scholar.latex_text(entry.get("title"))) for entry in cited))
+
+
 def _tag_expression(stream: TokenStream) -> tuple[Token, Token | None]:
     """A tag's token and raw expression, leaving the stream on the tag's last token as the parser expects."""
     tag = stream.current
@@ -723,13 +1045,19 @@ def _deep_merge(base: Mapping, override: Mapping) -> dict:
 
 
 def _glob_matches(patterns: Iterable[str], entry: str) -> bool:
-    """Jekyll's `exclude`/`include` test: a glob, the entry itself, or a prefix of its path."""
+    """Jekyll's `exclude` test: a glob, the entry itself, or a prefix of its path."""
     return any(entry == p.rstrip("/") or entry.startswith(p) or fnmatchcase(entry, p) for p in patterns)
 
 
-def _scope_applies(scope: Mapping, relative: str) -> bool:
-    kind = scope.get("type")
-    if kind is not None and kind != "pages":
+def _included(patterns: Iterable[str], entry: str) -> bool:
+    """Jekyll's `include` test: the entry or its name, itself or by a glob. What is inside an included
+    folder is not included by it (`include: [_pages]` with `exclude: [_pages/news.md]` leaves news out)."""
+    name = PurePosixPath(entry).name
+    return any(p.rstrip("/") in (entry, name) or fnmatchcase(entry, p) or fnmatchcase(name, p) for p in patterns)
+
+
+def _scope_applies(scope: Mapping, relative: str, kind: str) -> bool:
+    if scope.get("type") not in (None, kind):
         return False
     path = scope.get("path")
     path = path.strip("/") if isinstance(path, str) else ""
@@ -748,6 +1076,157 @@ def _has_precedence(old: Mapping, new: Mapping) -> bool:
     if len(new_path) != len(old_path):
         return len(new_path) > len(old_path)
     return "type" in new or "type" not in old
+
+
+class _Document(Mapping):
+    """A collection document as Liquid sees it (Jekyll's DocumentDrop): its variables, `content` (the body
+    rendered, when first read) and `output` (the content in its layout), which is what printing it shows.
+
+    A document printed while it renders (its layout lists its own collection) is what Jekyll would have
+    at that point: nothing for the content, the content for the output. What is rendered inside another
+    document's rendering may have seen such a stand-in, so only what a page asks for directly is kept.
+    """
+
+    def __init__(self, site: JekyllSite, collection: _Collection, relative: str, front: dict, body: str,
+                 offset: int) -> None:
+        self.site, self.collection, self.relative, self.body, self.offset = site, collection, relative, body, offset
+        self.data = site._document_vars(collection, relative, front)
+        self._rendered: dict[str, str] = {}
+
+    @property
+    def published(self) -> bool:
+        """Jekyll leaves out the `published: false` documents of a collection it writes as pages."""
+        return not self.collection.output or self.data.get("published") is not False
+
+    @property
+    def content(self) -> str:
+        return self._once("content", lambda: self.site._render_document(self), lambda: "")
+
+    @property
+    def output(self) -> str:
+        def place() -> str:
+            content = self.content
+            layout = self.site.render_layout(self.data, self.relative, content)
+            return content if layout is None else layout
+
+        return self._once("output", place, lambda: self.content)
+
+    def _once(self, name: str, render: Callable[[], str], meanwhile: Callable[[], str]) -> str:
+        if name in self._rendered:
+            return self._rendered[name]
+        busy = self.site._rendering
+        if (self, "content") in busy or (self, name) in busy:
+            return meanwhile()
+        busy.add((self, name))
+        try:
+            value = render()
+        finally:
+            busy.discard((self, name))
+        if not busy:
+            self._rendered[name] = value
+        return value
+
+    def __getitem__(self, key: object) -> object:
+        if key == "content":
+            return self.content
+        if key == "output":
+            return self.output
+        return self.data[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in ("content", "output") or key in self.data
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*self.data, "content", "output"])
+
+    def __len__(self) -> int:
+        return len(self.data) + 2
+
+    def __str__(self) -> str:
+        return self.output
+
+    def __eq__(self, other: object) -> bool:  # a document is itself, not its (lazily rendered) values
+        return self is other
+
+    __hash__ = object.__hash__
+
+
+def _ordered(documents: list[_Document], collection: _Collection) -> list[_Document]:
+    """Jekyll's order: the collection's `order` list first, else by its `sort_by` key (documents without
+    it last), else by date (where both have one), then by path."""
+    documents = sorted(documents, key=cmp_to_key(_compare_documents))
+    order, key = collection.metadata.get("order"), collection.metadata.get("sort_by")
+    if isinstance(order, list):
+        rank = {f"{collection.folder}/{entry}": i for i, entry in enumerate(order)}
+        listed = sorted((d for d in documents if d.relative in rank), key=lambda d: rank[d.relative])
+        return listed + [d for d in documents if d.relative not in rank]
+    if isinstance(key, str):
+        keyed = [d for d in documents if d.data.get(key) is not None]
+        return sorted(keyed, key=lambda d: _sort_key(d.data[key])) + [d for d in documents if d.data.get(key) is None]
+    return documents
+
+
+def _compare_documents(first: _Document, second: _Document) -> int:
+    dates = [_moment(document.data.get("date")) for document in (first, second)]
+    if dates[0] is not None and dates[1] is not None:
+        one, other = (d.astimezone(UTC).replace(tzinfo=None) if d.tzinfo else d for d in dates)
+        if one != other:
+            return -1 if one < other else 1
+    return (first.relative > second.relative) - (first.relative < second.relative)
+
+
+def _moment(value: object) -> datetime | None:
+    """A date as a datetime; None for what is not a date."""
+    try:
+        return _time(value)
+    except liquid_errors.FilterArgumentError:
+        return None
+
+
+def _filename_date(text: str) -> datetime | None:
+    try:
+        return datetime.strptime(text, "%Y-%m-%d")
+    except ValueError:
+        return None
+
+
+def _words(value: object) -> list[str]:
+    """Categories or tags as Jekyll reads them: a list, or words separated by spaces."""
+    if isinstance(value, str):
+        return value.split()
+    return [str(item) for item in value if item is not None] if isinstance(value, list) else []
+
+
+def _grouped_posts(posts: list[_Document], key: str) -> dict[str, list[_Document]]:
+    """`site.tags` and `site.categories`: each name with its posts, newest first."""
+    groups: dict[str, list[_Document]] = {}
+    for post in posts:
+        for name in post.data.get(key) or []:
+            groups.setdefault(name, []).append(post)
+    return groups
+
+
+def _style_suffix(style: str) -> str:
+    """How the site's permalink style ends a URL: `pretty` with `/`, the named styles with `.html`."""
+    if style == "pretty":
+        return "/"
+    if style in POST_STYLES or style.endswith(":output_ext"):
+        return ":output_ext"
+    return "/" if style.endswith("/") else ""
+
+
+def _fill(template: str, values: Mapping[str, str]) -> str:
+    """A URL template's `:placeholders` filled in (`:month_:day` is `:month` then `_:day`)."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in values:
+            return values[name]
+        if name.endswith("_") and name[:-1] in values:
+            return values[name[:-1]] + "_"
+        return match.group(0)
+
+    return PLACEHOLDER.sub(value, template)
 
 
 # --- Jekyll's filters, where python-liquid has none or a different one -------------------------------------------
@@ -940,6 +1419,14 @@ def markdownify(value: object) -> str:
     return markdown.markdown(_text(value), extensions=["extra"])
 
 
+@with_context
+def liquify(value: object, *, context: RenderContext) -> str:
+    """jekyll-liquify: the value rendered as a Liquid template where it is printed."""
+    output = io.StringIO()
+    context.env.from_string(_text(value)).render_with_context(context, output, partial=True)
+    return output.getvalue()
+
+
 def smartify(value: object) -> str:
     """Curly quotes change nothing a reader needs, so the text is kept as it is."""
     return _text(value)
@@ -947,11 +1434,14 @@ def smartify(value: object) -> str:
 
 def slugify(value: object, mode: object = None) -> str:
     text, kind = _text(value), _text(mode) or "default"
-    if kind not in SLUG_PATTERNS:
-        return text.lower()
+    return _slugged(text, kind).lower() if kind in SLUG_PATTERNS else text.lower()
+
+
+def _slugged(text: str, kind: str) -> str:
+    """Jekyll's slug, its case kept (as in URLs)."""
     if kind == "latin":
         text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return SLUG_PATTERNS[kind].sub("-", text).removeprefix("-").removesuffix("-").lower()
+    return SLUG_PATTERNS[kind].sub("-", text).removeprefix("-").removesuffix("-")
 
 
 def xml_escape(value: object) -> str:
@@ -1037,6 +1527,7 @@ FILTERS: dict[str, Callable[..., object]] = {
     "date_to_rfc822": date_to_rfc822,
     "jsonify": jsonify,
     "markdownify": markdownify,
+    "liquify": liquify,
     "smartify": smartify,
     "slugify": slugify,
     "xml_escape": xml_escape,

@@ -4,8 +4,10 @@ What matters for reading a real site: an HTML block runs to its matching end tag
 indentation inside it included, and stays HTML (CommonMark would end it at the first blank line and
 turn the indented rest into a code block of raw markup). Python-Markdown keeps raw HTML blocks whole,
 as kramdown does; its `extra` set adds kramdown's tables, definition lists, footnotes, attribute
-lists and `markdown="1"`; `~~text~~` is GFM's strike-through; and, as in GFM, a list may start right
-under a paragraph line ("Topics include:" then "- …").
+lists and `markdown="1"`; `~~text~~` is GFM's strike-through; as in GFM, a list may start right
+under a paragraph line ("Topics include:" then "- …"); and, as in kramdown, a definition's content
+starts where its text does, so `: 9:00 AM` over `   : Talk` is a definition list inside a definition
+(programmes are written that way), where Python-Markdown wants four spaces.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 
 LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|1[.)])\s+\S")
+DEFINITION = re.compile(r"^( {0,3}):([ \t]+)(?=\S)")
+DEFINITION_INDENT = 4  # where Python-Markdown expects a definition's content
 EXTENSIONS = ["extra", "pymdownx.tilde"]
 CONFIG = {"pymdownx.tilde": {"subscript": False}}
 
@@ -35,10 +39,34 @@ class _ListsInterruptParagraphs(Preprocessor):
         return result
 
 
+class _KramdownDefinitions(Preprocessor):
+    """A definition (`: text`) and the lines right under it indented at least as far as its text are
+    re-indented so that the text starts at column four, Python-Markdown's definition content."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        result: list[str] = []
+        shift = 0  # spaces added to the lines of the current definition; 0 outside one
+        column = 0  # where its text starts
+        for line in lines:
+            indent = len(line) - len(line.lstrip(" "))
+            if (match := DEFINITION.match(line)) and not (shift and indent >= column):
+                column = len(match.group(0).expandtabs(DEFINITION_INDENT))
+                shift = max(DEFINITION_INDENT - column, 0)
+                result.append(f"{match.group(1)}:{' ' * (DEFINITION_INDENT - len(match.group(1)) - 1)}"
+                              f"{line[match.end():]}" if shift else line)
+            elif shift and line.strip() and indent >= column:
+                result.append(" " * shift + line)
+            else:
+                shift = 0
+                result.append(line)
+        return result
+
+
 class _GFMLists(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         # After raw HTML and fenced code are stashed (priorities 20 and 25): only Markdown lines remain.
         md.preprocessors.register(_ListsInterruptParagraphs(md), "gfm_lists", 15)
+        md.preprocessors.register(_KramdownDefinitions(md), "kramdown_definitions", 14)
 
 
 def markdown_to_html(text: str) -> str:

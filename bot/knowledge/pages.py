@@ -20,13 +20,14 @@ from bot.config import Settings
 from bot.events.facts import facts
 from bot.events.model import EventFileError, load_event
 from bot.knowledge.html_text import Section, Supersession, parse_html
+from bot.knowledge.labels import deadline_kind, label_before
 from bot.knowledge.jekyll import LiquidError
 from bot.knowledge.markup import markdown_to_html
 from bot.knowledge.site import MARKDOWN_SUFFIXES, YEAR, EditionFolder, has_front_matter, page_url
 from bot.templates import render
 
 # Bump when parsing changes what a page yields, so unchanged files are re-indexed once.
-PARSER_VERSION = "6"
+PARSER_VERSION = "8"
 CONTENT_MARK = "\ue010content\ue011"  # stands for the page inside its layout
 HEADER_KEYS = ("site_description", "subtitle")  # what a theme prints as the masthead, when no layout says
 
@@ -109,15 +110,29 @@ def _apply_stale_mentions(page_path: str, sections: list[Section], supersessions
         if not change.new or not change.old:
             continue
         stale = re.compile(rf"(?<!from ){re.escape(change.old)}(?![\w)])")
+        struck = _deadline_named(change.label, len(change.label))
         for section in sections:
             for i, line in enumerate(section.lines):
-                if stale.search(line):
-                    section.lines[i] = stale.sub(f"{change.new} (extended from {change.old})", line)
-                    warnings.append(
-                        f"{page_path}: '{change.old}' is struck through but still stated in "
-                        f"section '{section.title or '(top)'}'; read as {change.new}"
-                    )
+                if not (mention := stale.search(line)) or not _same_deadline(struck, line, mention.start()):
+                    continue
+                section.lines[i] = stale.sub(f"{change.new} (extended from {change.old})", line)
+                warnings.append(f"{page_path}: '{change.old}' is struck through but still stated in "
+                                f"section '{section.title or '(top)'}'; read as {change.new}")
     return warnings
+
+
+def _deadline_named(line: str, start: int) -> str | None:
+    """The id of the deadline a line names before `start`; None when it names none."""
+    label = label_before(line, start)
+    return deadline_kind(label)[1] if label else None
+
+
+def _same_deadline(struck: str | None, line: str, start: int) -> bool:
+    """Whether a mention of the struck date is the same deadline: a registration deadline that falls on
+    the paper deadline's old date is not extended with it. A mention or a struck date with no label
+    of its own is taken to be the same."""
+    mentioned = _deadline_named(line, start)
+    return struck is None or mentioned is None or mentioned == struck
 
 
 def _title(front_matter: dict, document_title: str | None, sections: list[Section], path: Path) -> str:
@@ -163,6 +178,15 @@ def _render_body(path: Path, folder: EditionFolder, meta: dict, body: str, offse
         raise PageError(path, f"{line}Liquid template cannot be rendered: {err.problem}") from err
 
 
+def _url(path: Path, folder: EditionFolder, meta: dict | None, publication: Publication) -> str:
+    """Where the page is published: in a Jekyll checkout served from its root, where Jekyll writes it
+    (permalink style, collection documents, a README as its folder's index); else where the file is."""
+    site, published = folder.site, None
+    if site.checkout and publication.served_from == site.root:
+        published = site.url_of(path.relative_to(site.root).as_posix(), meta)
+    return page_url(path, publication.served_from, meta or {}, publication.base, published)
+
+
 def read_page(path: Path, folder: EditionFolder, settings: Settings, publication: Publication) -> Page:
     """Parse the page at `path`, one of `folder`'s; raise PageError if it cannot be read at all."""
     try:
@@ -175,14 +199,15 @@ def read_page(path: Path, folder: EditionFolder, settings: Settings, publication
     if path == folder.event_file:
         return _facts_page(path, folder, raw, settings, publication)
     text = _decode(path, raw)
-    meta, body, offset = _split_front_matter(path, text) if has_front_matter(path) else ({}, text, 0)
-    if meta:  # Jekyll renders Liquid only in files with front matter
+    fronted = has_front_matter(path)
+    meta, body, offset = _split_front_matter(path, text) if fronted else ({}, text, 0)
+    if fronted:  # Jekyll renders Liquid only in files with front matter
         body = _render_body(path, folder, meta, body, offset)
     html = markdown_to_html(body) if path.suffix.lower() in MARKDOWN_SUFFIXES else body
     parsed = parse_html(html)
     warnings = _apply_stale_mentions(source, parsed.sections, parsed.supersessions)
     header = list(parsed.header)
-    if meta:
+    if fronted:
         try:
             layout = _layout_header(folder, path, meta)
         except LiquidError as err:
@@ -203,7 +228,7 @@ def read_page(path: Path, folder: EditionFolder, settings: Settings, publication
         source=source,
         edition=folder.id,
         title=_title(meta, parsed.title, parsed.sections, path),
-        url=page_url(path, publication.served_from, meta, publication.base),
+        url=_url(path, folder, meta if fronted else None, publication),
         front_matter={k: v for k, v in meta.items() if isinstance(v, (str, int, float, bool))},
         sections=parsed.sections,
         content_hash=content_hash(raw, folder, publication),

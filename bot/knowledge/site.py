@@ -3,7 +3,9 @@
 - **A folder per edition** (`knowledge/neurips2025/…`): the folder names the edition.
 - **A Jekyll checkout** (`_config.yml` at its root): the top-level pages are the current edition,
   named by `workshop_name` in `_config.yml`; older editions live in folders named with their year
-  (`neurips2018/`). Only files Jekyll publishes are pages: Markdown with front matter, HTML, posts.
+  (`neurips2018/`). Only files Jekyll publishes are pages: Markdown with front matter, HTML, the
+  documents of collections it writes out (posts among them), and, as GitHub Pages does, a README
+  in a folder that has no index page of its own.
 - **A built site** (Jekyll's `_site/`, Hugo's `public/`, hand-written HTML): the same, without a
   configuration; every HTML file is a page.
 
@@ -23,10 +25,14 @@ PAGE_SUFFIXES = {".html", ".htm", ".md", ".markdown"}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 EVENT_FILE = "event.yaml"
 CONFIG_FILE = "_config.yml"
-POSTS = "_posts"
-# Error pages say nothing about the workshop; a repository's own notes are not part of its site.
-NOT_PAGES = {"404.html", "404.md", "404.htm", "readme.md", "license.md", "changelog.md", "contributing.md",
-             "code_of_conduct.md"}
+# Error pages say nothing about the workshop; a repository's own notes (for people or for coding
+# assistants) are not part of its site (a README is, in a Jekyll checkout, where it serves as its
+# folder's index).
+ERROR_PAGES = {"404"}
+REPOSITORY_NOTES = {"readme", "license", "licence", "changelog", "changes", "history", "contributing",
+                    "code_of_conduct", "security", "authors", "claude", "agents", "gemini", "copilot-instructions"}
+# `<meta http-equiv="refresh" content="0; url=2026/">`: a page that only sends the reader elsewhere.
+REDIRECT = re.compile(rb"<meta[^>]+http-equiv\s*=\s*[\"']?refresh[^>]*url\s*=", re.IGNORECASE)
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 # Conference series a workshop is usually held at: how a site without `workshop_name` gets an id.
 VENUE_YEAR = re.compile(
@@ -61,16 +67,31 @@ def has_front_matter(path: Path) -> bool:
     return head.startswith(b"---") and head[3:4] in {b"\n", b"\r", b" ", b""}
 
 
-def _is_page(path: Path, site: JekyllSite, jekyll: bool) -> bool:
-    """What the site publishes as a page: in a Jekyll checkout, Markdown only with front matter."""
-    if path.suffix.lower() not in PAGE_SUFFIXES or path.name.lower() in NOT_PAGES or not path.is_file():
+def _is_page(path: Path, site: JekyllSite, documents: set[Path]) -> bool:
+    """What the site publishes as a page: in a Jekyll checkout, Markdown only with front matter, the
+    documents it writes out, and a README that is its folder's index."""
+    if path.suffix.lower() not in PAGE_SUFFIXES or not path.is_file():
         return False
+    if path in documents:
+        return True
     relative = path.relative_to(site.root).as_posix()
-    if relative.startswith(f"{POSTS}/"):
-        return jekyll and has_front_matter(path)
     if site.excluded(relative):
         return False
-    return not (jekyll and path.suffix.lower() in MARKDOWN_SUFFIXES and not has_front_matter(path))
+    if site.checkout and site.readme_index(relative):
+        return True
+    stem = path.stem.lower()
+    if stem in ERROR_PAGES or (stem in REPOSITORY_NOTES and path.suffix.lower() in MARKDOWN_SUFFIXES) \
+            or _redirects(path):
+        return False
+    return not (site.checkout and path.suffix.lower() in MARKDOWN_SUFFIXES and not has_front_matter(path))
+
+
+def _redirects(path: Path) -> bool:
+    """Whether an HTML file only redirects (a moved page, a root that opens the current edition)."""
+    if path.suffix.lower() not in {".html", ".htm"}:
+        return False
+    with path.open("rb") as handle:
+        return bool(REDIRECT.search(handle.read(4096)))
 
 
 def _files(folder: Path) -> list[Path]:
@@ -109,13 +130,13 @@ def _slug(name: str) -> str:
 
 def _site_editions(root: Path, site_root: Path, folder_id: str | None, prefix: str) -> list[EditionFolder]:
     site = JekyllSite.load(site_root)
-    jekyll = (site_root / CONFIG_FILE).is_file()
+    documents = {site_root / relative for relative in site.published_documents()} if site.checkout else set()
     nested = [
         d for d in sorted(site_root.iterdir())
         if d.is_dir() and YEAR.search(d.name) and not site.excluded(d.name) and _holds_pages(d)
     ]
     candidates = [p for p in _files(site_root) if not any(d in p.parents for d in nested)]
-    pages = [p for p in candidates if _is_page(p, site, jekyll)]
+    pages = [p for p in candidates if _is_page(p, site, documents)]
     home = next((p for p in pages if p.parent == site_root and p.stem == "index"), None)
     declared = site.config.get("workshop_name")
     current = (str(declared) if declared else None) or folder_id or _named_id(site, home) or _slug(site_root.name)
@@ -123,7 +144,7 @@ def _site_editions(root: Path, site_root: Path, folder_id: str | None, prefix: s
     if pages or (site_root / EVENT_FILE).is_file():
         editions.append(EditionFolder(current, root, site_root, site, pages, prefix))
     for folder in nested:
-        files = [p for p in _files(folder) if _is_page(p, site, jekyll)]
+        files = [p for p in _files(folder) if _is_page(p, site, documents)]
         editions.append(EditionFolder(folder.name, root, folder, site, files, prefix))
     return editions
 
@@ -141,15 +162,20 @@ def edition_folders(root: Path, prefix: str = "") -> list[EditionFolder]:
     return editions
 
 
-def page_url(path: Path, served_from: Path, front_matter: dict, base: str | None) -> str:
-    """The page's public URL (`base` serves the folder `served_from`): its `permalink`, else where a
-    static site serves the file; "" when no base URL is known."""
+def page_url(path: Path, served_from: Path, front_matter: dict, base: str | None, published: str | None = None) -> str:
+    """The page's public URL (`base` serves the folder `served_from`): an absolute `permalink`, else
+    `published` (the path Jekyll writes the page at, when it is known), else its `permalink`, else
+    where a static site serves the file; "" when no base URL is known."""
     if not base:
         return ""
     base = base.rstrip("/")
     permalink = front_matter.get("permalink")
+    if isinstance(permalink, str) and "://" in permalink:
+        return permalink
+    if published:
+        return base + quote(published)
     if isinstance(permalink, str) and permalink:
-        return permalink if "://" in permalink else f"{base}/{permalink.lstrip('/')}"
+        return f"{base}/{permalink.lstrip('/')}"
     relative = path.relative_to(served_from)
     if relative.suffix.lower() in MARKDOWN_SUFFIXES:
         relative = relative.with_suffix(".html")

@@ -45,11 +45,12 @@ def answer_with_placeholder(ctx: SlackContext, ask: Callable[[], Answer], post: 
         return
     ANSWER_SECONDS.observe(time.perf_counter() - started)
     QUESTIONS.labels(via, str(answer.answered).lower()).inc()
-    handle = deliver(fallback(answer.text), answer_blocks(answer, question_id, shareable=shareable))
-    reply_channel, reply_ts = handle or (None, None)
+    # Stored before it is posted: whoever sees the reply (or asks for stats) finds it recorded.
     ctx.db.update_question(question_id, answer=answer.text, answer_json=answer.model_dump_json(),
-                           answered=answer.answered, edition=answer.edition, confidence=answer.confidence,
-                           reply_channel=reply_channel, reply_ts=reply_ts)
+                           answered=answer.answered, edition=answer.edition, confidence=answer.confidence)
+    handle = deliver(fallback(answer.text), answer_blocks(answer, question_id, shareable=shareable))
+    if handle:
+        ctx.db.update_question(question_id, reply_channel=handle[0], reply_ts=handle[1])
 
 
 def _message_question(ctx: SlackContext, client: WebClient, event: dict, via: str) -> None:
