@@ -204,3 +204,47 @@ def test_a_group_is_answered_whole_and_is_no_person(tracks):
     assert all(name in text for name in ("Grace Hopper", "Edsger Dijkstra", "Barbara Liskov"))
     answer = ask(tracks, "Is Ken Thompson on the program committee?")
     assert "Donald Knuth" not in answer.text  # the steering committee is not the programme committee
+
+
+DAYS_SITE = """<!doctype html><html><head><title>Sparse Nets 2027</title></head><body>
+<h1>Sparse Nets Workshop 2027</h1>
+<p>Workshop dates: 3rd - 5th January, 2027, at the Harbour Hotel.</p>
+<h2>Schedule</h2><p>All times in GST (GMT+4).</p>
+<p>Tuesday, Jan 4 (Morning)</p>
+<ul><li>9:00 AM - 10:00 AM: Ada Byron (Cambridge)</li><li>10:00 AM - 11:00 AM: Coffee break</li>
+<li>11:00 AM - 12:00 PM: Carl Gauss (Gottingen)</li></ul>
+<p>Wednesday, Jan 5 (Afternoon)</p>
+<ul><li>1:30 PM - 2:30 PM: Emmy Noether (Erlangen)</li><li>2:30 PM - 3:30 PM: Kurt Godel (Vienna)</li>
+<li>3:30 PM - 4:00 PM: Closing</li></ul>
+<h2>Calendar</h2>
+<ul><li>8:00 AM</li><li>8:30 AM</li><li>9:00 AM</li><li>8:30 AM–9:00 AM</li><li>310 Soda</li></ul>
+<h2>Speakers</h2><h3>Emmy Noether</h3><p>Erlangen</p><h3>Kurt Godel</h3><p>Vienna</p>
+</body></html>"""
+
+
+@pytest.fixture(scope="module")
+def days(tmp_path_factory, embeddings):
+    root = tmp_path_factory.mktemp("days-site")
+    (root / "index.html").write_text(DAYS_SITE, encoding="utf-8")
+    assistant, report = corpus_assistant(Corpus("days", root, ()), tmp_path_factory.mktemp("days-data"))
+    assert not report.errors
+    return assistant
+
+
+def test_a_programme_over_several_days_gives_each_row_its_day(days):
+    rows = days.facts(days.editions.default).programme
+    assert [(row.day, f"{row.start:%H:%M}") for row in rows][:2] == [("Tuesday, Jan 4", "09:00"),
+                                                                   ("Tuesday, Jan 4", "10:00")]
+    assert all(row.text[:2] not in {"AM", "PM", "00", "30", "10"} for row in rows)  # a clock alone is no row
+    answer = ask(days, "When does Emmy Noether speak?")
+    assert "Wednesday, Jan 5, 1:30 PM - 2:30 PM: Emmy Noether" in answer.text
+    assert "January 3" not in answer.text  # the workshop's first day is not her day
+
+
+def test_a_named_day_chooses_that_days_rows(days):
+    answer = ask(days, "What is on Wednesday at 2:45 pm?")
+    assert "Kurt Godel" in answer.text and "Carl Gauss" not in answer.text
+
+
+def test_a_persons_email_is_given_only_when_the_pages_give_it(days):
+    assert not ask(days, "What is Kurt Godel's email address?").answered

@@ -241,7 +241,8 @@ class Assistant:
         for fact, number in zip(reply.deadlines, numbers, strict=False):
             fact.source_index = number
         if "rows" in context:
-            context["rows"] = [{"row": row.row, "cite": n} for row, n in zip(context["rows"], numbers, strict=True)]
+            context["rows"] = [{"row": row.row, "day": row.day, "cite": n}
+                               for row, n in zip(context["rows"], numbers, strict=True)]
         cite = " [1]" if cited and not reply.deadlines and "rows" not in context else ""
         text = self._render(reply.template, edition=edition.label, now=now, cite=cite, **context)
         return self._answer(question, edition, text, cited, FACTS_CONFIDENCE)

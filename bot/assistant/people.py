@@ -23,6 +23,9 @@ ROLES = re.compile(r"^(keynote|invited|speaker|talk|panel|panelist|moderator|cha
                    re.IGNORECASE)
 AFFILIATION = re.compile(r"\b(which|what)\s+(universit|compan|school|institut|lab|organi[sz]ation|employer|affil)"
                          r"|\baffil|\bwhere\b.*\b(from|work|based)\b|\bwork(s|ing)? (for|at)\b", re.IGNORECASE)
+# A way to reach someone: only a line that holds one answers "what is X's email?".
+CONTACT_ASKED = re.compile(r"\b(e-?mail|contact|reach)\b", re.IGNORECASE)
+CONTACT_GIVEN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\bmailto:", re.IGNORECASE)
 TITLE = re.compile(r"\btitle\b|\bcalled\b|\babout\b|\btopic\b|\bpresent(ing|ed)?\b", re.IGNORECASE)
 BIO_AFFILIATION = re.compile(r"\b(?:professor|engineer|scientist|researcher|director|fellow|student|lead|head|"
                              r"founder|ceo|cto|manager|member|works?|working|reader|lecturer|postdoc\w*|candidate|"
@@ -190,11 +193,13 @@ def person_reply(question: str, intent: Intent, everyone: list[Person]) -> Perso
     lines: list[tuple[PageText | ProgrammeItem, str]] = []
     for card in person.cards:
         lines.extend((card, line) for line in card.lines[:2])
-    lines.extend((row, row.row) for row in person.rows)
+    lines.extend((row, f"{row.day}, {row.row}" if row.day else row.row) for row in person.rows)
     if not lines:
         return None
     if AFFILIATION.search(question) and not _affiliation_given(person, [line for _, line in lines]):
         return PersonAnswer(person, [])  # where Jun Park works is not said: no other line may stand in
+    if CONTACT_ASKED.search(question) and not any(CONTACT_GIVEN.search(line) for _, line in lines):
+        return PersonAnswer(person, [])  # nor how to reach them
     if TITLE.search(question) and not AFFILIATION.search(question) and not _has_title(person):
         return None
     return PersonAnswer(person, lines)

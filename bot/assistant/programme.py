@@ -19,7 +19,7 @@ from bot.assistant.structured import Reply
 from bot.index.retrieval import QueryTerms
 from bot.index.text import tokens
 from bot.knowledge.dates import zone_in
-from bot.knowledge.derive import SESSION_KINDS, EditionFacts, ProgrammeItem
+from bot.knowledge.derive import SESSION_KINDS, EditionFacts, ProgrammeItem, in_day_order
 from bot.knowledge.facts import zone_of
 
 # Words that say "this is about the programme" without naming any part of it.
@@ -42,6 +42,7 @@ NOW = re.compile(r"\b(right now|now|currently|at the moment|happening)\b", re.IG
 START = re.compile(r"\b(start|begin|open|kick|first)\w*\b", re.IGNORECASE)
 END = re.compile(r"\b(end|finish|close|over|wrap|conclud|last)\w*\b", re.IGNORECASE)
 WHO = re.compile(r"\bwho\b", re.IGNORECASE)
+WEEKDAY = re.compile(r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.IGNORECASE)
 ORDINAL = re.compile(r"\b(first|last|final|opening|closing)\b", re.IGNORECASE)  # "the last thing on the programme"
 NOT_TALKS = {"break", "lunch", "poster"}
 PARTS_OF_DAY = {"morning": (time(0), time(12)), "afternoon": (time(12), time(17, 30)),
@@ -94,7 +95,7 @@ def _next_to(anchors: list[ProgrammeItem], rows: list[ProgrammeItem], relation: 
 def programme_reply(question: str, terms: QueryTerms, intent: Intent, facts: EditionFacts, now: datetime,
                     topics: set[str], own_name: frozenset[str] = frozenset()) -> Reply | None:
     """Rows of the programme that answer the question, or None when it is not about the programme."""
-    rows = sorted(facts.programme, key=lambda r: r.start)
+    rows = in_day_order(facts.programme)
     words = set(terms.tokens)
     if rows and facts.programme_zone and ZONE.search(question) and not DEADLINE_WORDS.search(question):
         return Reply("assistant/programme_zone.txt.j2", {"zone": facts.programme_zone.value},
@@ -105,6 +106,11 @@ def programme_reply(question: str, terms: QueryTerms, intent: Intent, facts: Edi
             or ((intent.who or intent.listing or ORDINAL.search(question)) and words & PROGRAMME_STEMS)) \
             or AFFILIATION.search(question) or AUTHORSHIP.search(question):
         return None  # the programme gives times and names: "what is the talk about?" is for the pages
+    if any(row.day for row in rows) and (named := WEEKDAY.findall(question)):
+        rows = [row for row in rows if any(day[:3].lower() in row.day.lower() for day in named)]
+        own_name = own_name | {t for day in named for t in tokens(day)}  # "Friday" explains no row: it chose them
+        if not rows:
+            return None  # a day the programme does not have
     chosen: list[ProgrammeItem] | None
     if intent.at is not None:
         moment = intent.at
@@ -141,8 +147,9 @@ def programme_reply(question: str, terms: QueryTerms, intent: Intent, facts: Edi
             and not any(row.speakers for row in chosen):
         return None  # "who wrote the AlphaVerus paper?": the row names no one
     zone = facts.programme_zone.value if facts.programme_zone else None
-    return Reply("assistant/programme.txt.j2", {"rows": chosen, "zone": zone,
-                                                 "day": facts.date.value if facts.date else None},
+    several_days = any(row.day for row in rows)  # each row then says its day; the workshop's date is not theirs
+    return Reply("assistant/programme.txt.j2", {"rows": chosen, "zone": zone, "by_day": several_days,
+                                                 "day": facts.date.value if facts.date and not several_days else None},
                  [row.stated for row in chosen])
 
 
@@ -155,9 +162,11 @@ def _of_asked_kind(question: str, rows: list[ProgrammeItem]) -> bool:
 def _happening(rows: list[ProgrammeItem], facts: EditionFacts, now: datetime) -> list[ProgrammeItem] | None:
     """What is on at `now`, in the venue's time; nothing when the workshop is not on today."""
     zone = zone_in(str(facts.programme_zone.value)) if facts.programme_zone else None
-    if facts.date is None or zone is None:
+    if zone is None:
         return None
     local = now.astimezone(zone_of(zone))
-    if local.date() != facts.date.value:
+    if any(row.day for row in rows):  # a programme over several days: today's rows, if it names dates
+        rows = [row for row in rows if row.on == local.date()]
+    elif facts.date is None or local.date() != facts.date.value:
         return None
-    return _at(rows, local.time().replace(tzinfo=None))
+    return _at(rows, local.time().replace(tzinfo=None)) if rows else None

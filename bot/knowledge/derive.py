@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from itertools import pairwise
+from itertools import groupby, pairwise
 from dataclasses import dataclass, field
 from datetime import date, time
 
@@ -51,6 +51,9 @@ ROW_TIME = re.compile(
     re.IGNORECASE,
 )
 MIN_ROWS = 3  # fewer timed lines than this in a section are not a programme
+# A line or heading that names a day of a programme over several days: "Tuesday, Jan 3 (Morning)", "Day 2".
+DAY_LABEL = re.compile(r"^(?:- )?(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|day\s*\d+\b)", re.IGNORECASE)
+PART_OF_DAY = re.compile(r"\s*[(\[]?\b(?:morning|afternoon|evening)\b[)\]]?\s*$", re.IGNORECASE)
 SESSION_KINDS = [
     ("keynote", re.compile(r"keynote", re.IGNORECASE)),
     ("panel", re.compile(r"panel", re.IGNORECASE)),
@@ -106,10 +109,18 @@ class ProgrammeItem:
     speakers: list[str]
     stated: Statement
     undecided: bool = False  # "TBD": on the programme without a time yet (ordered after the row before)
+    day: str | None = None  # of a programme over several days, the day as the page names it: "Wednesday, Jan 4"
+    on: date | None = None  # that day's date, when it names one
+    order: int = 0  # the day's place among the programme's days, as the pages list them
 
     @property
     def row(self) -> str:
         return self.stated.line.lstrip("- ")
+
+
+def in_day_order(rows: list[ProgrammeItem]) -> list[ProgrammeItem]:
+    """Rows as the programme runs: day by day, each day by its clock."""
+    return sorted(rows, key=lambda row: (row.order, row.start))
 
 
 @dataclass
@@ -178,6 +189,7 @@ class _Reader:
         self.year = int(found.group(0)) if found else None
         self.texts = texts
         self.facts = EditionFacts(edition)
+        self.days: dict[str, int] = {}  # the programme's days, in the order the pages name them
 
     def read(self) -> EditionFacts:
         self.texts = [t for t in self.texts if not t.cards]
@@ -346,10 +358,11 @@ class _Reader:
             for line in (text.section, *text.lines):
                 if text.source not in zones and (m := PROGRAMME_ZONE.search(line)):
                     zones[text.source] = Stated(_balanced(m.group("zone").strip()), _statement(text, line))
-            items = [item for line in text.lines if (item := self._row(text, line))]
+            items = self._rows(text)
             if len(items) < MIN_ROWS:
                 continue
-            _in_order(items)
+            for _, same_day in groupby(items, key=lambda item: item.order):
+                _in_order(list(same_day))
             for item in items:
                 same = titles.get(item.text.lower())
                 if same is not None and same.start != item.start and same.stated.source != item.stated.source:
@@ -357,10 +370,35 @@ class _Reader:
                         f"{item.stated.source}: '{item.text[:60]}' is at {item.start:%H:%M} but "
                         f"{same.stated.source} has it at {same.start:%H:%M}")
                 titles.setdefault(item.text.lower(), item)
-                rows.setdefault((item.start, item.text.lower()), item)
+                rows.setdefault((item.day, item.start, item.text.lower()), item)
         self.facts.programme = list(rows.values())
+        if len({row.day for row in self.facts.programme}) == 1:  # one day: the workshop's, said once
+            for row in self.facts.programme:
+                row.day, row.on, row.order = None, None, 0
         if self.facts.programme:
             self.facts.programme_zone = zones.get(self.facts.programme[0].stated.source)
+
+    def _rows(self, text: PageText) -> list[ProgrammeItem]:
+        """The timed rows of a section, each with the day it comes under when the programme names days
+        (a heading "Day 2", or a line "Wednesday, Jan 4 (Morning)" above its rows)."""
+        items, day = [], self._day(text.section.split(" › ")[-1])
+        for line in text.lines:
+            if item := self._row(text, line):
+                if day is not None:
+                    item.day, item.on = day
+                    item.order = self.days.setdefault(day[0], len(self.days))
+                items.append(item)
+            elif (named := self._day(line)) is not None:
+                day = named
+        return items
+
+    def _day(self, line: str) -> tuple[str, date | None] | None:
+        """A day a line names, without its part of the day: ("Tuesday, Jan 3", 2023-01-03)."""
+        line = line.strip().lstrip("- ")
+        dated = dates_in(line, self.year)
+        if len(line) > 40 or not (DAY_LABEL.match(line) or (dated and dated[0].start <= 1)):
+            return None
+        return PART_OF_DAY.sub("", line).strip(" ,:–—-"), dated[0].value if dated else None
 
     def _row(self, text: PageText, line: str) -> ProgrammeItem | None:
         match = ROW_TIME.match(line.strip())

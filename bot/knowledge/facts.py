@@ -19,6 +19,7 @@ from bot.knowledge.derive import (
     EditionFacts,
     PageText,
     ProgrammeItem,
+    in_day_order,
     Stated,
     Statement,
     derive,
@@ -51,6 +52,10 @@ def _programme(event: Event, source: str) -> list[ProgrammeItem]:
         result.append(ProgrammeItem(s.start.time(), s.end.time() if isinstance(s.end, datetime) else None,
                                     s.title + (f": {', '.join(s.speakers)}" if s.speakers else ""),
                                     "session", list(s.speakers), _statement(source, line)))
+    if len(days := sorted({s.start.date() for s in event.program})) > 1:  # a programme over several days
+        for item, s in zip(result, event.program, strict=True):
+            item.on = s.start.date()
+            item.day, item.order = f"{item.on:%A, %B} {item.on.day}", days.index(item.on)
     return result
 
 
@@ -122,9 +127,10 @@ def facts_record(facts: EditionFacts) -> dict:
                        "time": d.at.strftime("%H:%M") if d.at else None, "zone": d.zone,
                        "extended_from": [p.isoformat() for p in d.previous], "url": d.url,
                        "source": d.stated.source, "line": d.stated.line} for d in facts.deadlines],
-        "programme": [{"start": r.start.strftime("%H:%M"), "end": r.end.strftime("%H:%M") if r.end else None,
-                       "text": r.text, "kind": r.kind, "speakers": r.speakers, "source": r.stated.source}
-                      for r in sorted(facts.programme, key=lambda r: r.start)],
+        "programme": [{"day": r.day, "start": r.start.strftime("%H:%M"),
+                       "end": r.end.strftime("%H:%M") if r.end else None, "text": r.text, "kind": r.kind,
+                       "speakers": r.speakers, "source": r.stated.source}
+                      for r in in_day_order(facts.programme)],
         "conflicts": facts.conflicts,
     }
 
@@ -141,10 +147,10 @@ def draft_event(edition: Edition, facts: EditionFacts) -> dict:
     named = zone_in(str(facts.programme_zone.value)) if facts.programme_zone else None
     zone = zone_of(named) if named else None  # no zone stated: local times, as the pages give them
     programme = []
-    if facts.date:
-        for row in sorted(facts.programme, key=lambda r: r.start):
-            start = datetime.combine(facts.date.value, row.start, tzinfo=zone)
-            end = datetime.combine(facts.date.value, row.end, tzinfo=zone) if row.end else None
+    for row in in_day_order(facts.programme):
+        if day := row.on or (facts.date.value if facts.date and not row.day else None):
+            start = datetime.combine(day, row.start, tzinfo=zone)
+            end = datetime.combine(day, row.end, tzinfo=zone) if row.end else None
             programme.append({"title": row.text, "start": start.isoformat(), "end": end.isoformat() if end else None,
                               "speakers": row.speakers, "source": row.stated.source})
     venue = ", ".join(str(f.value) for f in (facts.venue, facts.room) if f)
