@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from jinja2 import meta
+from jinja2 import TemplateError, meta
 
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.knowledge.chunks import Chunk
-from bot.knowledge.editions import Editions
-from bot.deliveries.email import address, message_id
+from bot.knowledge.editions import Edition, Editions
+from bot.deliveries import PermanentError
+from bot.deliveries.email import address, compose, message_id
 from bot.scheduler.messages import email_body
 from bot.scheduler.outbox import Outbox
 from bot.scheduler.sender import Sender
@@ -79,7 +80,24 @@ def prepare(settings: Settings, editions: Editions, template: str, variables: di
     destinations = [*([f"slack:{channel}" if channel else "slack"] if "slack" in to else []),
                     *(["email"] if "email" in to else [])]
     text = render(settings.prompts_dir, f"announcements/{template}.slack.md.j2", **variables)
+    _check_destinations(settings, edition, template, variables, destinations)
     return Prepared(template, variables, destinations, at or datetime.now(UTC), edition.id if edition else None, text)
+
+
+def _check_destinations(settings: Settings, edition: Edition | None, template: str, variables: dict[str, str],
+                        destinations: list[str]) -> None:
+    """Build what each destination will be sent, as its delivery will: a newline in the subject or a
+    missing MAILING_LIST is refused now, not after Slack already has the announcement."""
+    for destination in destinations:
+        try:
+            body = announcement_body(settings.prompts_dir, template, destination, variables)
+            if destination == "email":
+                compose(OutboxMessage(key="announcement:check", destination=destination, kind="announcement",
+                                      body=body), settings, edition.contact if edition else None)
+        except (TemplateError, PermanentError) as error:
+            raise AnnouncementError(f"{destination.partition(':')[0]}: {error}") from error
+        if destination == "slack" and settings.slack_bot_token:
+            raise AnnouncementError("slack: no channel: set ANNOUNCEMENTS_CHANNEL or the edition's slack.announcements")
 
 
 def record(db: Database, outbox: Outbox, prepared: Prepared, actor: str, prompts_dir: Path,

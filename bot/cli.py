@@ -11,11 +11,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from bot.config import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
-err = Console(stderr=True)
+err = Console(stderr=True, markup=False)  # messages quote files and values: `[/x]` is text, not markup
 BAD_INPUT = 2
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="data folder (default: BOT_DATA_DIR)")]
@@ -29,8 +30,14 @@ def _settings(data_dir: Path | None) -> Settings:
     return settings
 
 
+def _report(kind: str, message: str) -> None:
+    """`error: …` or `warning: …` on stderr, the label coloured, the message as it is."""
+    label = (f"{kind}:", "red" if kind == "error" else "yellow")
+    err.print(Text.assemble(label, " ", message), highlight=False, soft_wrap=True)
+
+
 def _fail(message: str, code: int = BAD_INPUT) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False, markup=True, soft_wrap=True)
+    _report("error", message)
     return typer.Exit(code)
 
 
@@ -53,9 +60,9 @@ def _ingest(store, settings: Settings, paths: list[Path]):
         raise _fail(str(error)) from error
     report = ingest(store, settings, roots=roots, scopes=scopes, console=err)
     for warning in report.warnings:
-        err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
+        _report("warning", str(warning))
     for error in report.errors:
-        err.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+        _report("error", str(error))
     return report
 
 
@@ -108,14 +115,19 @@ def ingest_command(
         raise typer.Exit(BAD_INPUT)
 
 
-def _parse_now(value: str | None) -> datetime | None:
+def _parse_now(value: str | None, option: str = "--now") -> datetime | None:
+    """An ISO-8601 time (UTC without an offset), which must also exist in UTC: later code compares it."""
     if value is None:
         return None
     try:
         moment = datetime.fromisoformat(value)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        moment.astimezone(UTC)
     except ValueError as error:
-        raise _fail(f"--now '{value}' is not an ISO-8601 date or time (e.g. 2025-08-25T12:00:00Z)") from error
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        raise _fail(f"{option} '{value}' is not an ISO-8601 date or time (e.g. 2025-08-25T12:00:00Z)") from error
+    except OverflowError as error:
+        raise _fail(f"{option} '{value}' is out of range: it is not a time in the years 1 to 9999 UTC") from error
+    return moment
 
 
 @app.command("ask")
@@ -223,7 +235,7 @@ def facts_command(
         try:
             pages.append(read_page(path, chosen.folder, settings, publication))
         except PageError as error:
-            err.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+            _report("error", str(error))
     facts = edition_facts(chosen, texts_of(pages), chosen.folder.source(chosen.folder.event_file))
     if as_yaml:
         print(render(settings.prompts_dir, "knowledge/event.yaml.j2", **draft_event(chosen, facts)))
@@ -232,7 +244,7 @@ def facts_command(
     else:
         print(render(settings.prompts_dir, "knowledge/facts.txt.j2", label=chosen.label, facts=facts_record(facts)))
     for conflict in facts.conflicts:
-        err.print(f"[yellow]warning:[/yellow] {conflict}", highlight=False, soft_wrap=True)
+        _report("warning", str(conflict))
 
 
 @app.command("reminders")
@@ -250,7 +262,7 @@ def reminders_command(
     editions = Registry(settings).editions
     for edition in editions.items:
         if edition.event_error:
-            err.print(f"[red]error:[/red] {edition.event_error}", highlight=False, soft_wrap=True)
+            _report("error", edition.event_error)
     planned = [(m, render_message(settings.prompts_dir, m)) for m in upcoming(plan(editions, settings), moment)]
     if as_json:
         print(json.dumps([{
@@ -271,8 +283,9 @@ def reload_command(data_dir: DataDir = None) -> None:
     from bot.scheduler.service import RELOAD_FILE
 
     settings = _settings(data_dir)
-    settings.bot_data_dir.mkdir(parents=True, exist_ok=True)
-    (settings.bot_data_dir / RELOAD_FILE).write_text(datetime.now(UTC).isoformat())
+    from bot.private import private_folder, write_private
+
+    write_private(private_folder(settings.bot_data_dir) / RELOAD_FILE, datetime.now(UTC).isoformat().encode())
     err.print(f"reload requested: the bot re-plans within {settings.reload_interval:g} s", highlight=False)
 
 
@@ -282,11 +295,14 @@ def announce_command(
     var: Annotated[list[str] | None, typer.Option("--var", help="KEY=VALUE for the template")] = None,
     to: Annotated[str, typer.Option("--to", help="destinations: slack, email, or slack,email")] = "slack",
     at: Annotated[str | None, typer.Option("--at", help="ISO-8601 time to send at; now if omitted")] = None,
+    now_if_past: Annotated[bool, typer.Option("--now-if-past", help="if --at has passed, send now")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="show what would be sent, send nothing")] = False,
     corrects: Annotated[int | None, typer.Option("--corrects", help="id of the announcement this corrects")] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Announce to the announcements channel and the list: rendered, recorded, sent once, indexed."""
+    """Announce to the announcements channel and the list: rendered, recorded, sent once, indexed.
+
+    Everything is checked for every destination before anything is stored or sent."""
     import getpass
 
     from bot.announcements import AnnouncementError, indexer, prepare, record, send_now
@@ -297,6 +313,12 @@ def announce_command(
     from bot.storage.db import Database
 
     settings = _settings(data_dir)
+    send_at = _parse_now(at, "--at")
+    if send_at is not None and send_at <= datetime.now(UTC):
+        if not now_if_past:
+            raise _fail(f"--at '{at}' has passed: give a later time, or add --now-if-past to send it now")
+        err.print(f"--at '{at}' has passed: sending now (--now-if-past)", highlight=False)
+        send_at = None
     variables = {}
     for item in var or []:
         key, sep, value = item.partition("=")
@@ -306,7 +328,7 @@ def announce_command(
     try:
         editions = Registry(settings).editions
         prepared = prepare(settings, editions, template, variables,
-                           [t.strip() for t in to.split(",") if t.strip()], _parse_now(at))
+                           [t.strip() for t in to.split(",") if t.strip()], send_at)
     except AnnouncementError as error:
         raise _fail(str(error)) from error
     prepared.corrects = corrects
@@ -397,11 +419,14 @@ def templates_check_command() -> None:
     settings = _settings(None)
     problems = check_templates(settings)
     for problem in problems:
-        err.print(f"[red]error:[/red] {problem}", highlight=False, soft_wrap=True)
+        _report("error", problem)
     if problems:
         raise typer.Exit(BAD_INPUT)
     err.print(f"all templates in {settings.prompts_dir} render", highlight=False)
 
 
 def main() -> None:
+    from bot.private import restrict_umask
+
+    restrict_umask()  # questions, the index, mail: nothing any command writes is readable by others
     app()

@@ -8,6 +8,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_EMBEDDINGS = "all-MiniLM-L6-v2"
+EVENT_MAX_BYTES = 256 * 1024  # an event.yaml is a few KB; 10 MB of deadlines took minutes to plan
 
 
 class Settings(BaseSettings):
@@ -18,6 +19,7 @@ class Settings(BaseSettings):
     bot_data_dir: Path = Field(Path("data"), description="Chroma store, SQLite database, mail outbox")
     knowledge_dir: Path = Field(Path("knowledge"), description="one folder per edition")
     site_base_url: str | None = Field(None, description="base of the pages' public URLs when the site does not say")
+    max_page_bytes: int = Field(2_000_000, gt=0, description="a larger page file is refused (bytes of source)")
     chroma_host: str | None = Field(None, description="Chroma server host; embedded store when unset")
     chroma_port: int = Field(8000, description="Chroma server port")
     chroma_collection: str = Field("workshop-knowledge", description="collection holding the passages")
@@ -42,18 +44,21 @@ class Settings(BaseSettings):
     placeholder_after: float = Field(1.0, description="seconds before a slow answer shows a placeholder")
     slack_workers: int = Field(16, description="threads handling Slack requests after ack")
     answer_workers: int = Field(32, description="threads computing answers (concurrent ones share an embedding batch)")
+    slack_max_body: int = Field(1_048_576, gt=0, description="HTTP mode: larger request bodies get 413")
 
     announcements_channel: str | None = Field(None, description="channel for reminders and announcements")
     session_lead_minutes: int = Field(10, description="reminder this many minutes before each session")
     program_post_time: str = Field("08:00", description="local time of the programme post on the workshop day")
     reminder_grace: int = Field(3600, description="seconds a reminder missed while down is still worth sending")
     reload_interval: float = Field(30.0, description="seconds between checks of event.yaml files for changes")
+    event_max_bytes: int = Field(EVENT_MAX_BYTES, gt=0, description="a larger event.yaml is refused")
 
     smtp_host: str | None = Field(None, description="SMTP server; without it mail is written to files")
     smtp_port: int | None = Field(None, description="SMTP port (default 587 for starttls, 465 for ssl, 25 for none)")
     smtp_username: str | None = Field(None, description="SMTP login")
     smtp_password: str | None = Field(None, description="SMTP password")
     smtp_security: str = Field("starttls", pattern="^(starttls|ssl|none)$", description="starttls, ssl or none")
+    smtp_deadline: float = Field(60.0, gt=0, description="seconds one email may take in all; then retried")
     mail_from: str = Field("workshop-bot@localhost", description="From address")
     mailing_list: str = Field("", description="comma-separated list address(es) the mail goes to")
     mail_reply_to: str | None = Field(None, description="Reply-To (default: the edition's contact)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 
 from bot.assistant.assistant import Assistant
@@ -43,7 +44,7 @@ def run_console(settings: Settings, store: KnowledgeStore, registry: Registry,
         try:
             answer = assistant.ask(question)
         except QuestionError as error:
-            console.print(f"[red]{error}[/red]", highlight=False)
+            console.print(f"[red]{escape(str(error))}[/red]", highlight=False)  # a question may quote "[/x]"
             continue
         db.record_question(via="console", user_id="console", text=question, answer=answer.text,
                            answer_json=answer.model_dump_json(), answered=answer.answered,

@@ -1,13 +1,18 @@
 """A real SMTP server for the suite: aiosmtpd on 127.0.0.1, STARTTLS with a test CA the client trusts,
-AUTH required, and 4xx / 5xx answers on demand."""
+AUTH required, and 4xx / 5xx answers on demand. And a server too slow to ever finish a reply."""
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
+import itertools
+import socket
 import ssl
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
@@ -80,3 +85,78 @@ def mail_env(settings, smtp_server, monkeypatch) -> Mailbox:
                         "MAIL_FROM": "bot@mlforsystems.org", "MAILING_LIST": MAILING_LIST}.items():
         monkeypatch.setenv(name, str(value))
     return mailbox
+
+
+class TricklingSMTP:
+    """An SMTP server on 127.0.0.1 that sends its replies one byte at a time, forever.
+
+    Every byte comes well within any socket timeout, so only an overall deadline ends a conversation.
+    `none`: the greeting never ends (endless "220-" lines). `starttls`: greeting and EHLO come at once,
+    then the TLS handshake trickles (a record header announcing 16 KB, then zeros). `ssl`: the
+    handshake trickles from the first byte.
+    """
+
+    def __init__(self, security: str, interval: float = 0.05) -> None:
+        self.security, self.interval = security, interval
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.opened = self.closed = 0
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return  # stopped
+            with self.lock:
+                self.opened += 1
+            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
+
+    def _serve(self, connection: socket.socket) -> None:
+        try:
+            with connection, connection.makefile("rb") as commands:
+                if self.security == "starttls":
+                    connection.sendall(b"220 trickle.example ESMTP\r\n")
+                    commands.readline()  # EHLO
+                    connection.sendall(b"250-trickle.example\r\n250 STARTTLS\r\n")
+                    commands.readline()  # STARTTLS
+                    connection.sendall(b"220 go ahead\r\n")
+                endless = (itertools.cycle(b"220-still thinking\r\n") if self.security == "none"
+                           else itertools.chain(b"\x16\x03\x03\x40\x00", itertools.repeat(0)))
+                for byte in endless:
+                    if self.stopping.wait(self.interval):
+                        return
+                    connection.sendall(bytes([byte]))
+        except OSError:
+            pass  # the client hung up
+        finally:
+            with self.lock:
+                self.closed += 1
+
+    def wait_all_closed(self, timeout: float = 30) -> int:
+        """How many connections there were, once the clients closed every one of them."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if self.opened and self.closed == self.opened:
+                    return self.opened
+            time.sleep(0.05)
+        raise AssertionError(f"{self.opened - self.closed} of {self.opened} connection(s) still open")
+
+    def stop(self) -> None:
+        self.stopping.set()
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept(); close() alone would not
+        self.listener.close()
+
+
+@contextmanager
+def trickling_smtp(security: str) -> Iterator[TricklingSMTP]:
+    server = TricklingSMTP(security)
+    try:
+        yield server
+    finally:
+        server.stop()

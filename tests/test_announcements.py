@@ -13,7 +13,7 @@ from bot.cli import app
 from bot.index.embeddings import load_embeddings
 from bot.index.store import KnowledgeStore
 from bot.storage.db import Database
-from bot.storage.models import Announcement, AuditEntry
+from bot.storage.models import Announcement, AuditEntry, OutboxMessage
 
 from .slack_emulator import BOT_TOKEN
 from .reminder_harness import keys_posted
@@ -52,6 +52,13 @@ def test_an_announcement_is_posted_once_audited_and_then_answered_from(announce,
     (["general", *POSTER, "--to", ","], "destinations must be among"),
     (["general", *POSTER, "--to", "pigeon"], "destinations must be among"),
     (["general", "--var", "novalue", *POSTER], "--var 'novalue' is not KEY=VALUE"),
+    (["general", *POSTER, "--at", "9999-12-31T23:00:00-12:00"],
+     "--at '9999-12-31T23:00:00-12:00' is out of range: it is not a time in the years 1 to 9999 UTC"),
+    (["general", *POSTER, "--at", "garbage"], "--at 'garbage' is not an ISO-8601 date or time"),
+    (["general", *POSTER, "--at", "2020-01-01T09:00:00Z"],
+     "--at '2020-01-01T09:00:00Z' has passed: give a later time, or add --now-if-past to send it now"),
+    (["general", "--var", "title=[/x] moves", "--var", "body=[bold]", "--at", "[/x]"],
+     "--at '[/x]' is not an ISO-8601 date or time"),
 ])
 def test_bad_announcements_are_refused_before_anything_is_stored(announce, settings, args, message):
     result = announce(*args)
@@ -77,3 +84,37 @@ def test_a_scheduled_announcement_is_sent_by_the_running_bot_at_its_time(announc
     service()
     [post] = slack_emulator.wait_for("chat.postMessage", timeout=15)
     assert abs((datetime.now(UTC) - timedelta(seconds=time.monotonic() - post.at) - at).total_seconds()) < 1.5
+
+
+def test_a_passed_at_is_sent_now_only_when_asked(announce, settings, slack_emulator):
+    result = announce("general", *POSTER, "--at", "2020-01-01T09:00:00Z", "--now-if-past")
+    assert result.exit_code == 0, result.output
+    assert "--at '2020-01-01T09:00:00Z' has passed: sending now (--now-if-past)" in " ".join(result.stderr.split())
+    assert keys_posted(slack_emulator, "CANN") == ["announcement:1"]  # the command sends before it returns
+    with Database.from_settings(settings).session() as s:
+        [announcement] = s.scalars(select(Announcement))
+    assert announcement.send_at > datetime.now(UTC) - timedelta(minutes=10)  # now, not in 2020
+
+
+@pytest.mark.parametrize("title, unset, message", [
+    ("Poster session moves\nBcc: everyone@example.org", None, "email: line break in a header value"),
+    ("Poster session moves", "MAILING_LIST", "email: MAILING_LIST is not set: nowhere to send"),
+    ("Poster session moves", "ANNOUNCEMENTS_CHANNEL", "slack: no channel: set ANNOUNCEMENTS_CHANNEL"),
+])
+def test_what_one_destination_would_refuse_stops_them_all_before_anything_is_stored(
+        announce, mail_env, settings, slack_emulator, monkeypatch, title, unset, message):
+    if unset:
+        monkeypatch.delenv(unset)
+    result = announce("general", "--var", f"title={title}", "--var", "body=Hall B.", "--to", "slack,email")
+    assert result.exit_code == 2 and message in " ".join(result.stderr.split())
+    assert slack_emulator.of("chat.postMessage") == [] and mail_env.messages == []  # the command has returned
+    with Database.from_settings(settings).session() as s:
+        assert list(s.scalars(select(Announcement))) == [] and list(s.scalars(select(OutboxMessage))) == []
+
+
+def test_both_destinations_get_it_when_both_accept_it(announce, mail_env, slack_emulator):
+    result = announce("general", *POSTER, "--to", "slack,email")
+    assert result.exit_code == 0, result.output
+    assert keys_posted(slack_emulator, "CANN") == ["announcement:1"]
+    [mail] = mail_env.wait(1)
+    assert mail["Subject"] == "Poster session moves"

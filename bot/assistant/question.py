@@ -9,6 +9,7 @@ from bot.knowledge.editions import Edition, Editions
 SLACK_BROADCAST = re.compile(r"<!(?:channel|here|everyone)(?:\|[^>]*)?>|<!subteam\^[^>]*>", re.IGNORECASE)
 PLAIN_BROADCAST = re.compile(r"(?<![\w@])@(channel|here|everyone)\b", re.IGNORECASE)
 USER_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+SLACK_TOKEN = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")  # <https://…|label>, <#C1|general>, <mailto:…>
 YEAR = re.compile(r"\b(20\d\d)\b|(?:neurips|nips|'|’)\s?(\d\d)\b", re.IGNORECASE)
 PREVIOUS = re.compile(r"\b(last year|previous (?:edition|year|workshop)|last edition)\b", re.IGNORECASE)
 
@@ -23,9 +24,22 @@ def strip_broadcasts(text: str) -> str:
     return PLAIN_BROADCAST.sub(r"\1", text)
 
 
+def _shown(token: re.Match[str]) -> str:
+    """What Slack shows for a link or channel: its label (a link's target may hide behind it)."""
+    target, label = token.group(1), token.group(2)
+    if target.startswith("#"):
+        return "#" + (label or target[1:])
+    if target.startswith("!"):  # a date or other special token
+        return label or ""
+    return label or target.removeprefix("mailto:")
+
+
 def readable(raw: str) -> str:
-    """The question without mentions or pings, on one line: how it is stored and shown."""
-    return re.sub(r"\s+", " ", strip_broadcasts(USER_MENTION.sub(" ", raw or ""))).strip()
+    """The question as people read it, on one line: no mentions or pings, links as their labels,
+    Slack's &amp; &lt; &gt; as the characters typed. How it is stored, and shown (escaped again)."""
+    text = SLACK_TOKEN.sub(_shown, strip_broadcasts(USER_MENTION.sub(" ", raw or "")))
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return re.sub(r"\s+", " ", strip_broadcasts(text)).strip()
 
 
 def clean_question(raw: str, max_chars: int) -> str:

@@ -1,26 +1,33 @@
 """Outbox messages to the mailing list: SMTP (certificates verified), or .eml files by default.
 
 Every email is multipart/alternative (text and HTML), with a Message-ID derived from the outbox key,
-so a retry resends the same message and list archives and readers can de-duplicate it.
+so a retry resends the same message and list archives and readers can de-duplicate it. One message
+may take SMTP_DEADLINE seconds in all; a server slower than that is a transient failure.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import smtplib
+import socket
 import ssl
+import threading
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Any
 
 from bot.config import Settings
 from bot.deliveries import PermanentError, TransientError
+from bot.private import private_folder, write_private
 from bot.storage.models import OutboxMessage, utcnow
 
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+SOCKET_TIMEOUT = 30.0  # seconds for each socket operation; SMTP_DEADLINE bounds them all together
 log = logging.getLogger(__name__)
 
 
@@ -73,6 +80,86 @@ def compose(row: OutboxMessage, settings: Settings, reply_to: str | None) -> Ema
     return mail
 
 
+class Deadline:
+    """Shuts the connection down when the time is up, whatever smtplib waits in.
+
+    A socket timeout bounds each operation, so a server that sends a byte every few seconds never
+    trips it. Shutting the socket down wakes any read or write on it, a TLS handshake's included.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._connections: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def watch(self, sock: socket.socket) -> None:
+        """Follow this connection (a duplicate descriptor: TLS later wraps `sock` into another object)."""
+        with self._lock:
+            self._connections.append(sock.dup())
+            if self.expired:
+                self._shut(self._connections[-1])
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for connection in self._connections:
+                self._shut(connection)
+
+    @staticmethod
+    def _shut(connection: socket.socket) -> None:
+        with contextlib.suppress(OSError):  # the other end may have closed it already
+            connection.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self) -> Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+
+
+class _WatchedSMTP(smtplib.SMTP):
+    """smtplib's client, its connection handed to a Deadline as soon as it exists."""
+
+    def __init__(self, deadline: Deadline, host: str, port: int, **options: Any) -> None:
+        self.deadline = deadline
+        super().__init__(host, port, **options)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        sock = super()._get_socket(host, port, timeout)
+        self.deadline.watch(sock)
+        return sock
+
+
+class _WatchedSMTPSSL(smtplib.SMTP_SSL, _WatchedSMTP):
+    """SMTP_SSL wraps the socket `_WatchedSMTP` made: the deadline also covers the TLS handshake."""
+
+    def __init__(self, deadline: Deadline, host: str, port: int, **options: Any) -> None:
+        self.deadline = deadline
+        smtplib.SMTP_SSL.__init__(self, host, port, **options)
+
+
+def failure(error: Exception, deadline: Deadline) -> TransientError | PermanentError:
+    """What a failed SMTP conversation means: worth trying again later, or not."""
+    if deadline.expired:
+        return TransientError(f"SMTP did not finish within SMTP_DEADLINE ({deadline.seconds:g} s)")
+    if isinstance(error, smtplib.SMTPResponseException):
+        kind = TransientError if 400 <= error.smtp_code < 500 else PermanentError
+        return kind(f"SMTP {error.smtp_code}: {error.smtp_error!r}")
+    if isinstance(error, ssl.SSLError):  # a certificate that does not verify is a configuration problem
+        return PermanentError(f"SMTP TLS: {error}")
+    if isinstance(error, smtplib.SMTPServerDisconnected) or not isinstance(error, smtplib.SMTPException):
+        return TransientError(f"SMTP unreachable: {error}")  # SMTPException is an OSError: asked for first
+    return PermanentError(f"SMTP: {error}")  # e.g. all recipients refused, or no AUTH offered
+
+
 class EmailDelivery:
     def __init__(self, settings: Settings, reply_to: str | None = None) -> None:
         self.settings = settings
@@ -85,37 +172,34 @@ class EmailDelivery:
     def send(self, message: OutboxMessage) -> str | None:
         mail = compose(message, self.settings, self.reply_to)
         if not self.settings.smtp_host:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            path = self.folder / f"{message.id:06d}-{message.kind}.eml"
-            path.write_bytes(bytes(mail))
+            path = write_private(private_folder(self.folder) / f"{message.id:06d}-{message.kind}.eml", bytes(mail))
             log.warning("mail written to %s (set SMTP_HOST to send it)", path)
             return str(path)
+        deadline = Deadline(self.settings.smtp_deadline)
         try:
-            with self._connect() as smtp:
+            with deadline, self._connect(deadline) as smtp:
                 smtp.send_message(mail)
-        except smtplib.SMTPResponseException as error:
-            kind = TransientError if 400 <= error.smtp_code < 500 else PermanentError
-            raise kind(f"SMTP {error.smtp_code}: {error.smtp_error!r}") from error
-        except ssl.SSLError as error:  # a certificate that does not verify is a configuration problem
-            raise PermanentError(f"SMTP TLS: {error}") from error
-        except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as error:
-            raise TransientError(f"SMTP unreachable: {error}") from error
-        except smtplib.SMTPException as error:  # e.g. all recipients refused, or no AUTH offered
-            raise PermanentError(f"SMTP: {error}") from error
+        except (smtplib.SMTPException, OSError) as error:
+            raise failure(error, deadline) from error
         return mail["Message-ID"]
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self, deadline: Deadline) -> smtplib.SMTP:
         s = self.settings
         port = s.smtp_port or DEFAULT_PORTS[s.smtp_security]
         context = ssl.create_default_context()  # certificates and host names verified
+        timeout = min(SOCKET_TIMEOUT, s.smtp_deadline)
         if s.smtp_security == "ssl":
-            smtp = smtplib.SMTP_SSL(s.smtp_host, port, context=context, timeout=30)
+            smtp = _WatchedSMTPSSL(deadline, s.smtp_host, port, context=context, timeout=timeout)
         else:
-            smtp = smtplib.SMTP(s.smtp_host, port, timeout=30)
+            smtp = _WatchedSMTP(deadline, s.smtp_host, port, timeout=timeout)
+        try:
             if s.smtp_security == "starttls":
                 smtp.starttls(context=context)
-        if s.smtp_username:
-            smtp.login(s.smtp_username, s.smtp_password or "")
+            if s.smtp_username:
+                smtp.login(s.smtp_username, s.smtp_password or "")
+        except BaseException:
+            smtp.close()
+            raise
         return smtp
 
     def already_sent(self, message: OutboxMessage) -> str | None:

@@ -1,4 +1,9 @@
-"""The structured facts of one edition (`event.yaml`): validated, time-zone exact, errors with lines."""
+"""The structured facts of one edition (`event.yaml`): validated, time-zone exact, errors with lines.
+
+A broken file must only ever break its own edition, so `load_event` raises nothing but EventFileError,
+and what it returns is safe to compute with: every moment lies within plausible years and every
+reminder offset is bounded, so no planner arithmetic can overflow.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +11,35 @@ import re
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from datetime import date as Date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from yaml.constructor import ConstructorError
+
+from bot.config import EVENT_MAX_BYTES
 
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: several times faster
 AOE = ZoneInfo("Etc/GMT+12")  # Anywhere on Earth is UTC-12; the POSIX name inverts the sign.
 DEFAULT_REMIND = ["14d", "7d", "3d", "1d", "6h"]
 DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+YEARS = (1900, 2999)  # any moment an event.yaml names; ±1 year around them is still a valid datetime
+MAX_REMIND = timedelta(days=366)  # the earliest reminder before its deadline
+MAX_DEADLINES, MAX_REMINDERS, MAX_SESSIONS = 100, 20, 1000  # a workshop's worth, many times over
+MAX_DEPTH = 20  # nesting levels; event.yaml needs 4, and libyaml's composer recurses in C
+MAX_PROBLEMS = 10  # errors listed per file; the rest are counted
 
 
 class EventFileError(ValueError):
     """A broken event.yaml; the message names the file, the field and the line."""
+
+
+def _short(text: object) -> str:
+    """A value quoted in an error, cut short: the error must fit in a log line and a terminal."""
+    text = str(text)
+    return text if len(text) <= 40 else f"{text[:40]}…"
 
 
 def zone(name: str) -> tzinfo:
@@ -29,15 +48,28 @@ def zone(name: str) -> tzinfo:
         return AOE
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as err:
-        raise ValueError(f"unknown time zone '{name}' (use AoE or an IANA name like Europe/Paris)") from err
+    except (ZoneInfoNotFoundError, ValueError, OSError) as err:  # OSError: a name too long for a file
+        raise ValueError(f"unknown time zone '{_short(name)}' (use AoE or an IANA name like Europe/Paris)") from err
 
 
 def parse_duration(text: str) -> timedelta:
     match = DURATION.match(str(text))
     if not match:
-        raise ValueError(f"'{text}' is not a duration like 14d, 6h, 30m or 45s")
-    return timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
+        raise ValueError(f"'{_short(text)}' is not a duration like 14d, 6h, 30m or 45s")
+    try:
+        return timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
+    except (OverflowError, ValueError) as err:  # more days than a timedelta holds, or digits than an int
+        raise ValueError(f"'{_short(text)}' is too long a duration") from err
+
+
+def _plausible(value: Date | datetime) -> Date | datetime:
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise ValueError(f"{value.isoformat()} is not between the years {YEARS[0]} and {YEARS[1]}")
+    return value
+
+
+Moment = Annotated[Date | datetime, AfterValidator(_plausible)]
+Instant = Annotated[datetime, AfterValidator(_plausible)]
 
 
 def resolve_moment(value: Date | datetime, tz: tzinfo) -> datetime:
@@ -54,17 +86,18 @@ class Deadline(BaseModel):
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     title: str
-    due: Date | datetime
-    extended_from: list[Date | datetime] = []
+    due: Moment
+    extended_from: list[Moment] = []
     url: str | None = None
-    remind: list[str] = Field(default_factory=lambda: list(DEFAULT_REMIND))
+    remind: list[str] = Field(default_factory=lambda: list(DEFAULT_REMIND), max_length=MAX_REMINDERS)
     email: bool = False
 
     @field_validator("remind")
     @classmethod
     def _durations(cls, value: list[str]) -> list[str]:
         for item in value:
-            parse_duration(item)
+            if parse_duration(item) > MAX_REMIND:
+                raise ValueError(f"'{_short(item)}' is more than {MAX_REMIND.days}d before the deadline")
         return value
 
 
@@ -73,8 +106,8 @@ class Session(BaseModel):
 
     title: str
     speakers: list[str] = []
-    start: datetime
-    end: datetime | None = None
+    start: Instant
+    end: Instant | None = None
     room: str | None = None
 
 
@@ -93,16 +126,33 @@ class Event(BaseModel):
     contact: str | None = None
     venue: str | None = None
     url: str | None = None  # where this edition's pages are published (links in answers)
-    date: Date | None = None  # the workshop day
+    date: Annotated[Date, AfterValidator(_plausible)] | None = None  # the workshop day
     slack: SlackChannels | None = None
-    deadlines: list[Deadline] = []
-    program: list[Session] = []
+    deadlines: list[Deadline] = Field([], max_length=MAX_DEADLINES)
+    program: list[Session] = Field([], max_length=MAX_SESSIONS)
 
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
         zone(value)
         return value
+
+    @field_validator("deadlines")
+    @classmethod
+    def _unique_ids(cls, value: list[Deadline]) -> list[Deadline]:
+        """An id names one deadline: its reminders and its history are keyed by it."""
+        ids = [d.id for d in value]
+        if twice := sorted({i for i in ids if ids.count(i) > 1}):
+            raise ValueError(f"deadline id {', '.join(map(repr, twice))} used more than once")
+        return value
+
+    @model_validator(mode="after")
+    def _one_clock(self) -> Event:
+        """A session time without an offset is in the event's zone, so all sessions compare and sort."""
+        for session in self.program:
+            session.start = resolve_moment(session.start, self.tz)
+            session.end = resolve_moment(session.end, self.tz) if session.end is not None else None
+        return self
 
     @property
     def tz(self) -> tzinfo:
@@ -113,6 +163,51 @@ class Event(BaseModel):
 
     def previous_dues(self, deadline: Deadline) -> list[datetime]:
         return [resolve_moment(value, self.tz) for value in deadline.extended_from]
+
+
+class _Impossible(str):
+    """A date-shaped scalar no calendar has (`2025-02-30`), with the reason Python gave."""
+
+    def __new__(cls, text: str, reason: str) -> _Impossible:
+        value = super().__new__(cls, text)
+        value.reason = reason
+        return value
+
+
+class _Loader(SafeLoader):
+    """PyYAML's safe loader, minus what it lets through: a key given twice (the last silently won), and
+    a scalar whose constructor raises a bare ValueError (`2025-02-30`, a 5,000-digit number)."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as err:
+            raise ConstructorError(None, None, str(err), node.start_mark) from err
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Date | datetime | str:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError) as err:  # stays text, so the model names its field (or keeps a title)
+            return _Impossible(self.construct_scalar(node), str(err))
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<: *defaults` may be overridden: that is what it is for
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.get(key)
+            except TypeError:
+                continue  # an unhashable key: the constructor reports it
+            if first is not None:
+                raise ConstructorError(None, None, f"'{key}' is given twice (first on line {first})",
+                                       key_node.start_mark)
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 
 def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
@@ -131,11 +226,29 @@ def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
     return line
 
 
-def load_event(path: Path) -> Event:
-    """Parse and validate `path`; raise EventFileError naming the file, field and line."""
+def _within_depth(text: str) -> None:
+    """Refuse deep nesting from the event stream (iterative) before anything composes the tree."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ConstructorError(None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def load_event(path: Path, max_bytes: int = EVENT_MAX_BYTES) -> Event:
+    """Parse and validate `path`; raise EventFileError naming the file, field and line, and nothing else."""
     try:
-        text = path.read_text(encoding="utf-8")
-        data = yaml.load(text, Loader=SafeLoader)
+        with path.open("rb") as file:
+            raw = file.read(max_bytes + 1)  # bounded even for a file that grows or never ends
+        if len(raw) > max_bytes:
+            raise EventFileError(f"{path}: larger than {max_bytes:,} bytes (EVENT_MAX_BYTES): "
+                                 "an event.yaml holds one edition's facts, not data")
+        text = raw.decode("utf-8")
+        _within_depth(text)
+        data = yaml.load(text, Loader=_Loader)
     except OSError as err:
         raise EventFileError(f"{path}: cannot be read: {err.strerror}") from err
     except UnicodeDecodeError as err:
@@ -150,15 +263,20 @@ def load_event(path: Path) -> Event:
     try:
         return Event.model_validate(data)
     except ValidationError as err:
-        node = yaml.compose(text, Loader=SafeLoader)  # line numbers, only when there is something to point at
-        problems = []
+        node = yaml.compose(text, Loader=_Loader)  # line numbers, only when there is something to point at
+        problems: dict[str, str] = {}
         for e in err.errors():
-            loc = tuple(part for part in e["loc"] if not (isinstance(part, str) and part in {"date", "datetime"}))
+            loc = e["loc"][:-1] if len(e["loc"]) > 1 and e["loc"][-1] in {"date", "datetime"} else e["loc"]
             field = ".".join(str(part) for part in loc) or "(top)"
             line = _line_of(node, loc)
             where = f", line {line}" if line else ""
-            problems.append(f"{path}{where}: field '{field}': {e['msg']}")
-        raise EventFileError("\n".join(problems)) from err
+            reason = getattr(e["input"], "reason", None)
+            message = f"'{e['input']}' is not a real date or time: {reason}" if reason else e["msg"]
+            problems.setdefault(field, f"{path}{where}: field '{field}': {message}")  # a date|datetime: once
+        shown = list(problems.values())[:MAX_PROBLEMS]
+        if len(problems) > MAX_PROBLEMS:
+            shown.append(f"{path}: … and {len(problems) - MAX_PROBLEMS} more problems")
+        raise EventFileError("\n".join(shown)) from err
 
 
 def utc(moment: datetime) -> datetime:

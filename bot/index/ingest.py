@@ -2,11 +2,17 @@
 
 The index covers knowledge roots: `KNOWLEDGE_DIR`, and any other folder once ingested (it is
 remembered in BOT_DATA_DIR, so every process answers from it). An edition that yields no passages at
-all, and facts that its pages contradict, are reported.
+all, and facts that its pages contradict, are reported. Whatever goes wrong reading one page is that
+page's error: the others are still indexed.
+
+An ingest marks the index as being written before its first write and clears the mark with the
+generation bump after its last; an ingest that finds the mark (the one before was killed in between)
+bumps the generation even if it has nothing to write, so that running bots reload what was written.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,12 +27,13 @@ from bot.index.store import IndexedPage, KnowledgeStore
 from bot.knowledge.chunks import Chunk, chunk_page, empty_marker
 from bot.knowledge.derive import contradictions
 from bot.knowledge.editions import knowledge_roots, remember_root
-from bot.knowledge.pages import Page, PageError, content_hash, read_page
+from bot.knowledge.pages import Page, PageError, RefusedPage, content_hash, page_limit, read_page, read_source
 from bot.knowledge.publication import publication_of
 from bot.knowledge.site import EditionFolder, edition_folders
 
 BATCH = 64
 _NOTHING = IndexedPage(root="", hashes=set())
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -100,8 +107,17 @@ class _Run:
         self.indexed = store.page_hashes()
         self.fresh: dict[str, list[Chunk]] = {}
         self.seen: set[str] = set()
+        self.sites: set[int] = set()
+
+    def site(self, folder: EditionFolder) -> None:
+        """Report the files the edition's site refused to read (each site once: editions share one)."""
+        if id(folder.site) in self.sites:
+            return
+        self.sites.add(id(folder.site))
+        self.report.errors.extend(PageError(path, problem) for path, problem in folder.site.refusals())
 
     def edition(self, folder: EditionFolder, scopes: list[Path]) -> None:
+        self.site(folder)
         publication = publication_of(folder, self.settings)
         files = [*folder.pages, *([folder.event_file] if folder.event_file.is_file() else [])]
         pages: list[Page] = []
@@ -113,20 +129,22 @@ class _Run:
                 continue
             self.seen.add(source)
             try:
-                if self.indexed.get(source, _NOTHING).hashes == {content_hash(path.read_bytes(), folder, publication)}:
+                raw = read_source(path, folder, page_limit(path, folder, self.settings))
+                if self.indexed.get(source, _NOTHING).hashes == {content_hash(raw, folder, publication)}:
                     self.report.unchanged.append(source)
                     unchanged.append(path)
                     continue
                 page = read_page(path, folder, self.settings, publication)
-            except PageError as err:
+                chunks = chunk_page(page, str(folder.root.resolve()))
+            except RefusedPage as err:
                 self.report.errors.append(err)
+                self.seen.discard(source)  # whatever it put in the index before goes
+                continue
+            except Exception as err:  # a parser's limit or bug: this page's error, never the whole run's
+                self.report.errors.append(err if isinstance(err, PageError) else _unexpected(path, err))
                 passages += source in self.indexed  # it keeps its previous passages
                 continue
-            except OSError as err:
-                self.report.errors.append(PageError(path, f"cannot be read: {err.strerror}"))
-                continue
             self.report.warnings.extend(page.warnings)
-            chunks = chunk_page(page, str(folder.root.resolve()))
             self.fresh[source] = chunks or [empty_marker(page, str(folder.root.resolve()))]
             passages += len(chunks)
             (self.report.updated if source in self.indexed else self.report.added).append(source)
@@ -141,8 +159,17 @@ class _Run:
         # Facts are checked across the whole edition: its unchanged pages are read again for that.
         for path in unchanged:
             if path != folder.event_file:
-                pages.append(read_page(path, folder, self.settings, publication))
+                try:
+                    pages.append(read_page(path, folder, self.settings, publication))
+                except Exception as err:  # it read as indexed before; if it no longer does, the check goes without
+                    log.debug("%s: left out of the facts check: %s", path, err)
         self.report.warnings.extend(contradictions(folder.id, pages))
+
+
+def _unexpected(path: Path, err: Exception) -> PageError:
+    """An error no reader expected, as the page's error; the traceback goes to the debug log."""
+    log.debug("reading %s failed", path, exc_info=err)
+    return PageError(path, f"cannot be read: {type(err).__name__}: {err}")
 
 
 def ingest(store: KnowledgeStore, settings: Settings, *, roots: list[Path] | None = None,
@@ -168,6 +195,11 @@ def ingest(store: KnowledgeStore, settings: Settings, *, roots: list[Path] | Non
             run.edition(folder, scopes or [])
 
     chunks = [chunk for page_chunks in run.fresh.values() for chunk in page_chunks]
+    gone = [source for source, record in sorted(run.indexed.items())
+            if _gone(source, record, run, covered, scopes, settings)]
+    interrupted = store.interrupted()  # an ingest before this one was killed amid its writes
+    if run.fresh or gone:
+        store.begin_writing()
     with _progress(console, len(chunks)) as progress:
         task = progress.add_task("embed", total=len(chunks)) if progress else None
         for start in range(0, len(chunks), BATCH):
@@ -181,14 +213,18 @@ def ingest(store: KnowledgeStore, settings: Settings, *, roots: list[Path] | Non
     for source, page_chunks in run.fresh.items():
         keep = {c.id for c in page_chunks}
         store.delete([i for i in store.ids_of_source(source) if i not in keep])
-    for source, record in sorted(run.indexed.items()):
-        owner = Path(record.root) if record.root else settings.knowledge_dir.resolve()
-        path = owner / source.removeprefix(root_prefix(owner, settings))
-        if source in run.seen or owner not in covered or not _in_scope(path, scopes or []):
-            continue
+    for source in gone:
         store.delete(store.ids_of_source(source))
         report.removed.append(source)
-    if report.changed:
-        store.bump_generation()
+    if report.changed or interrupted:
+        store.finish_writing()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _gone(source: str, record: IndexedPage, run: _Run, covered: list[Path], scopes: list[Path] | None,
+          settings: Settings) -> bool:
+    """An indexed page this run covered but did not find (removed from disk, or refused)."""
+    owner = Path(record.root) if record.root else settings.knowledge_dir.resolve()
+    path = owner / source.removeprefix(root_prefix(owner, settings))
+    return source not in run.seen and owner in covered and _in_scope(path, scopes or [])

@@ -14,8 +14,10 @@ from langchain_core.embeddings import Embeddings
 
 from bot.config import Settings
 from bot.knowledge.chunks import Chunk
+from bot.private import private_folder, restrict_tree
 
 log = logging.getLogger(__name__)
+WRITING = "writing"  # collection metadata: an ingest is writing, or was killed while it was
 
 
 @dataclass
@@ -32,8 +34,11 @@ def chroma_client(settings: Settings) -> chromadb.ClientAPI:
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.uses_chroma_server():
         return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
-    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+    private_folder(settings.bot_data_dir)
+    private_folder(settings.chroma_dir)
+    client = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+    restrict_tree(settings.chroma_dir)  # chroma.sqlite3, just created with the umask's mode
+    return client
 
 
 class KnowledgeStore:
@@ -86,8 +91,27 @@ class KnowledgeStore:
         return self._generation
 
     def bump_generation(self) -> None:
-        meta = dict(self.client.get_collection(self.settings.chroma_collection).metadata or {})
-        meta["generation"] = int(meta.get("generation", 0)) + 1
+        self._bump({})
+
+    def begin_writing(self) -> None:
+        """Mark the index as being written (by an ingest), until `finish_writing`."""
+        self.collection.modify(metadata={**self._metadata(), WRITING: True})
+
+    def finish_writing(self) -> None:
+        """The writes are done: readers reload (a new generation), and the mark goes."""
+        self._bump({WRITING: False})
+
+    def interrupted(self) -> bool:
+        """Whether an ingest began writing and never finished: killed before its generation bump, it left
+        readers on what they held before."""
+        return bool(self._metadata().get(WRITING))
+
+    def _metadata(self) -> dict:
+        return dict(self.client.get_collection(self.settings.chroma_collection).metadata or {})
+
+    def _bump(self, marks: dict) -> None:
+        meta = self._metadata()
+        meta.update(marks, generation=int(meta.get("generation", 0)) + 1)
         self.collection.modify(metadata=meta)
         self._generation = meta["generation"]
 

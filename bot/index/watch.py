@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.index.ingest import IngestReport, ingest
 from bot.index.store import KnowledgeStore
 from bot.knowledge.editions import Registry
+from bot.private import private_file, private_folder, write_private
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +37,8 @@ class IndexLock:
 
     def acquire(self) -> bool:
         """True when this process now owns the index; False when another one (a running bot) does."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = self.path.open("a+")
+        private_folder(self.path.parent)
+        handle = private_file(self.path).open("a+")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -60,7 +61,7 @@ def request_ingest(settings: Settings, roots: list[Path], scopes: list[Path]) ->
     pending["roots"] = sorted({*pending["roots"], *(str(r) for r in roots)})
     pending["scopes"] = sorted({*pending["scopes"], *(str(s) for s in scopes)})
     temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(pending))
+    write_private(temporary, json.dumps(pending).encode())
     temporary.replace(path)  # the bot never reads half a request
     return path
 

@@ -14,9 +14,11 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.config import Settings
+from bot.config import EVENT_MAX_BYTES, Settings
 from bot.events.model import Event, EventFileError, load_event
+from bot.knowledge.files import refusal
 from bot.knowledge.site import YEAR, EditionFolder, edition_folders
+from bot.private import private_folder, write_private
 
 log = logging.getLogger(__name__)
 
@@ -81,24 +83,28 @@ def _year(edition_id: str, event: Event | None) -> int | None:
     return None
 
 
-def _edition(folder: EditionFolder) -> Edition:
+def _edition(folder: EditionFolder, max_bytes: int) -> Edition:
     event, error = None, None
-    if folder.event_file.is_file():
+    if folder.event_file.is_file() and (refused := refusal(folder.event_file, folder.root)):
+        error = f"{folder.event_file}: {refused}"  # a link to a secret is never parsed, nor quoted
+        log.warning("%s", error)
+    elif folder.event_file.is_file():
         try:
-            event = load_event(folder.event_file)
-        except EventFileError as err:
+            event = load_event(folder.event_file, max_bytes)
+        except EventFileError as err:  # all load_event raises: a broken file breaks only its edition
             error = str(err)
             log.warning("%s", err)
     return Edition(id=folder.id, path=folder.folder, event=event, event_error=error,
                    year=_year(folder.id, event), folder=folder)
 
 
-def discover(*roots: Path) -> Editions:
+def discover(*roots: Path, event_max_bytes: int = EVENT_MAX_BYTES) -> Editions:
     """Every edition under the knowledge roots; an id found in two roots keeps the first root's."""
     items: dict[str, Edition] = {}
     for root in roots:
         for folder in edition_folders(root):
-            items.setdefault(folder.id, _edition(folder))
+            if folder.id not in items:
+                items[folder.id] = _edition(folder, event_max_bytes)
     ordered = sorted(items.values(), key=lambda e: (e.year or 0, e.id), reverse=True)
     return Editions(ordered)
 
@@ -113,8 +119,8 @@ def remember_root(settings: Settings, root: Path) -> None:
     known = remembered_roots(settings)
     if root in known or root == settings.knowledge_dir.resolve():
         return
-    settings.bot_data_dir.mkdir(parents=True, exist_ok=True)
-    (settings.bot_data_dir / ROOTS_FILE).write_text(json.dumps([str(p) for p in [*known, root]]), encoding="utf-8")
+    roots = json.dumps([str(p) for p in [*known, root]]).encode()
+    write_private(private_folder(settings.bot_data_dir) / ROOTS_FILE, roots)
 
 
 def knowledge_roots(settings: Settings) -> list[Path]:
@@ -127,7 +133,7 @@ class Registry:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._lock = threading.Lock()
-        self._editions = discover(*self.roots)
+        self._editions = discover(*self.roots, event_max_bytes=settings.event_max_bytes)
 
     @property
     def roots(self) -> list[Path]:
@@ -139,7 +145,7 @@ class Registry:
 
     def refresh(self) -> Editions:
         """Re-discover the editions (cheap: folders and event.yaml files)."""
-        editions = discover(*self.roots)
+        editions = discover(*self.roots, event_max_bytes=self.settings.event_max_bytes)
         with self._lock:
             self._editions = editions
         return editions

@@ -45,6 +45,7 @@ from liquid.tag import Tag
 from liquid.token import TOKEN_ASSIGN, TOKEN_COLON, TOKEN_COMMA, TOKEN_EOF, TOKEN_EXPRESSION, TOKEN_TAG, TOKEN_WORD
 
 from bot.knowledge import scholar
+from bot.knowledge.files import hidden, refusal
 from bot.knowledge.markup import markdown_to_html
 
 CONFIG_FILE = "_config.yml"
@@ -138,26 +139,30 @@ class _Collection:
 class JekyllSite:
     """A Jekyll checkout read once (config, data, layouts, includes) and shared by all its pages.
 
-    A snapshot: when `fingerprint()` changes, load the site again.
+    A snapshot: when `fingerprint()` changes, load the site again. No file is read that leads out of
+    `fence` (the knowledge root) or is hidden (see `refusals()`).
     """
 
     root: Path
     config: dict  # parsed _config.yml ({} when absent or not a mapping)
     problems: list[str] = field(default_factory=list)  # broken data files, layouts, front matter, as they are read
+    fence: Path | None = None  # the knowledge root, when the site is a folder inside it
 
     @classmethod
-    def load(cls, root: Path) -> JekyllSite:
+    def load(cls, root: Path, fence: Path | None = None) -> JekyllSite:
         """Read `_config.yml`; raise SiteConfigError naming the file and line when it is not valid YAML."""
         path = root / CONFIG_FILE
+        if path.is_file() and refusal(path, fence or root):
+            return cls(root, {}, fence=fence)  # reported by `refusals()`
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
-            return cls(root, {})
+            return cls(root, {}, fence=fence)
         try:
             config = _yaml(_decode(raw))
         except ValueError as err:
             raise SiteConfigError(path, str(err)) from err
-        return cls(root, config if isinstance(config, dict) else {})
+        return cls(root, config if isinstance(config, dict) else {}, fence=fence)
 
     @property
     def checkout(self) -> bool:
@@ -227,20 +232,42 @@ class JekyllSite:
 
     def fingerprint(self) -> str:
         """A hash of everything besides a page that changes how it renders, so pages re-render when it changes."""
-        files = [self.root / CONFIG_FILE, self.root / CNAME_FILE]
+        digest = hashlib.sha256()
+        for path in self._resources():
+            if path.is_file() and not self._refused(path):
+                raw = path.read_bytes()
+                digest.update(f"{path.relative_to(self.root).as_posix()}\0{len(raw)}\0".encode())
+                digest.update(raw)
+        return digest.hexdigest()
+
+    def refusals(self) -> list[tuple[Path, str]]:
+        """The files besides its pages that the site would read but that are links out of the knowledge root
+        or to a hidden file, each with the reason: they are never read, and each deserves an error."""
+        found = []
+        for path in self._resources():
+            if not hidden(path, self.boundary) and (problem := refusal(path, self.boundary)):
+                found.append((path, problem))
+        return found
+
+    def _resources(self) -> list[Path]:
+        """Every path besides the pages that Liquid reads: config, CNAME, data, includes, layouts,
+        collections and bibliographies."""
+        paths = [self.root / CONFIG_FILE, self.root / CNAME_FILE]
         folders = [self._folder(key, default) for key, default in
                    (("data_dir", "_data"), ("includes_dir", "_includes"), ("layouts_dir", "_layouts"))]
         folders += [self.root / collection.folder for collection in self.collections.values()]
         folders.append(self._scholar_folder)
         for folder in folders:
-            files += sorted(path for path in folder.rglob("*") if path.is_file())
-        digest = hashlib.sha256()
-        for path in files:
-            if path.is_file():
-                raw = path.read_bytes()
-                digest.update(f"{path.relative_to(self.root).as_posix()}\0{len(raw)}\0".encode())
-                digest.update(raw)
-        return digest.hexdigest()
+            paths += sorted(folder.rglob("*"))
+        return [path for path in paths if path.exists() or path.is_symlink()]
+
+    @property
+    def boundary(self) -> Path:
+        """What no file the site reads may lead out of: the knowledge root, else the site's own root."""
+        return self.fence or self.root
+
+    def _refused(self, path: Path) -> bool:
+        return refusal(path, self.boundary) is not None
 
     def excluded(self, relative: str) -> bool:
         """True for what Jekyll does not publish: `_`/`.` names, `exclude` and its defaults, unless in `include`."""
@@ -338,6 +365,8 @@ class JekyllSite:
 
     @cached_property
     def _cname(self) -> str | None:
+        if self._refused(self.root / CNAME_FILE):
+            return None
         try:
             lines = (self.root / CNAME_FILE).read_text(encoding="utf-8-sig").splitlines()
         except (OSError, UnicodeDecodeError):
@@ -421,6 +450,8 @@ class JekyllSite:
             path = path.with_name(f"{path.name}.bib")
         if not path.is_file():
             raise FileNotFoundError(f"{path.relative_to(self.root).as_posix()} not found")
+        if problem := refusal(path, self.boundary):
+            raise FileNotFoundError(f"{path.relative_to(self.root).as_posix()} {problem}")
         if path not in self._bibliographies:
             try:
                 self._bibliographies[path] = scholar.read_bibliography(path)
@@ -434,7 +465,7 @@ class JekyllSite:
         """Layouts by name: their path under `_layouts/` without the extension."""
         folder = self._folder("layouts_dir", "_layouts")
         layouts = {}
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and not self._refused(p)):
             try:
                 text = _decode(path.read_bytes())
                 data, body = _split_front_matter(text) or ({}, text)
@@ -458,15 +489,16 @@ class JekyllSite:
         value = self.config.get(key)
         return [str(p).lstrip("/") for p in value if p] if isinstance(value, list) else []
 
-    def _read_data(self, folder: Path) -> dict:
+    def _read_data(self, folder: Path, seen: frozenset[Path] = frozenset()) -> dict:
+        """A data folder, nested; a link to a folder that holds it is not followed round again."""
         data: dict = {}
-        if not folder.is_dir():
+        if not folder.is_dir() or folder.resolve() in seen:
             return data
         for path in sorted(folder.iterdir()):
-            if path.name.startswith(SPECIAL_PREFIXES):
+            if path.name.startswith(SPECIAL_PREFIXES) or self._refused(path):
                 continue
             if path.is_dir():
-                data[_data_key(path.name)] = self._read_data(path)
+                data[_data_key(path.name)] = self._read_data(path, seen | {folder.resolve()})
             elif path.suffix.lower() in DATA_SUFFIXES:
                 try:
                     data[_data_key(path.stem)] = _read_data_file(path)
@@ -478,6 +510,8 @@ class JekyllSite:
         """A file's front matter, body and the body's line offset in the file; None for a file without
         front matter (Jekyll copies those as they are) or whose front matter is broken (in `problems`)."""
         path = self.root / relative
+        if self._refused(path):
+            return None
         try:
             with path.open("rb") as stream:
                 if stream.read(3) != b"---":
@@ -734,6 +768,8 @@ class _SiteEnvironment(Environment):
         if not name or name.startswith("/") or ".." in PurePosixPath(name).parts or not path.is_file():
             where = folder.relative_to(self.site.root).as_posix()
             raise liquid_errors.TemplateNotFoundError(f"{tag} '{name}' not found in {where}/", token=token)
+        if problem := refusal(path, self.site.boundary):
+            raise liquid_errors.TemplateNotFoundError(f"{tag} '{name}' {problem}", token=token)
         return self.parsed(path)
 
 

@@ -19,6 +19,7 @@ import yaml
 from bot.config import Settings
 from bot.events.facts import facts
 from bot.events.model import EventFileError, load_event
+from bot.knowledge.files import refusal
 from bot.knowledge.html_text import Section, Supersession, parse_html
 from bot.knowledge.labels import deadline_kind, label_before
 from bot.knowledge.jekyll import LiquidError
@@ -27,7 +28,7 @@ from bot.knowledge.site import MARKDOWN_SUFFIXES, YEAR, EditionFolder, has_front
 from bot.templates import render
 
 # Bump when parsing changes what a page yields, so unchanged files are re-indexed once.
-PARSER_VERSION = "8"
+PARSER_VERSION = "9"
 CONTENT_MARK = "\ue010content\ue011"  # stands for the page inside its layout
 HEADER_KEYS = ("site_description", "subtitle")  # what a theme prints as the masthead, when no layout says
 
@@ -39,6 +40,11 @@ class PageError(ValueError):
         super().__init__(f"{path}: {problem}")
         self.path = str(path)
         self.problem = problem
+
+
+class RefusedPage(PageError):
+    """A file that must not be read at all (a link out of the knowledge root, a hidden file): unlike a
+    broken page, it keeps nothing in the index."""
 
 
 @dataclass
@@ -93,6 +99,8 @@ def _split_front_matter(path: Path, text: str) -> tuple[dict, str, int]:
         problem = " ".join(filter(None, [getattr(err, "context", None), getattr(err, "problem", None)]))
         problem = problem or str(err).splitlines()[0]
         raise PageError(path, f"front matter is not valid YAML{where}: {problem}") from err
+    except (ValueError, OverflowError) as err:  # PyYAML builds `date: 2025-02-30` before it can say where
+        raise PageError(path, f"front matter holds an impossible value: {err}") from err
     if not isinstance(post.metadata, dict):
         raise PageError(path, "front matter must be a mapping of keys to values")
     offset = text[: len(text) - len(post.content)].count("\n") if post.content else 0
@@ -187,17 +195,47 @@ def _url(path: Path, folder: EditionFolder, meta: dict | None, publication: Publ
     return page_url(path, publication.served_from, meta or {}, publication.base, published)
 
 
-def read_page(path: Path, folder: EditionFolder, settings: Settings, publication: Publication) -> Page:
-    """Parse the page at `path`, one of `folder`'s; raise PageError if it cannot be read at all."""
+def read_source(path: Path, folder: EditionFolder, limit: int | None) -> bytes:
+    """The bytes of one of `folder`'s files; RefusedPage for a file that must not be read, PageError for
+    one larger than `limit` bytes (read no further) or unreadable."""
+    if problem := refusal(path, folder.root):
+        raise RefusedPage(path, problem)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read() if limit is None else handle.read(limit + 1)
     except OSError as err:
         raise PageError(path, f"cannot be read: {err.strerror}") from err
+    if limit is not None and len(raw) > limit:
+        raise PageError(path, f"is {_size(path.stat().st_size)}, over the limit for a page of {_size(limit)} "
+                              "(MAX_PAGE_BYTES); not read")
+    return raw
+
+
+def _size(count: int) -> str:
+    return f"{count / 1e6:.1f} MB" if count >= 100_000 else f"{count:,} bytes"
+
+
+def page_limit(path: Path, folder: EditionFolder, settings: Settings) -> int | None:
+    """The size limit for the file: every page has one; event.yaml is checked where it is loaded."""
+    return None if path == folder.event_file else settings.max_page_bytes
+
+
+def read_page(path: Path, folder: EditionFolder, settings: Settings, publication: Publication) -> Page:
+    """Parse the page at `path`, one of `folder`'s; raise PageError if it cannot be read at all."""
+    raw = read_source(path, folder, page_limit(path, folder, settings))
     if b"\0" in raw:
         raise PageError(path, "is a binary file, not a page")
-    source = folder.source(path)
     if path == folder.event_file:
         return _facts_page(path, folder, raw, settings, publication)
+    try:
+        return _read_page(path, raw, folder, publication)
+    except RecursionError as err:  # a parser (Markdown's lists, Liquid's blocks) recursing once per level
+        raise PageError(path, "nests too deeply to be read (lists or blocks inside each other, level upon "
+                              "level); flatten it") from err
+
+
+def _read_page(path: Path, raw: bytes, folder: EditionFolder, publication: Publication) -> Page:
+    source = folder.source(path)
     text = _decode(path, raw)
     fronted = has_front_matter(path)
     meta, body, offset = _split_front_matter(path, text) if fronted else ({}, text, 0)
@@ -240,7 +278,7 @@ def read_page(path: Path, folder: EditionFolder, settings: Settings, publication
 def _facts_page(path: Path, folder: EditionFolder, raw: bytes, settings: Settings, publication: Publication) -> Page:
     """An edition's event.yaml as one passage of key facts (venue and dates often live only there)."""
     try:
-        event = load_event(path)
+        event = load_event(path, settings.event_max_bytes)
     except EventFileError as err:
         raise PageError(path, str(err).replace(f"{path}: ", "").replace(f"{path}, ", "")) from err
     text = render(settings.prompts_dir, "knowledge/facts.md.j2", event=event, deadlines=facts(event, event.deadlines))

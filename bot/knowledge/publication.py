@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from bot.config import Settings
 from bot.events.model import EventFileError, load_event
+from bot.knowledge.files import refusal
 from bot.knowledge.pages import Publication
 from bot.knowledge.site import EditionFolder
 
 
 def publication_of(folder: EditionFolder, settings: Settings) -> Publication:
-    if folder.event_file.is_file():
+    # An event.yaml that must not be read is reported when it is ingested.
+    if folder.event_file.is_file() and not refusal(folder.event_file, folder.root):
         try:
-            url = load_event(folder.event_file).url
+            url = load_event(folder.event_file, settings.event_max_bytes).url
         except EventFileError:
             url = None  # reported when the event.yaml itself is ingested
         if url:

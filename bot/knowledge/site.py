@@ -15,10 +15,11 @@ A single-edition site that names no edition is named from its title ("… @ ICLR
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
 
+from bot.knowledge.files import refusal
 from bot.knowledge.jekyll import JekyllSite
 
 PAGE_SUFFIXES = {".html", ".htm", ".md", ".markdown"}
@@ -69,7 +70,8 @@ def has_front_matter(path: Path) -> bool:
 
 def _is_page(path: Path, site: JekyllSite, documents: set[Path]) -> bool:
     """What the site publishes as a page: in a Jekyll checkout, Markdown only with front matter, the
-    documents it writes out, and a README that is its folder's index."""
+    documents it writes out, and a README that is its folder's index. A link out of the knowledge root
+    counts as a page unread, so that reading it is refused and reported."""
     if path.suffix.lower() not in PAGE_SUFFIXES or not path.is_file():
         return False
     if path in documents:
@@ -77,6 +79,8 @@ def _is_page(path: Path, site: JekyllSite, documents: set[Path]) -> bool:
     relative = path.relative_to(site.root).as_posix()
     if site.excluded(relative):
         return False
+    if refusal(path, site.boundary):
+        return True
     if site.checkout and site.readme_index(relative):
         return True
     stem = path.stem.lower()
@@ -115,7 +119,7 @@ def _is_site(folder: Path) -> bool:
 def _named_id(site: JekyllSite, home: Path | None) -> str | None:
     """`iclr2025` from "The VerifAI Workshop @ ICLR'25", read from the configuration or home page."""
     texts = [str(site.config.get(key, "")) for key in ("title", "description", "tagline")]
-    if home is not None:
+    if home is not None and not refusal(home, site.boundary):
         texts.append(home.read_text(encoding="utf-8", errors="replace")[:20_000])
     for text in texts:
         if match := VENUE_YEAR.search(text):
@@ -129,7 +133,7 @@ def _slug(name: str) -> str:
 
 
 def _site_editions(root: Path, site_root: Path, folder_id: str | None, prefix: str) -> list[EditionFolder]:
-    site = JekyllSite.load(site_root)
+    site = JekyllSite.load(site_root, fence=root)
     documents = {site_root / relative for relative in site.published_documents()} if site.checkout else set()
     nested = [
         d for d in sorted(site_root.iterdir())
@@ -165,17 +169,20 @@ def edition_folders(root: Path, prefix: str = "") -> list[EditionFolder]:
 def page_url(path: Path, served_from: Path, front_matter: dict, base: str | None, published: str | None = None) -> str:
     """The page's public URL (`base` serves the folder `served_from`): an absolute `permalink`, else
     `published` (the path Jekyll writes the page at, when it is known), else its `permalink`, else
-    where a static site serves the file; "" when no base URL is known."""
+    where a static site serves the file; "" when no base URL is known. File names are percent-encoded
+    (`call for papers.html`, `programmé.html`, `faq#1.html`), and so is what a URL path cannot hold in
+    the base and the permalinks people write (`baseurl: /Summer School`)."""
     if not base:
         return ""
-    base = base.rstrip("/")
+    split = urlsplit(base.rstrip("/"))
+    base = urlunsplit(split._replace(path=_written_path(split.path)))
     permalink = front_matter.get("permalink")
     if isinstance(permalink, str) and "://" in permalink:
         return permalink
     if published:
         return base + quote(published)
     if isinstance(permalink, str) and permalink:
-        return f"{base}/{permalink.lstrip('/')}"
+        return f"{base}/{_written_path(permalink.lstrip('/'))}"
     relative = path.relative_to(served_from)
     if relative.suffix.lower() in MARKDOWN_SUFFIXES:
         relative = relative.with_suffix(".html")
@@ -183,3 +190,9 @@ def page_url(path: Path, served_from: Path, front_matter: dict, base: str | None
         parent = relative.parent.as_posix()
         return f"{base}/" if parent == "." else f"{base}/{quote(parent)}/"
     return f"{base}/{quote(relative.as_posix())}"
+
+
+def _written_path(path: str) -> str:
+    """A URL path as people write it: what it cannot hold (spaces, letters beyond ASCII, `#`, `?`) is
+    percent-encoded; its own escapes (`%20`) are kept."""
+    return quote(re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", path), safe="/%:@!$&'()*+,;=~")

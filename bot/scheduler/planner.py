@@ -3,7 +3,8 @@
 Pure: the same files and the same `now` give the same plan, so planning at start, on a file change or
 on `workshop-bot reload` never differs, and the keys make sending idempotent. A deadline's key
 carries its revision (a hash of its due time): when a deadline moves, its old reminders vanish from
-the plan instead of being sent.
+the plan instead of being sent. The arithmetic cannot overflow: `load_event` keeps every moment within
+plausible years and every offset under a year, and gives every session time a zone.
 """
 
 from __future__ import annotations
@@ -71,11 +72,10 @@ def _program_messages(edition: Edition, event: Event, settings: Settings) -> lis
     messages = []
     by_day: dict[object, list[Session]] = {}
     for session in sessions:
-        start = session.start if session.start.tzinfo else session.start.replace(tzinfo=event.tz)
-        by_day.setdefault(start.date(), []).append(session)
+        by_day.setdefault(session.start.date(), []).append(session)
     hour, minute = (int(part) for part in settings.program_post_time.split(":"))
     for day, day_sessions in by_day.items():
-        zone = day_sessions[0].start.tzinfo or event.tz
+        zone = day_sessions[0].start.tzinfo
         morning = datetime.combine(day, time(hour, minute), tzinfo=zone).astimezone(UTC)
         messages.append(PlannedMessage(
             key=f"{edition.id}:program:{day.isoformat()}:{revision(morning)}",
@@ -84,7 +84,7 @@ def _program_messages(edition: Edition, event: Event, settings: Settings) -> lis
         ))
     lead = timedelta(minutes=settings.session_lead_minutes)
     for session in sessions:
-        start = (session.start if session.start.tzinfo else session.start.replace(tzinfo=event.tz)).astimezone(UTC)
+        start = session.start.astimezone(UTC)
         messages.append(PlannedMessage(
             key=f"{edition.id}:session:{_slug(session.title)}:{settings.session_lead_minutes}m:{revision(start)}",
             kind="session_reminder", due=start - lead, edition=edition.id, deadline=None,

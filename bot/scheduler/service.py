@@ -92,18 +92,24 @@ class ReminderService:
         return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
 
     def watch(self) -> None:
-        """Re-plan when an event.yaml changed, on `reload`, and hourly; record that we are alive."""
+        """Re-plan when an event.yaml changed, on `reload`, and hourly; record that we are alive.
+
+        A re-plan that fails is retried at the next check, and the heartbeat stays where the plan last
+        stood: what falls due meanwhile is sent or recorded as missed once it succeeds. Queued
+        announcements go out either way."""
         now = datetime.now(UTC)
-        if self._files() != self._fingerprint or now - self._synced_at >= RESYNC:
-            self.sync(now)
-        self._pick_up_outbox(now)
+        try:
+            if self._files() != self._fingerprint or now - self._synced_at >= RESYNC:
+                self.sync(now)
+        finally:
+            self._pick_up_outbox(now)
         self._beat(now)
 
     def sync(self, now: datetime | None = None) -> list[PlannedMessage]:
         """Re-plan from the files. A broken event.yaml keeps its edition's previous plan."""
         now = now or datetime.now(UTC)
         with self._lock:
-            self._fingerprint = self._files()
+            fingerprint = self._files()
             editions = self.registry.editions
             broken = {e.id for e in editions.items if e.event_error}
             for edition in editions.items:
@@ -127,6 +133,7 @@ class ReminderService:
                     self._fall_due(message, now)
             for stale in timers - soon:
                 self.scheduler.remove_job(stale)  # re-planned away, e.g. the deadline moved: never sent
+            self._fingerprint = fingerprint  # only now: a sync that failed is tried again at the next check
             self._synced_at = now
             self._beat(now)
             return sorted(planned.values(), key=lambda m: m.due)

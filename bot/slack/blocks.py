@@ -38,8 +38,14 @@ DRAFT_ANNOUNCE, DRAFT_DISMISS = "draft_announce", "draft_dismiss"
 ANNOUNCE_COMPOSE, ANNOUNCE_CONFIRM = "announce_compose", "announce_confirm"
 
 
-def fallback(text: str) -> str:
-    return text if len(text) <= FALLBACK_LIMIT else text[: FALLBACK_LIMIT - 1] + "…"
+def fallback(mrkdwn: str) -> str:
+    """A message's `text`, from mrkdwn already escaped: Slack renders it (and notifies with it)."""
+    return mrkdwn if len(mrkdwn) <= FALLBACK_LIMIT else mrkdwn[: FALLBACK_LIMIT - 1] + "…"
+
+
+def answer_fallback(answer: Answer) -> str:
+    """The answer's `text`, escaped as its blocks are: it may quote what anyone asked (an FAQ heading)."""
+    return fallback(escape(answer.text))
 
 
 def text_sections(mrkdwn: str, room: int = MAX_BLOCKS) -> list[Block]:
@@ -140,6 +146,11 @@ def announce_preview(text: str, metadata: str, when: str) -> dict:
         blocks=[SectionBlock(text=MarkdownTextObject(text=f"*Preview* ({escape(when)})")),
                 *text_sections(text, MAX_BLOCKS - 1)],
     ).to_dict()
+
+
+def notice_modal(title: str, mrkdwn: str) -> dict:
+    """A modal that only says something (a refusal), with nothing to submit."""
+    return View(type="modal", title=title, close="Close", blocks=text_sections(mrkdwn, MAX_BLOCKS)).to_dict()
 
 
 def home_view(parts: list[str]) -> dict:

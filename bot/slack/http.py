@@ -1,26 +1,80 @@
-"""HTTP mode: an ASGI app with Slack's endpoint, a health check and Prometheus metrics."""
+"""HTTP mode: an ASGI app with Slack's endpoint, a health check and Prometheus metrics.
+
+Anyone can reach the endpoint, so nothing is parsed, and nothing larger than SLACK_MAX_BODY is read,
+before Slack's signature is checked; a refused request costs one log line.
+"""
 
 from __future__ import annotations
+
+import logging
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_sdk.signature import SignatureVerifier
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.slack.context import SlackContext
 
+log = logging.getLogger(__name__)
+
+
+class Refused(Exception):
+    """A request answered with `status` and nothing else."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refused (413) as soon as it is known to exceed `limit`: from Content-Length before
+    reading anything, else while the (chunked) body streams in."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdecimal() and int(declared) > limit:
+        raise Refused(413, f"Content-Length {declared} exceeds {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise Refused(413, f"body exceeds {limit} bytes")
+    return bytes(body)
+
+
+def check_signature(verifier: SignatureVerifier, body: bytes, request: Request) -> None:
+    try:
+        valid = verifier.is_valid_request(body, dict(request.headers))
+    except (ValueError, TypeError):  # a timestamp that is no number; a signature or body that is not text
+        valid = False
+    if not valid:
+        raise Refused(401, "invalid or expired Slack signature")
+
 
 def asgi_app(app: App, ctx: SlackContext) -> Starlette:
+    verifier = SignatureVerifier(ctx.settings.slack_signing_secret or "")
+
+    def dispatch(request: Request, body: bytes) -> Response:
+        try:
+            bolt_request = to_bolt_request(request, body)
+        except ValueError as error:  # signed, yet not JSON or form data (or not UTF-8)
+            raise Refused(400, f"unreadable body: {error}") from None
+        return to_starlette_response(app.dispatch(bolt_request))
+
     async def slack_events(request: Request) -> Response:
-        # Bolt dispatches synchronously until ack(); off the event loop, one slow request
-        # never holds up the acknowledgement of the others.
-        body = await request.body()
-        bolt_response = await run_in_threadpool(app.dispatch, to_bolt_request(request, body))
-        return to_starlette_response(bolt_response)
+        try:
+            body = await read_body(request, ctx.settings.slack_max_body)
+            check_signature(verifier, body, request)
+            # Bolt dispatches synchronously until ack(); off the event loop, one slow request
+            # never holds up the acknowledgement of the others.
+            return await run_in_threadpool(dispatch, request, body)
+        except Refused as refusal:
+            log.warning("refused %s from %s: %s %s", request.url.path,
+                        request.client.host if request.client else "?", refusal.status, refusal)
+            return PlainTextResponse(str(refusal), status_code=refusal.status)
 
     async def healthz(_: Request) -> Response:
         passages = await run_in_threadpool(ctx.assistant.store.count)

@@ -6,20 +6,33 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.private import private_file, private_folder
 from bot.storage.models import Base, Escalation, FaqEntry, Feedback, ProcessedEvent, Question, utcnow
 
 
 def database_url(settings: Settings) -> str:
     if settings.database_url:
         return settings.database_url
-    settings.bot_data_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(settings.bot_data_dir)
     return f"sqlite:///{settings.bot_data_dir / 'bot.db'}"
+
+
+def _private_sqlite(database: str | None) -> None:
+    """A SQLite file made 0600 before the first connection: its -wal and -shm files take its mode."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    private_file(path)
+    for journal in (path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")):
+        if journal.exists():  # left by an earlier version, with the umask's mode
+            private_file(journal)
 
 
 @dataclass
@@ -41,6 +54,7 @@ class Database:
     def __init__(self, url: str, pool_size: int = 20) -> None:
         self.engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
         if self.engine.dialect.name == "sqlite":
+            _private_sqlite(self.engine.url.database)
             event.listen(self.engine, "connect", _sqlite_pragmas)
             with self.engine.connect() as connection:  # WAL is a property of the file: set once
                 connection.exec_driver_sql("PRAGMA journal_mode=WAL")

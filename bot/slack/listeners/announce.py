@@ -10,7 +10,14 @@ from slack_sdk import WebClient
 
 from bot.announcements import AnnouncementError, Prepared, prepare, record, templates
 from bot.scheduler.outbox import Outbox
-from bot.slack.blocks import ANNOUNCE_COMPOSE, ANNOUNCE_CONFIRM, announce_modal, announce_preview, notice_blocks
+from bot.slack.blocks import (
+    ANNOUNCE_COMPOSE,
+    ANNOUNCE_CONFIRM,
+    announce_modal,
+    announce_preview,
+    notice_blocks,
+    notice_modal,
+)
 from bot.slack.context import SlackContext
 
 
@@ -63,8 +70,8 @@ def register(app: App, ctx: SlackContext) -> None:
     @app.view(ANNOUNCE_CONFIRM)
     def on_confirm(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
         user = body["user"]["id"]
-        if not ctx.is_organizer(user, client):
-            ack(response_action="errors", errors={})
+        if not ctx.is_organizer(user, client):  # the preview has no input an error could be shown on
+            ack(response_action="update", view=notice_modal("Announce", ctx.text("not_organizer")))
             return
         ack(response_action="clear")
         prepared = prepared_from(json.loads(view["private_metadata"]))  # as previewed, checked again

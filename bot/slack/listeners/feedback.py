@@ -15,6 +15,7 @@ from bot.slack.blocks import (
     NOT_HELPFUL,
     SHARE,
     answer_blocks,
+    answer_fallback,
     escalate_button,
     escalation_blocks,
     fallback,
@@ -59,7 +60,7 @@ def register(app: App, ctx: SlackContext) -> None:
         if question is None or question.answer_json is None:
             return
         answer = Answer.model_validate_json(question.answer_json)
-        respond(text=fallback(answer.text), blocks=answer_blocks(answer, question.id),
+        respond(text=answer_fallback(answer), blocks=answer_blocks(answer, question.id),
                 response_type="in_channel", replace_original=False)
         respond(delete_original=True)
 

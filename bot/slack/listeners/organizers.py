@@ -6,6 +6,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.announcements import decide
+from bot.assistant.question import readable
 from bot.index.faq import index_faq
 from bot.scheduler.outbox import Outbox
 from bot.slack.blocks import (
@@ -72,7 +73,9 @@ def register(app: App, ctx: SlackContext) -> None:
         else:  # asked with /ask: the answer goes to the asker directly
             posted = client.chat_postMessage(channel=question.user_id, text=fallback(text), blocks=notice_blocks(text))
         edition = question.edition or ctx.assistant.editions.default.id
-        entry = ctx.db.add_faq(question.text, answer, edition, user, permalink(client, posted["channel"], posted["ts"]))
+        # The question becomes the entry's heading, quoted in later answers: as people read it, no markup.
+        entry = ctx.db.add_faq(readable(question.text), answer, edition, user,
+                               permalink(client, posted["channel"], posted["ts"]))
         index_faq(ctx.assistant.store, entry, fallback_url=ctx.settings.site_base_url)
         show_closed(client, escalation)
 

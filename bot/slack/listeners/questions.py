@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot.assistant.answer import Answer
 from bot.assistant.question import QuestionError, readable
-from bot.slack.blocks import answer_blocks, fallback, notice_blocks
+from bot.slack.blocks import answer_blocks, answer_fallback, notice_blocks
 from bot.slack.context import SlackContext
 from bot.slack.metrics import ANSWER_SECONDS, QUESTIONS
 
@@ -48,7 +48,7 @@ def answer_with_placeholder(ctx: SlackContext, ask: Callable[[], Answer], post: 
     # Stored before it is posted: whoever sees the reply (or asks for stats) finds it recorded.
     ctx.db.update_question(question_id, answer=answer.text, answer_json=answer.model_dump_json(),
                            answered=answer.answered, edition=answer.edition, confidence=answer.confidence)
-    handle = deliver(fallback(answer.text), answer_blocks(answer, question_id, shareable=shareable))
+    handle = deliver(answer_fallback(answer), answer_blocks(answer, question_id, shareable=shareable))
     if handle:
         ctx.db.update_question(question_id, reply_channel=handle[0], reply_ts=handle[1])
 
@@ -102,7 +102,7 @@ def register(app: App, ctx: SlackContext) -> None:
             respond(text=usage, blocks=notice_blocks(usage))
             return
         record = ctx.db.record_question(via="command", user_id=command.get("user_id"),
-                                        channel_id=command.get("channel_id"), text=text)
+                                        channel_id=command.get("channel_id"), text=readable(text))
 
         def post(message: str, blocks: list[dict]) -> Reply:
             respond(text=message, blocks=blocks, response_type="ephemeral")
