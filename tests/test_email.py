@@ -167,3 +167,14 @@ def test_reminders_marked_email_go_to_the_list(service):
     mail = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     assert mail["Subject"].startswith("[Test Workshop 2030] Paper submission due in ")
     assert "Paper submission" in mail.get_body(("html",)).get_content()
+
+
+def test_an_unexpected_error_fails_the_row_instead_of_leaving_it_sending(tmp_path):
+    """A row whose body cannot be read (a bug, a hand-edited database) is failed and reported, not stuck."""
+    settings = mail_settings(tmp_path)
+    outbox = Outbox(Database.from_settings(settings))
+    row = outbox.add(key="announcement:8", destination="email", kind="announcement", edition="neurips2025",
+                     due_at=datetime.now(UTC), body="{not json")
+    assert sender(settings, outbox).send(row.id) == "failed"
+    [stored] = outbox.of_key("announcement:8")
+    assert stored.status == "failed" and "unexpected error" in stored.last_error

@@ -124,3 +124,14 @@ def test_an_empty_mention_gets_a_clear_error_not_silence(slack_bot):
     slack_bot.mention("   ")
     [post] = slack_bot.slack.wait_for("chat.postMessage")
     assert "Sorry: the question is empty" in post.body["text"]
+
+
+def test_a_failure_while_answering_is_said_not_left_silent(slack_bot, monkeypatch):
+    """Whatever breaks inside the assistant, the asker hears back and the question is not lost."""
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("index unavailable")
+
+    monkeypatch.setattr(slack_bot.ctx.assistant, "ask", broken)
+    slack_bot.mention("When is the deadline?")
+    [post] = slack_bot.slack.wait_for("chat.postMessage")
+    assert "something went wrong while answering" in post.body["text"]

@@ -48,6 +48,11 @@ class Sender:
             self.outbox.finish(row.id, "failed", error=str(error))
             self.report(row, str(error))
             return "failed"
+        except Exception as error:  # a bug in a delivery must not leave the row in 'sending' until a restart
+            log.exception("sending %s → %s", row.key, row.destination)
+            self.outbox.finish(row.id, "failed", error=f"unexpected error: {error!r}")
+            self.report(row, f"unexpected error: {error!r}")
+            return "failed"
         self.outbox.finish(row.id, "sent", external_id=external_id)
         if self.on_sent is not None:
             try:

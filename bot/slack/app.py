@@ -40,6 +40,12 @@ def build_app(ctx: SlackContext, client: WebClient | None = None, *, verify_requ
             return BoltResponse(status=200, body="")
         return next()
 
+    @app.error
+    def on_error(error: Exception, body: dict) -> None:
+        """A listener's unexpected error: one log entry naming what Slack sent, never a silent loss."""
+        log.error("handling %s failed: %r", body.get("type") or body.get("command") or "a request", error,
+                  exc_info=error)
+
     for listeners in (questions, feedback, organizers, home, announce):
         listeners.register(app, ctx)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as AnswerTimeout
@@ -14,6 +15,8 @@ from bot.assistant.question import QuestionError, readable
 from bot.slack.blocks import answer_blocks, answer_fallback, notice_blocks
 from bot.slack.context import SlackContext
 from bot.slack.metrics import ANSWER_SECONDS, QUESTIONS
+
+log = logging.getLogger(__name__)
 
 Reply = tuple[str, str] | None  # (channel, ts) of the bot's message; None for response_url replies
 
@@ -41,6 +44,11 @@ def answer_with_placeholder(ctx: SlackContext, ask: Callable[[], Answer], post: 
             answer = future.result()
     except QuestionError as error:
         message = ctx.text("error", error=str(error))
+        deliver(message, notice_blocks(message))
+        return
+    except Exception:  # never leave "thinking…" standing, nor the asker without a word
+        log.exception("answering question %s", question_id)
+        message = ctx.text("answer_failed")
         deliver(message, notice_blocks(message))
         return
     ANSWER_SECONDS.observe(time.perf_counter() - started)
