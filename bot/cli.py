@@ -19,6 +19,20 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 err = Console(stderr=True, markup=False)  # messages quote files and values: `[/x]` is text, not markup
 BAD_INPUT = 2
 
+def _version(shown: bool) -> None:
+    if shown:
+        from importlib.metadata import version
+
+        print(f"workshop-bot {version('workshop-bot')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def options(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                  help="print the version and exit")] = False) -> None:
+    """Slack and email bot for an academic workshop."""
+
+
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="data folder (default: BOT_DATA_DIR)")]
 
 
@@ -141,11 +155,16 @@ def ask_command(
     """Answer a question from the pages (ingests KNOWLEDGE_DIR first if the index is empty)."""
     from bot.assistant.answer import Answer
     from bot.assistant.assistant import Assistant
-    from bot.assistant.question import QuestionError
+    from bot.assistant.question import QuestionError, clean_question
     from bot.templates import render
 
     settings = _settings(data_dir)
     moment = _parse_now(now)
+    if question != "-":
+        try:  # refused before the model loads: an empty question need not wait for it
+            clean_question(question, settings.max_question_chars)
+        except QuestionError as error:
+            raise _fail(str(error)) from error
     owner = _own_index(settings)
     store = _open_store(settings)
     if store.count() == 0 and owner is not None:
@@ -273,6 +292,9 @@ def reminders_command(
     else:
         for m, text in planned:
             print(f"{m.due:%Y-%m-%d %H:%M} UTC  {m.key}  → {', '.join(m.destinations)}\n  {text}\n")
+        if not planned:
+            err.print(f"nothing planned after {moment:%Y-%m-%d %H:%M} UTC (reminders come from each edition's "
+                      "event.yaml)", highlight=False)
     if any(e.event_error for e in editions.items):
         raise typer.Exit(BAD_INPUT)
 
@@ -286,6 +308,12 @@ def reload_command(data_dir: DataDir = None) -> None:
     from bot.private import private_folder, write_private
 
     write_private(private_folder(settings.bot_data_dir) / RELOAD_FILE, datetime.now(UTC).isoformat().encode())
+    lock = None if settings.uses_chroma_server() else _own_index(settings)
+    if lock is not None:  # nobody holds the index: no bot runs on this data folder
+        lock.release()
+        err.print(f"no bot is running on {settings.bot_data_dir}: it will plan afresh when it starts",
+                  highlight=False)
+        return
     err.print(f"reload requested: the bot re-plans within {settings.reload_interval:g} s", highlight=False)
 
 
@@ -366,6 +394,7 @@ def digest_command(
 ) -> None:
     """Build the mailing-list digest for the latest DIGEST_CRON slot; print, save or send it."""
     from bot import digest
+    from bot.deliveries import PermanentError
     from bot.deliveries.email import compose
     from bot.knowledge.editions import Registry
     from bot.scheduler.outbox import Outbox
@@ -401,8 +430,11 @@ def digest_command(
         print(json.loads(body)["text"])
         return
     newest = editions.default
-    mail = compose(OutboxMessage(key=built.key, destination="email", kind="digest", body=body),
-                   settings, newest.contact if newest else None)
+    try:
+        mail = compose(OutboxMessage(key=built.key, destination="email", kind="digest", body=body),
+                       settings, newest.contact if newest else None)
+    except PermanentError as error:  # no MAILING_LIST, a bad address: said in one line
+        raise _fail(f"digest: {error}") from error
     out.write_bytes(bytes(mail))
     err.print(f"digest written to {out}", highlight=False)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
@@ -15,6 +17,7 @@ from bot.storage.db import Database
 from bot.templates import render
 
 QUIT = {"quit", "exit", ":q"}
+HELP = {"help", "?", "/help"}
 
 
 def run_console(settings: Settings, store: KnowledgeStore, registry: Registry,
@@ -25,12 +28,15 @@ def run_console(settings: Settings, store: KnowledgeStore, registry: Registry,
     channel would receive in Slack.
     """
     console = console or Console()
+    with suppress(ImportError):  # line editing and history for input(), where the platform has readline
+        import readline  # noqa: F401
+    editions = registry.editions
+    default = editions.default
+    welcome = render(settings.prompts_dir, "console/welcome.txt.j2", editions=[e.label for e in editions.items],
+                     default=default.label if default else None)
+    console.print(welcome, highlight=False, markup=False)
     assistant = Assistant.from_settings(settings, store, registry)
     db = Database.from_settings(settings)
-    default = assistant.editions.default
-    console.print(render(settings.prompts_dir, "console/welcome.txt.j2",
-                         editions=[e.label for e in assistant.editions.items],
-                         default=default.label if default else None), highlight=False)
     while True:
         try:
             question = console.input("[bold cyan]you>[/bold cyan] ")
@@ -39,6 +45,9 @@ def run_console(settings: Settings, store: KnowledgeStore, registry: Registry,
             return
         if question.strip().lower() in QUIT:
             return
+        if question.strip().lower() in HELP:  # answered here, never escalated as a question
+            console.print(welcome, highlight=False, markup=False)
+            continue
         if not question.strip():
             continue
         try:
@@ -55,7 +64,7 @@ def run_console(settings: Settings, store: KnowledgeStore, registry: Registry,
         console.print(Panel(body, title=f"bot · {answer.edition or '—'}", border_style=style,
                             title_align="left"), highlight=False, markup=False)
         if not answer.answered:
-            escalation = render(settings.prompts_dir, "slack/escalation.md.j2", user="you", channel=None,
+            escalation = render(settings.prompts_dir, "console/escalation.txt.j2", user="you",
                                 question=question, bot_answer=None)
             console.print(Panel(escalation, title=f"would post to {settings.organizers_channel or 'the organizers'}"
                                 " on 'Ask an organizer'", border_style="dim", title_align="left"),

@@ -75,6 +75,25 @@ def test_bad_input_exits_2_with_a_clear_message(run, args, message):
     assert message in " ".join(result.stderr.split())
 
 
+def test_an_empty_question_is_refused_before_the_index_or_model_is_opened(run, tmp_path):
+    result = run("ask", "  ")
+    assert result.exit_code == 2 and "the question is empty" in result.stderr
+    assert not (tmp_path / "data" / "chroma").exists()
+
+
+def test_small_commands_say_what_happened(run, knowledge_copy, monkeypatch):
+    assert run("--version").stdout.startswith("workshop-bot ")
+    monkeypatch.setenv("MAILING_LIST", "")
+    digest = run("digest", "--now", "2025-08-25T00:00:00Z", "--out", str(knowledge_copy / "d.eml"))
+    assert digest.exit_code == 2 and digest.stderr.strip() == "error: digest: MAILING_LIST is not set: nowhere to send"
+    for event in knowledge_copy.rglob("event.yaml"):
+        event.unlink()
+    planned = run("reminders")
+    assert planned.exit_code == 0 and "nothing planned after" in planned.stderr
+    reload = run("reload")
+    assert reload.exit_code == 0 and "no bot is running" in reload.stderr
+
+
 def test_ingest_reports_a_broken_page_and_exits_non_zero(run, knowledge_copy):
     assert run("ingest").exit_code == 0
     (knowledge_copy / "neurips2023" / "index.html").write_bytes(b"\xff\xfe broken")
@@ -99,13 +118,17 @@ def test_the_installed_command_runs_offline(tmp_path):
 def test_serve_without_credentials_is_a_console(tmp_path):
     env = {**os.environ, "BOT_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"}
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "serve"], input="Do submissions need to be anonymized?\nquit\n",
+        [sys.executable, "-m", "bot", "serve"],
+        input="help\nDo submissions need to be anonymized?\nIs there a free lunch for pets?\nquit\n",
         cwd=REPO, env=env, capture_output=True, text=True, timeout=180, check=False,
     )
     assert result.returncode == 0, result.stderr
     shown = " ".join(result.stdout.replace("│", " ").split())
     assert "Questions that name no year are about ML for Systems Workshop at NeurIPS 2025" in shown
     assert "do not have to be anonymized" in shown and "Sources:" in shown
+    assert shown.count("`help` shows this again") == 2  # `help` is answered by the console, not the assistant
+    assert "Question for the organizers from you: Is there a free lunch for pets?" in shown
+    assert "<@you>" not in shown and "*Question" not in shown  # the organizers' preview is plain text
 
 
 def test_rebuild_keeps_the_organizers_faq(run, tmp_path):
