@@ -212,6 +212,12 @@ def serve_command(data_dir: DataDir = None) -> None:
     db = Database.from_settings(settings)
     registry = Registry(settings)
     reminders = start_reminders(settings, db, registry)
+    if settings.slack_mode == "console":
+        from rich.console import Console
+
+        from bot.console import greet
+
+        greet(settings, registry, Console())
     watcher = None
     try:
         store = _open_store(settings)

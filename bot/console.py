@@ -20,21 +20,28 @@ QUIT = {"quit", "exit", ":q"}
 HELP = {"help", "?", "/help"}
 
 
-def run_console(settings: Settings, store: KnowledgeStore, registry: Registry,
-                console: Console | None = None) -> None:
+def welcome(settings: Settings, registry: Registry) -> str:
+    editions = registry.editions
+    default = editions.default
+    return render(settings.prompts_dir, "console/welcome.txt.j2", editions=[e.label for e in editions.items],
+                  default=default.label if default else None)
+
+
+def greet(settings: Settings, registry: Registry, console: Console) -> None:
+    """Shown at once, before the model loads (which takes a while on a cold start): the terminal is alive."""
+    console.print(welcome(settings, registry), highlight=False, markup=False)
+    console.print("(loading the model… questions typed meanwhile are answered when it is ready)", style="dim",
+                  highlight=False, markup=False)
+
+
+def run_console(settings: Settings, store: KnowledgeStore, registry: Registry, console: Console) -> None:
     """Read questions until EOF or `quit`; print each answer with its sources.
 
     Questions are stored as Slack ones are; an unanswered one shows the message the organizers'
     channel would receive in Slack.
     """
-    console = console or Console()
     with suppress(ImportError):  # line editing and history for input(), where the platform has readline
         import readline  # noqa: F401
-    editions = registry.editions
-    default = editions.default
-    welcome = render(settings.prompts_dir, "console/welcome.txt.j2", editions=[e.label for e in editions.items],
-                     default=default.label if default else None)
-    console.print(welcome, highlight=False, markup=False)
     assistant = Assistant.from_settings(settings, store, registry)
     db = Database.from_settings(settings)
     while True:
@@ -46,7 +53,7 @@ def run_console(settings: Settings, store: KnowledgeStore, registry: Registry,
         if question.strip().lower() in QUIT:
             return
         if question.strip().lower() in HELP:  # answered here, never escalated as a question
-            console.print(welcome, highlight=False, markup=False)
+            console.print(welcome(settings, registry), highlight=False, markup=False)
             continue
         if not question.strip():
             continue

@@ -45,9 +45,11 @@ def serve(settings: Settings, store: KnowledgeStore, db: Database, reminders: Re
     reminders.sender.on_sent = indexer(db, store, settings.site_base_url)  # sent announcements are knowledge
     mode = settings.slack_mode
     if mode == "console":
+        from rich.console import Console
+
         from bot.console import run_console
 
-        run_console(settings, store, registry)
+        run_console(settings, store, registry, Console())
         return
 
     from bot.slack.app import build_app
