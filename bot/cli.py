@@ -15,7 +15,8 @@ from rich.text import Text
 
 from bot.config import Settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+# Plain help, as terminals and copy-paste like it: no boxes, no `<bool>` type tags on flags.
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, rich_markup_mode=None)
 err = Console(stderr=True, markup=False)  # messages quote files and values: `[/x]` is text, not markup
 BAD_INPUT = 2
 
@@ -445,7 +446,7 @@ def digest_command(
     err.print(f"digest written to {out}", highlight=False)
 
 
-templates_app = typer.Typer(help="Message templates in prompts/.", no_args_is_help=True)
+templates_app = typer.Typer(help="Message templates in prompts/.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(templates_app, name="templates")
 
 
