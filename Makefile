@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-PIP    := $(BIN)/python -m pip install --disable-pip-version-check -q
+PIP    := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar on
 
 .PHONY: run test bench ingest lint clean
 
@@ -11,6 +11,7 @@ PIP    := $(BIN)/python -m pip install --disable-pip-version-check -q
 # constraints.txt keeps every later resolution on that same torch.
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) on PATH (or: make PYTHON=/path/to/python3.11)"; exit 1; }
+	@echo "installing into $(VENV): about 3 minutes and 2 GB the first time (CPU-only torch, the embedding model)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) -c constraints.txt torch==2.13.0
 	$(PIP) -c constraints.txt -e '.[dev]'
