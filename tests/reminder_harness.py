@@ -47,10 +47,13 @@ def service(tmp_path, knowledge_copy, slack_emulator):
         services.append(reminders)
         return reminders
 
-    start.db, start.settings, start.knowledge = db, settings, knowledge_copy
+    def stop_all() -> None:
+        while services:
+            services.pop().stop()
+
+    start.db, start.settings, start.knowledge, start.stop_all = db, settings, knowledge_copy, stop_all
     yield start
-    for reminders in services:
-        reminders.stop()
+    stop_all()
 
 
 def keys_posted(emulator, channel=CHANNEL) -> list[str]:
