@@ -10,7 +10,7 @@ import humanize
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from bot.events.model import AOE
-from bot.slack.mrkdwn import escape, local_time
+from bot.mrkdwn import escape, local_time
 
 
 def long_date(moment: datetime) -> str:

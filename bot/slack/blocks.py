@@ -24,7 +24,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.assistant.answer import Answer
-from bot.slack.mrkdwn import escape, link, localize_utc, split_sections
+from bot.mrkdwn import escape, link, localize_utc, split_sections
 
 MAX_BLOCKS = 50
 MAX_CONTEXT_ELEMENTS = 10

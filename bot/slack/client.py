@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -10,6 +13,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.config import Settings
+
+log = logging.getLogger(__name__)
 
 
 def web_client(settings: Settings, token: str | None = None) -> WebClient:
@@ -23,3 +28,14 @@ def web_client(settings: Settings, token: str | None = None) -> WebClient:
             ServerErrorRetryHandler(max_retry_count=3),
         ],
     )
+
+
+def permalink(client: WebClient, channel: str | None, ts: str | None) -> str | None:
+    """A message's link for organizers and the FAQ; None (and a warning) when Slack won't give one."""
+    if not (channel and ts):
+        return None
+    try:
+        return client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+    except SlackApiError as error:
+        log.warning("no permalink for %s/%s: %s", channel, ts, error.response.get("error"))
+        return None

@@ -6,7 +6,6 @@ import logging
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.assistant.answer import Answer
 from bot.slack.blocks import (
@@ -21,20 +20,11 @@ from bot.slack.blocks import (
     fallback,
     notice_blocks,
 )
+from bot.slack.client import permalink
 from bot.slack.context import SlackContext
 from bot.slack.metrics import ESCALATIONS, FEEDBACK
 
 log = logging.getLogger(__name__)
-
-
-def permalink(client: WebClient, channel: str | None, ts: str | None) -> str | None:
-    if not (channel and ts):
-        return None
-    try:
-        return client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
-    except SlackApiError as error:
-        log.warning("no permalink for %s/%s: %s", channel, ts, error.response.get("error"))
-        return None
 
 
 def register(app: App, ctx: SlackContext) -> None:

@@ -19,8 +19,8 @@ from bot.slack.blocks import (
     fallback,
     notice_blocks,
 )
+from bot.slack.client import permalink
 from bot.slack.context import SlackContext
-from bot.slack.listeners.feedback import permalink
 from bot.storage.models import Escalation
 
 def register(app: App, ctx: SlackContext) -> None:

@@ -1,4 +1,5 @@
-"""Slack mrkdwn: escape what others wrote, and show times in each reader's own zone."""
+"""Slack mrkdwn, the text format of every message the bot posts: escape what others wrote, and show times
+in each reader's own zone. Templates use it as filters, so it sits below both them and the Slack app."""
 
 from __future__ import annotations
 
