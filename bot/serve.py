@@ -25,10 +25,9 @@ def deliveries_for(settings: Settings, editions: Editions) -> dict[str, Delivery
         from bot.deliveries.console import ConsoleDelivery
 
         return {"slack": ConsoleDelivery(), "email": email}
-    from bot.deliveries.slack import SlackDelivery
-    from bot.slack.client import web_client
+    from bot.slack.client import slack_delivery
 
-    return {"slack": SlackDelivery(web_client(settings)), "email": email}
+    return {"slack": slack_delivery(settings), "email": email}
 
 
 def start_reminders(settings: Settings, db: Database, registry: Registry) -> ReminderService:

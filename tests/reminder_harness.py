@@ -5,9 +5,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.deliveries.email import EmailDelivery
-from bot.deliveries.slack import SlackDelivery
 from bot.scheduler.service import ReminderService
-from bot.slack.client import web_client
+from bot.slack.client import slack_delivery
 from bot.storage.db import Database
 
 from .conftest import make_settings
@@ -39,7 +38,7 @@ def service(tmp_path, knowledge_copy, slack_emulator):
     def start(email: bool = False, **overrides) -> ReminderService:
         for key, value in overrides.items():
             setattr(settings, key, value)
-        deliveries = {"slack": SlackDelivery(web_client(settings))}
+        deliveries = {"slack": slack_delivery(settings)}
         if email:  # no SMTP_HOST here: mail is written as .eml files
             deliveries["email"] = EmailDelivery(settings)
         reminders = ReminderService(settings, db, deliveries, send_attempts=2)

@@ -4,8 +4,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 
-from bot.deliveries.slack import SlackDelivery
-from bot.slack.client import web_client
+from bot.slack.client import slack_delivery
 from bot.storage.models import SchedulerState
 
 from .reminder_harness import CHANNEL, ORGANIZERS, keys_posted, write_event
@@ -92,7 +91,7 @@ def test_a_crash_mid_send_is_settled_by_the_message_metadata(service, slack_emul
                       due_at=now, body="never went out")
     outbox.claim(went.id)
     outbox.claim(lost.id)
-    SlackDelivery(web_client(service.settings)).send(outbox.of_key("k:went")[0])  # posted, then "crash"
+    slack_delivery(service.settings).send(outbox.of_key("k:went")[0])  # posted, then "crash"
     service()
     slack_emulator.wait_for("chat.postMessage", 2)
     time.sleep(0.5)

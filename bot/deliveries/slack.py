@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.deliveries import PermanentError, TransientError
-from slack_sdk.models.blocks import ButtonElement
-
-from bot.slack.blocks import DRAFT_ANNOUNCE, DRAFT_DISMISS, fallback, notice_blocks
 from bot.storage.models import OutboxMessage
 
 EVENT_TYPE = "workshop_bot_outbox"
@@ -16,8 +15,14 @@ TRANSIENT = {"ratelimited", "internal_error", "fatal_error", "service_unavailabl
 
 
 class SlackDelivery:
-    def __init__(self, client: WebClient) -> None:
+    """Posts outbox rows; how a row looks in Slack (its blocks, buttons per kind, its notification text)
+    is the Slack app's to say, handed in here, so deliveries never depend on the app."""
+
+    def __init__(self, client: WebClient, blocks: Callable[[OutboxMessage], list[dict]],
+                 fallback: Callable[[str], str]) -> None:
         self.client = client
+        self.blocks = blocks
+        self.fallback = fallback
 
     @staticmethod
     def channel(message: OutboxMessage) -> str:
@@ -26,19 +31,10 @@ class SlackDelivery:
             raise PermanentError("no Slack channel: set ANNOUNCEMENTS_CHANNEL or the edition's slack.announcements")
         return channel
 
-    @staticmethod
-    def blocks(message: OutboxMessage) -> list[dict]:
-        if message.kind == "extension_draft":  # the organizers decide with one click
-            draft = message.key.split(":")[1]
-            return notice_blocks(message.body,
-                                 ButtonElement(text="Announce", action_id=DRAFT_ANNOUNCE, value=draft, style="primary"),
-                                 ButtonElement(text="Dismiss", action_id=DRAFT_DISMISS, value=draft))
-        return notice_blocks(message.body)
-
     def send(self, message: OutboxMessage) -> str | None:
         try:
             response = self.client.chat_postMessage(
-                channel=self.channel(message), text=fallback(message.body), blocks=self.blocks(message),
+                channel=self.channel(message), text=self.fallback(message.body), blocks=self.blocks(message),
                 unfurl_links=False, metadata={"event_type": EVENT_TYPE, "event_payload": {"key": message.key}},
             )
         except SlackApiError as error:

@@ -25,6 +25,7 @@ from slack_sdk.models.views import View
 
 from bot.assistant.answer import Answer
 from bot.mrkdwn import escape, link, localize_utc, split_sections
+from bot.storage.models import OutboxMessage
 
 MAX_BLOCKS = 50
 MAX_CONTEXT_ELEMENTS = 10
@@ -83,6 +84,16 @@ def notice_blocks(mrkdwn: str, *buttons: ButtonElement) -> list[dict]:
     if buttons:
         blocks.append(ActionsBlock(elements=list(buttons)))
     return [b.to_dict() for b in blocks]
+
+
+def outbox_blocks(message: OutboxMessage) -> list[dict]:
+    """An outbox row as posted: its text, and for a drafted announcement the organizers' two buttons."""
+    if message.kind == "extension_draft":  # the organizers decide with one click
+        draft = message.key.split(":")[1]
+        return notice_blocks(message.body,
+                             ButtonElement(text="Announce", action_id=DRAFT_ANNOUNCE, value=draft, style="primary"),
+                             ButtonElement(text="Dismiss", action_id=DRAFT_DISMISS, value=draft))
+    return notice_blocks(message.body)
 
 
 def escalate_button(question_id: int) -> ButtonElement:

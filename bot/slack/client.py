@@ -13,6 +13,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.config import Settings
+from bot.deliveries.slack import SlackDelivery
+from bot.slack.blocks import fallback, outbox_blocks
 
 log = logging.getLogger(__name__)
 
@@ -39,3 +41,8 @@ def permalink(client: WebClient, channel: str | None, ts: str | None) -> str | N
     except SlackApiError as error:
         log.warning("no permalink for %s/%s: %s", channel, ts, error.response.get("error"))
         return None
+
+
+def slack_delivery(settings: Settings) -> SlackDelivery:
+    """The outbox's way into Slack, posting rows as the app shows them."""
+    return SlackDelivery(web_client(settings), outbox_blocks, fallback)
