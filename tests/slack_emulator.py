@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
+from .waiting import wait_until
+
 BOT_TOKEN = "xoxb-test-token"
 APP_TOKEN = "xapp-test-token"
 BOT_USER = "UBOT"
@@ -79,13 +81,15 @@ class SlackEmulator:
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 30.0, where=lambda c: True) -> list[Call]:
         """The calls of `method` matching `where`, once there are at least `count` of them."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def enough() -> list[Call]:
             found = [c for c in self.of(method) if where(c)]
-            if len(found) >= count:
-                return found
-            time.sleep(0.02)
-        raise AssertionError(f"expected {count} {method} call(s), got {[c.body for c in self.of(method)]}")
+            return found if len(found) >= count else []
+
+        try:
+            return wait_until(enough, timeout, every=0.02)
+        except AssertionError:
+            bodies = [c.body for c in self.of(method)]
+            raise AssertionError(f"expected {count} {method} call(s), got {bodies}") from None
 
     def clear(self) -> None:
         with self.lock:

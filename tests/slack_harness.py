@@ -7,7 +7,10 @@ import hashlib
 import hmac
 import itertools
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -26,8 +29,9 @@ from bot.slack.context import SlackContext
 from bot.slack.http import asgi_app
 from bot.storage.db import Database
 
-from .conftest import make_settings
+from .conftest import REPO, make_settings
 from .slack_emulator import BOT_TOKEN, BOT_USER, SlackEmulator
+from .waiting import wait_until
 
 SECRET = "test-signing-secret"
 ORGANIZERS = "CORG"
@@ -54,6 +58,10 @@ class SlackBot:
     http: httpx.Client
 
     _ids = itertools.count(1)
+
+    def settle(self) -> None:
+        """Until every request the bot accepted has been handled: then "nothing was posted" is a fact."""
+        assert self.ctx.listeners.wait_idle(120), "the bot is still handling requests"
 
     def post(self, body: str, content_type: str, *, timestamp: int | None = None, secret: str = SECRET,
              headers: dict | None = None) -> httpx.Response:
@@ -140,9 +148,7 @@ def running_bot(settings, store, emulator: SlackEmulator) -> Iterator[SlackBot]:
                                            lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: server.started, 60, every=0.01, what="the bot's HTTP server started")
     try:
         with httpx.Client(timeout=10) as client:
             yield SlackBot(f"http://127.0.0.1:{port}/slack/events", emulator, ctx, client)
@@ -163,3 +169,39 @@ def slack_bot(tmp_path, slack_store, slack_emulator):
     settings = bot_settings(slack_store.settings.bot_data_dir, slack_emulator, f"sqlite:///{tmp_path / 'bot.db'}")
     with running_bot(settings, slack_store, slack_emulator) as bot:
         yield bot
+
+
+@dataclass
+class BotProcess:
+    """`workshop-bot serve` in HTTP mode as its own process, ready: it answers /healthz."""
+
+    process: subprocess.Popen
+    port: int
+    env: dict[str, str]
+
+    @classmethod
+    def start(cls, data_dir, knowledge, emulator: SlackEmulator) -> BotProcess:
+        port = free_port()
+        env = {**os.environ, "BOT_DATA_DIR": str(data_dir), "KNOWLEDGE_DIR": str(knowledge),
+               "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": emulator.url,
+               "HOST": "127.0.0.1", "PORT": str(port), "RELOAD_INTERVAL": "0.5"}
+        process = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=REPO, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        bot = cls(process, port, env)
+        try:  # its reminder service starts before it serves: ready means reminders run too
+            wait_until(lambda: process.poll() is not None or bot.healthy(), 180, every=0.2, what="the bot ready")
+            assert process.poll() is None, f"the bot exited with code {process.poll()} before it was ready"
+        except AssertionError:
+            bot.kill()
+            raise
+        return bot
+
+    def healthy(self) -> bool:
+        try:
+            return httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=5).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=10)

@@ -10,7 +10,6 @@ import itertools
 import socket
 import ssl
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from .slack_harness import free_port
+from .waiting import wait_until
 
 USER, PASSWORD = "bot", "s3cret"
 
@@ -39,13 +39,11 @@ class Mailbox:
         return "250 OK"
 
     def wait(self, count: int = 1, timeout: float = 20) -> list:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def arrived() -> list:
             with self.lock:
-                if len(self.messages) >= count:
-                    return list(self.messages)
-            time.sleep(0.05)
-        raise AssertionError(f"expected {count} message(s), got {len(self.messages)}")
+                return list(self.messages) if len(self.messages) >= count else []
+
+        return wait_until(arrived, timeout, what=f"{count} message(s) received")
 
 
 def authenticate(server, session, envelope, mechanism, auth_data) -> AuthResult:
@@ -138,13 +136,11 @@ class TricklingSMTP:
 
     def wait_all_closed(self, timeout: float = 30) -> int:
         """How many connections there were, once the clients closed every one of them."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def all_closed() -> int:
             with self.lock:
-                if self.opened and self.closed == self.opened:
-                    return self.opened
-            time.sleep(0.05)
-        raise AssertionError(f"{self.opened - self.closed} of {self.opened} connection(s) still open")
+                return self.opened if self.opened and self.closed == self.opened else 0
+
+        return wait_until(all_closed, timeout, what="every connection closed")
 
     def stop(self) -> None:
         self.stopping.set()

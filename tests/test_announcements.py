@@ -70,7 +70,6 @@ def test_bad_announcements_are_refused_before_anything_is_stored(announce, setti
 def test_dry_run_shows_and_sends_nothing(announce, settings, slack_emulator):
     result = announce("general", *POSTER, "--dry-run")
     assert result.exit_code == 0 and "*Poster session moves*" in result.stdout and "dry run" in result.stderr
-    time.sleep(0.3)
     assert slack_emulator.of("chat.postMessage") == []
     with Database.from_settings(settings).session() as s:
         assert list(s.scalars(select(Announcement))) == []

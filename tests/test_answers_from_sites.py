@@ -166,13 +166,18 @@ TRACKS_SITE = """<!doctype html><html><head><title>DataSys 2026</title></head><b
 </body></html>"""
 
 
-@pytest.fixture(scope="module")
-def tracks(tmp_path_factory, embeddings):
-    root = tmp_path_factory.mktemp("tracks-site")
-    (root / "index.html").write_text(TRACKS_SITE, encoding="utf-8")
-    assistant, report = corpus_assistant(Corpus("tracks", root, ()), tmp_path_factory.mktemp("tracks-data"))
+def one_page_site(tmp_path_factory, name: str, html: str):
+    """The assistant over a built site of one page, indexed as an organizer would."""
+    root = tmp_path_factory.mktemp(f"{name}-site")
+    (root / "index.html").write_text(html, encoding="utf-8")
+    assistant, report = corpus_assistant(Corpus(name, root, ()), tmp_path_factory.mktemp(f"{name}-data"))
     assert not report.errors
     return assistant
+
+
+@pytest.fixture(scope="module")
+def tracks(tmp_path_factory, embeddings):
+    return one_page_site(tmp_path_factory, "tracks", TRACKS_SITE)
 
 
 def test_a_deadline_named_by_its_tracks_heading(tracks):
@@ -224,11 +229,7 @@ DAYS_SITE = """<!doctype html><html><head><title>Sparse Nets 2027</title></head>
 
 @pytest.fixture(scope="module")
 def days(tmp_path_factory, embeddings):
-    root = tmp_path_factory.mktemp("days-site")
-    (root / "index.html").write_text(DAYS_SITE, encoding="utf-8")
-    assistant, report = corpus_assistant(Corpus("days", root, ()), tmp_path_factory.mktemp("days-data"))
-    assert not report.errors
-    return assistant
+    return one_page_site(tmp_path_factory, "days", DAYS_SITE)
 
 
 def test_a_programme_over_several_days_gives_each_row_its_day(days):

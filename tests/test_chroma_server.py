@@ -4,7 +4,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from bot.assistant.assistant import Assistant
 from bot.index.store import KnowledgeStore
 
 from .conftest import ingest_all, make_settings
+from .waiting import wait_until
 
 
 def free_port() -> int:
@@ -27,13 +27,7 @@ def chroma_server(tmp_path):
     chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
     process = subprocess.Popen([chroma, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1",
                                 "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
+    wait_until(lambda: _listening(port), 120, every=0.1, what="the Chroma server listening")
     yield port
     process.terminate()
     process.wait(timeout=10)
@@ -46,3 +40,11 @@ def test_ingest_and_answer_through_a_chroma_server(tmp_path, chroma_server, embe
     answer = Assistant.from_settings(settings, store).ask("Is the NeurIPS checklist required?")
     assert answer.answered and "checklist is NOT required" in answer.text
     assert not (tmp_path / "data" / "chroma").exists()
+
+
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        return True
+    except OSError:
+        return False

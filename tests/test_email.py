@@ -3,7 +3,6 @@
 import email
 import email.policy
 import json
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,6 +18,7 @@ from bot.storage.db import Database
 from .conftest import make_settings
 from .slack_harness import free_port
 from .smtp_harness import PASSWORD, USER
+from .waiting import wait_until
 
 LIST = "mlforsystems@googlegroups.com"
 BODY = {"subject": "Poster session moves", "text": "It is now in Hall B.", "html": "<p>It is now in <b>Hall B</b>.</p>"}
@@ -160,9 +160,7 @@ def test_reminders_marked_email_go_to_the_list(service):
     write_event(service.knowledge, datetime.now(UTC) + timedelta(seconds=3), ["2s"], email=True)
     service(email=True, mailing_list=LIST, mail_from="bot@mlforsystems.org")
     folder = service.settings.bot_data_dir / "outbox" / "mail"
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and not list(folder.glob("*.eml")):
-        time.sleep(0.1)
+    wait_until(lambda: list(folder.glob("*.eml")), 60, what="an .eml file written")
     [path] = folder.glob("*deadline_reminder.eml")
     mail = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     assert mail["Subject"].startswith("[Test Workshop 2030] Paper submission due in ")

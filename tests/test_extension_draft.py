@@ -1,7 +1,6 @@
 """A deadline that moves is re-planned and drafted as an announcement that organizers approve in one click."""
 
 import json
-import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -19,8 +18,7 @@ def buttons(post) -> dict[str, str]:
 def test_a_moved_deadline_is_drafted_and_announced_on_approval(service, slack_store, slack_emulator):
     due = datetime.now(UTC) + timedelta(days=10)
     write_event(service.knowledge, due, ["1d"])
-    reminders = service()
-    time.sleep(0.3)
+    reminders = service()  # start() plans, and would draft a move, before it returns
     assert keys_posted(slack_emulator, ORGANIZERS) == []  # first sight: nothing moved
     write_event(service.knowledge, due + timedelta(days=7), ["1d"])
     reminders.sync()
@@ -37,7 +35,7 @@ def test_a_moved_deadline_is_drafted_and_announced_on_approval(service, slack_st
         announced = slack_emulator.wait_for("chat.postMessage", where=lambda c: c.body["channel"] == CHANNEL)[0]
         closed = slack_emulator.wait_for("chat.update")[0]
         bot.click("draft_announce", "1", user=ORGANIZER, channel=ORGANIZERS)  # a second click does nothing
-        time.sleep(0.5)
+        bot.settle()
     assert "*Paper submission extended* to" in announced.body["text"]
     assert keys_posted(slack_emulator, CHANNEL) == ["announcement:1"]
     assert closed.body["ts"] == draft.body["posted_ts"] and f"Announced by <@{ORGANIZER}>" in closed.body["text"]

@@ -2,7 +2,6 @@
 without a restart, and an ingest run while the bot serves never breaks its answers."""
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -23,21 +22,10 @@ from bot.scheduler.service import ReminderService
 from bot.storage.db import Database
 
 from .conftest import REPO, VERIFAI, ingest_all
-from .slack_emulator import BOT_TOKEN
-from .slack_harness import SECRET, free_port, signature
+from .slack_harness import BotProcess, signature
+from .waiting import wait_until
 
 NOW = datetime(2025, 8, 20, tzinfo=UTC)
-
-
-def wait_until(condition, timeout: float = 60.0, every: float = 0.1):
-    """Poll `condition` until it returns something truthy; fail with what it last returned."""
-    deadline = time.monotonic() + timeout
-    result = condition()
-    while not result and time.monotonic() < deadline:
-        time.sleep(every)
-        result = condition()
-    assert result, f"not true within {timeout} s"
-    return result
 
 
 def extend_deadline(knowledge):
@@ -106,15 +94,10 @@ def test_facts_show_what_the_pages_state_and_draft_a_valid_event_yaml(cli, tmp_p
 @pytest.mark.slow
 def test_ingest_in_a_second_process_while_serve_answers_breaks_nothing(tmp_path, knowledge_copy, slack_emulator):
     """The bot owns its embedded index: `ingest` run beside it hands the work to the bot."""
-    port = free_port()
-    env = {**os.environ, "BOT_DATA_DIR": str(tmp_path / "data"), "KNOWLEDGE_DIR": str(knowledge_copy),
-           "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack_emulator.url,
-           "HOST": "127.0.0.1", "PORT": str(port), "RELOAD_INTERVAL": "0.5"}
-    bot = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=REPO, env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    bot = BotProcess.start(tmp_path / "data", knowledge_copy, slack_emulator)
     asked = 0
     stop = threading.Event()
-    url = f"http://127.0.0.1:{port}/slack/events"
+    url = f"http://127.0.0.1:{bot.port}/slack/events"
 
     def mention(client: httpx.Client, n: int) -> None:
         body = json.dumps({"type": "event_callback", "team_id": "T1", "event_id": f"Ev{n}", "event_time": 1,
@@ -133,11 +116,10 @@ def test_ingest_in_a_second_process_while_serve_answers_breaks_nothing(tmp_path,
 
     try:
         with httpx.Client(timeout=30) as client:
-            wait_until(lambda: _healthy(client, port), timeout=120, every=0.5)
             asker = threading.Thread(target=keep_asking, args=(client,), daemon=True)
             asker.start()
             extend_deadline(knowledge_copy)
-            result = subprocess.run([sys.executable, "-m", "bot", "ingest"], cwd=REPO, env=env, capture_output=True,
+            result = subprocess.run([sys.executable, "-m", "bot", "ingest"], cwd=REPO, env=bot.env, capture_output=True,
                                     check=False, text=True, timeout=120)
             assert result.returncode == 0, result.stderr
             assert "the running bot owns the index" in result.stderr
@@ -147,7 +129,6 @@ def test_ingest_in_a_second_process_while_serve_answers_breaks_nothing(tmp_path,
             asker.join(timeout=90)
     finally:
         bot.kill()
-        bot.wait(timeout=10)
     assert len(slack_emulator.of("chat.postMessage")) >= asked >= 2  # every question got its reply
     assert all("don't answer" not in r.body.get("text", "") for r in _replies(slack_emulator))
 
@@ -156,10 +137,3 @@ def _replies(emulator):
     """What the bot said: answers posted at once, or placeholders updated with the answer."""
     return [c for c in emulator.of("chat.postMessage") + emulator.of("chat.update")
             if "Looking that up" not in c.body.get("text", "")]
-
-
-def _healthy(client: httpx.Client, port: int) -> bool:
-    try:
-        return client.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
-    except httpx.HTTPError:
-        return False

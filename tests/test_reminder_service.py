@@ -8,6 +8,7 @@ from bot.slack.client import slack_delivery
 from bot.storage.models import SchedulerState
 
 from .reminder_harness import CHANNEL, ORGANIZERS, keys_posted, write_event
+from .waiting import wait_past, wait_until
 
 def test_reminders_fire_once_at_their_instants(service, slack_emulator):
     due = datetime.now(UTC) + timedelta(seconds=6)
@@ -30,13 +31,11 @@ def test_an_extension_replans_and_the_old_reminders_never_go_out(service, slack_
     reminders = service()
     [old] = [job.id for job in reminders.scheduler.get_jobs(jobstore="default")]
     write_event(service.knowledge, due + timedelta(minutes=5), ["14s"])
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and old in {j.id for j in reminders.scheduler.get_jobs(jobstore="default")}:
-        time.sleep(0.1)
+    wait_until(lambda: old not in {j.id for j in reminders.scheduler.get_jobs(jobstore="default")}, 60,
+               what="the old timer re-planned away")
     [new] = [job.id for job in reminders.scheduler.get_jobs(jobstore="default")]
     assert new != old and new.startswith("test2030:submission:14s:")
-    while datetime.now(UTC) < due - timedelta(seconds=14) + timedelta(seconds=1):
-        time.sleep(0.1)  # until past the old reminder's time
+    wait_past(due - timedelta(seconds=14) + timedelta(seconds=1))  # the old reminder's time
     assert keys_posted(slack_emulator) == []
 
 
@@ -46,8 +45,7 @@ def test_what_fell_due_while_down_is_sent_within_grace_else_recorded_missed(serv
     with service.db.session() as s:
         s.add(SchedulerState(name="reminders", heartbeat_at=now - timedelta(hours=2)))
     reminders = service()
-    slack_emulator.wait_for("chat.postMessage")
-    time.sleep(0.5)
+    service.stop_all()  # start() sends what fell due before it returns; stopped, nothing more can come
     assert [k.split(":")[2] for k in keys_posted(slack_emulator)] == ["15m"]
     statuses = {row.key.split(":")[2]: row.status for row in reminders.outbox.with_status("sent", "missed")}
     assert statuses == {"95m": "missed", "15m": "sent"}
@@ -93,8 +91,7 @@ def test_a_crash_mid_send_is_settled_by_the_message_metadata(service, slack_emul
     outbox.claim(lost.id)
     slack_delivery(service.settings).send(outbox.of_key("k:went")[0])  # posted, then "crash"
     service()
-    slack_emulator.wait_for("chat.postMessage", 2)
-    time.sleep(0.5)
+    service.stop_all()  # start() settles what the crash left before it returns
     assert sorted(keys_posted(slack_emulator)) == ["k:lost", "k:went"]
     assert {r.key: r.status for r in outbox.with_status("sent")} == {"k:went": "sent", "k:lost": "sent"}
 
@@ -109,9 +106,7 @@ def test_reload_replans_the_running_service(service, monkeypatch):
     write_event(service.knowledge, datetime.now(UTC) + timedelta(hours=5), ["1h"])
     monkeypatch.setenv("BOT_DATA_DIR", str(service.settings.bot_data_dir))
     assert CliRunner().invoke(app, ["reload"]).exit_code == 0
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and not reminders.scheduler.get_jobs(jobstore="default"):
-        time.sleep(0.1)
+    wait_until(lambda: reminders.scheduler.get_jobs(jobstore="default"), 60, what="the reload re-planned")
     assert [j.id.split(":")[2] for j in reminders.scheduler.get_jobs(jobstore="default")] == ["1h"]
 
 

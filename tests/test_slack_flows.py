@@ -27,7 +27,7 @@ def test_a_follow_up_in_the_thread_uses_the_earlier_question(slack_bot):
 def test_chatter_in_threads_the_bot_never_answered_is_ignored(slack_bot):
     slack_bot.event({"type": "message", "channel_type": "channel", "channel": "C1", "user": "U1",
                      "text": "when is lunch?", "ts": "1690000200.000100", "thread_ts": "1690000199.000100"})
-    time.sleep(0.5)
+    slack_bot.settle()
     assert slack_bot.slack.of("chat.postMessage") == []
 
 

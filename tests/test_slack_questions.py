@@ -71,7 +71,7 @@ def test_the_same_message_as_message_and_app_mention_is_answered_once(slack_bot)
     slack_bot.event({"type": "message", "channel_type": "channel", "channel": "C9", "user": "U1",
                      "text": f"<@{BOT_USER}> Is the page limit strict?", "ts": ts, "thread_ts": None})
     slack_bot.slack.wait_for("chat.postMessage")
-    time.sleep(0.5)
+    slack_bot.settle()
     assert len(slack_bot.slack.of("chat.postMessage")) == 1
 
 
@@ -81,7 +81,7 @@ def test_a_retried_delivery_is_acknowledged_and_not_answered_again(slack_bot):
                                  headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
     assert first.status_code == retry.status_code == 200
     slack_bot.slack.wait_for("chat.postMessage")
-    time.sleep(0.5)
+    slack_bot.settle()
     assert len(slack_bot.slack.of("chat.postMessage")) == 1
 
 
@@ -90,21 +90,21 @@ def test_the_bot_never_answers_itself_or_other_bots(slack_bot):
                      "text": "When is the deadline?", "ts": "1690000002.000100"})
     slack_bot.event({"type": "message", "subtype": "bot_message", "channel_type": "im", "channel": "D1",
                      "bot_id": "BOTHER", "text": "When is the deadline?", "ts": "1690000003.000100"})
-    time.sleep(1.0)
+    slack_bot.settle()
     assert slack_bot.slack.of("chat.postMessage") == []
 
 
 def test_a_bad_signature_gets_401_and_does_nothing(slack_bot):
     response, _ = slack_bot.mention("When is the deadline?", secret="not-the-secret")
     assert response.status_code == 401
-    time.sleep(0.5)
+    slack_bot.settle()
     assert slack_bot.slack.of("chat.postMessage") == []
 
 
 def test_a_request_older_than_five_minutes_gets_401(slack_bot):
     response, _ = slack_bot.mention("When is the deadline?", timestamp=int(time.time()) - 301)
     assert response.status_code == 401
-    time.sleep(0.5)
+    slack_bot.settle()
     assert slack_bot.slack.of("chat.postMessage") == []
     assert SECRET  # the right secret: only the age is wrong
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
@@ -24,7 +23,7 @@ def build_app(ctx: SlackContext, client: WebClient | None = None, *, verify_requ
         signing_secret=settings.slack_signing_secret if verify_requests else None,
         request_verification_enabled=verify_requests,
         process_before_response=False,
-        listener_executor=ThreadPoolExecutor(settings.slack_workers, thread_name_prefix="slack"),
+        listener_executor=ctx.listeners,
     )
 
     @app.middleware

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -17,6 +19,35 @@ from bot.storage.db import Database
 from bot.templates import render
 
 GROUP_CACHE_SECONDS = 300
+T = TypeVar("T")
+
+
+class ListenerPool(ThreadPoolExecutor):
+    """Bolt's listener threads, counting the work in flight, so that whoever stops the bot (or checks
+    that a request led to nothing) can wait until every accepted request has been handled."""
+
+    def __init__(self, workers: int) -> None:
+        super().__init__(workers, thread_name_prefix="slack")
+        self._busy = 0
+        self._changed = threading.Condition()
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        with self._changed:
+            self._busy += 1
+
+        def counted() -> T:
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                with self._changed:
+                    self._busy -= 1
+                    self._changed.notify_all()
+
+        return super().submit(counted)
+
+    def wait_idle(self, timeout: float) -> bool:
+        with self._changed:
+            return self._changed.wait_for(lambda: self._busy == 0, timeout)
 
 
 @dataclass
@@ -26,11 +57,13 @@ class SlackContext:
     db: Database
     sender: Sender | None = None  # sends approved announcements through the outbox
     answering: ThreadPoolExecutor = field(init=False)
+    listeners: ListenerPool = field(init=False)
     _group: tuple[float, frozenset[str]] = (0.0, frozenset())  # (fetched at, members) of ORGANIZER_GROUP
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.answering = ThreadPoolExecutor(self.settings.answer_workers, thread_name_prefix="answer")
+        self.listeners = ListenerPool(self.settings.slack_workers)
 
     def text(self, template: str, **context: object) -> str:
         return render(self.settings.prompts_dir, f"slack/{template}.md.j2", **context)
