@@ -15,7 +15,9 @@ from slack_sdk.errors import SlackApiError
 from bot.assistant.assistant import Assistant
 from bot.config import Settings
 from bot.scheduler.sender import Sender
+from bot.slack.blocks import fallback, notice_blocks
 from bot.storage.db import Database
+from bot.storage.models import Escalation
 from bot.templates import render
 
 GROUP_CACHE_SECONDS = 300
@@ -64,6 +66,15 @@ class SlackContext:
     def __post_init__(self) -> None:
         self.answering = ThreadPoolExecutor(self.settings.answer_workers, thread_name_prefix="answer")
         self.listeners = ListenerPool(self.settings.slack_workers)
+
+    def show_closed(self, client: WebClient, escalation: Escalation) -> None:
+        """The organizers' message loses its buttons and says who closed it, and how (once it is known
+        where that message is: an organizer may close it before its poster has stored that)."""
+        if escalation.organizers_channel and escalation.organizers_ts:
+            text = self.text("escalation_closed", status=escalation.status, by=escalation.closed_by,
+                             answer=escalation.answer or "")
+            client.chat_update(channel=escalation.organizers_channel, ts=escalation.organizers_ts,
+                               text=fallback(text), blocks=notice_blocks(text))
 
     def text(self, template: str, **context: object) -> str:
         return render(self.settings.prompts_dir, f"slack/{template}.md.j2", **context)

@@ -71,8 +71,10 @@ def register(app: App, ctx: SlackContext) -> None:
                 link = permalink(client, question.channel_id, question.message_ts)
                 posted = client.chat_postMessage(channel=channel, text=fallback(text),
                                                  blocks=escalation_blocks(text, escalation.id, link))
-                ctx.db.update_escalation(escalation.id, organizers_channel=posted["channel"],
-                                         organizers_ts=posted["ts"])
+                stored = ctx.db.update_escalation(escalation.id, organizers_channel=posted["channel"],
+                                                  organizers_ts=posted["ts"])
+                if stored.status != "open":  # an organizer was quicker than this: their close now shows
+                    ctx.show_closed(client, stored)
             else:
                 log.error("ORGANIZERS_CHANNEL is not set: escalation %s is only in the database", escalation.id)
         reply = ctx.text("escalated", created=created, threaded=bool(question.message_ts))

@@ -21,7 +21,6 @@ from bot.slack.blocks import (
 )
 from bot.slack.client import permalink
 from bot.slack.context import SlackContext
-from bot.storage.models import Escalation
 
 def register(app: App, ctx: SlackContext) -> None:
     def allowed(client: WebClient, body: dict) -> bool:
@@ -31,14 +30,6 @@ def register(app: App, ctx: SlackContext) -> None:
         client.chat_postEphemeral(channel=body["channel"]["id"], user=body["user"]["id"],
                                   text=ctx.text("not_organizer"))
         return False
-
-    def show_closed(client: WebClient, escalation: Escalation) -> None:
-        """The organizers' message loses its buttons and says who closed it, and how."""
-        if escalation.organizers_channel and escalation.organizers_ts:
-            text = ctx.text("escalation_closed", status=escalation.status, by=escalation.closed_by,
-                            answer=escalation.answer or "")
-            client.chat_update(channel=escalation.organizers_channel, ts=escalation.organizers_ts,
-                               text=fallback(text), blocks=notice_blocks(text))
 
     @app.action(ORGANIZER_ANSWER)
     def on_answer(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
@@ -77,7 +68,7 @@ def register(app: App, ctx: SlackContext) -> None:
         entry = ctx.db.add_faq(readable(question.text), answer, edition, user,
                                permalink(client, posted["channel"], posted["ts"]))
         index_faq(ctx.assistant.store, entry, fallback_url=ctx.settings.site_base_url)
-        show_closed(client, escalation)
+        ctx.show_closed(client, escalation)
 
     @app.action(ORGANIZER_RESOLVE)
     def on_resolve(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
@@ -86,7 +77,7 @@ def register(app: App, ctx: SlackContext) -> None:
             return
         escalation = ctx.db.close_escalation(int(action["value"]), "resolved", by=body["user"]["id"])
         if escalation is not None:
-            show_closed(client, escalation)
+            ctx.show_closed(client, escalation)
 
     def decide_draft(approve: bool):
         def on_decision(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
