@@ -132,7 +132,8 @@ def test_a_mention_and_a_link_in_an_asked_question_never_reach_a_reply_live(slac
     slack_bot.submit_view("organizer_answer_modal", escalation_id,
                           {"answer": {"answer": {"type": "plain_text_input", "value": answer}}}, user=ORGANIZER)
     slack_bot.slack.wait_for("chat.postMessage", where=lambda c: c.body["channel"] == "UASK")
-    slack_bot.slack.wait_for("chat.update", where=lambda c: c.body["channel"] == ORGANIZERS)  # closed: FAQ indexed
+    slack_bot.slack.wait_for("chat.update", timeout=120,  # closed once the FAQ entry is embedded and indexed
+                             where=lambda c: c.body["channel"] == ORGANIZERS)
     try:
         assert [entry.question for entry in slack_bot.ctx.db.faq_entries()] == [AS_READ]
 
