@@ -9,12 +9,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.knowledge_bench import _percentile
-from bot.deliveries.slack import SlackDelivery
+from bot.deliveries import Medium
+from bot.runtime import Runtime
+from bot.slack.client import slack_delivery
 from bot.knowledge.editions import discover
 from bot.scheduler.planner import plan
-from bot.scheduler.service import ReminderService
-from bot.slack.client import web_client
-from bot.storage.db import Database
 from tests.conftest import make_settings
 from tests.slack_emulator import BOT_TOKEN, SlackEmulator
 
@@ -50,7 +49,7 @@ def run() -> dict[str, float | str]:
         figures["plan: reminders"] = len(planned)
         figures["plan 10,000 reminders, from 400 event.yaml (s)"] = time.perf_counter() - started
 
-        service = ReminderService(settings, Database.from_settings(settings), {})
+        service = Runtime(settings, deliveries={}).reminders
         started = time.perf_counter()
         service.start()
         figures["first start: plan + timers into the job store (s)"] = time.perf_counter() - started
@@ -81,8 +80,7 @@ def _lateness(root: Path) -> dict[str, float]:
                         f"    remind: [5s]\n" for i in range(FIRINGS))
     (folder / "event.yaml").write_text(f"name: Lateness\nslack: {{announcements: CLATE}}\ndeadlines:\n{deadlines}")
     settings = make_settings(root / "data", root / "knowledge", slack_bot_token=BOT_TOKEN, slack_api_url=emulator.url)
-    slack = SlackDelivery(web_client(settings))
-    service = ReminderService(settings, Database.from_settings(settings), {"slack": slack})
+    service = Runtime(settings, deliveries={Medium.SLACK: slack_delivery(settings)}).reminders
     wall, mono = datetime.now(UTC), time.monotonic()
     service.start()
     try:

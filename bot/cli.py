@@ -7,13 +7,18 @@ import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
+import click
 import typer
+from typer.core import TyperCommand
 from rich.console import Console
 from rich.text import Text
 
 from bot.config import Settings
+
+if TYPE_CHECKING:  # the runtime pulls in SQLAlchemy and more: `--help` and `--version` stay instant
+    from bot.runtime import Runtime
 
 # Plain help, as terminals and copy-paste like it: no boxes, no `<bool>` type tags on flags.
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, rich_markup_mode=None)
@@ -34,7 +39,13 @@ def options(version: Annotated[bool, typer.Option("--version", callback=_version
     """Slack and email bot for an academic workshop."""
 
 
-DataDir = Annotated[Path | None, typer.Option("--data-dir", help="data folder (default: BOT_DATA_DIR)")]
+DataDir = Annotated[Path | None, typer.Option("--data-dir", metavar="DIR", help="data folder (default: BOT_DATA_DIR)")]
+
+
+def _runtime(data_dir: Path | None = None) -> Runtime:
+    from bot.runtime import Runtime
+
+    return Runtime(_settings(data_dir))
 
 
 def _settings(data_dir: Path | None) -> Settings:
@@ -56,12 +67,11 @@ def _fail(message: str, code: int = BAD_INPUT) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _open_store(settings: Settings, rebuild: bool = False):
-    from bot.index.embeddings import load_embeddings
-    from bot.index.store import IndexMismatchError, KnowledgeStore
+def _open_store(runtime: Runtime, rebuild: bool = False):
+    from bot.index.store import IndexMismatchError
 
     try:
-        return KnowledgeStore(settings, load_embeddings(settings.embeddings), rebuild=rebuild)
+        return runtime.open_store(rebuild=rebuild)
     except IndexMismatchError as error:
         raise _fail(str(error)) from error
 
@@ -103,7 +113,8 @@ def ingest_command(
     from bot.index.ingest import split_paths
     from bot.index.watch import request_ingest
 
-    settings = _settings(data_dir)
+    runtime = _runtime(data_dir)
+    settings = runtime.settings
     owner = _own_index(settings)  # held until the command ends
     if owner is None:
         if rebuild:
@@ -116,14 +127,13 @@ def ingest_command(
         err.print(f"the running bot owns the index: it ingests within {settings.reload_interval:g} s "
                   "(its log shows the report)", highlight=False)
         return
-    store = _open_store(settings, rebuild=rebuild)
+    store = _open_store(runtime, rebuild=rebuild)
     report = _ingest(store, settings, paths or [settings.knowledge_dir])
     err.print(report.summary(), highlight=False)
     if rebuild:  # organizers' FAQ answers live in the database: put them back into the new index
         from bot.index.faq import reindex_faq
-        from bot.storage.db import Database
 
-        entries = Database.from_settings(settings).faq_entries()
+        entries = runtime.db.faq_entries()
         reindex_faq(store, entries, settings.site_base_url)
         err.print(f"{len(entries)} FAQ entries re-indexed", highlight=False)
     if report.errors:
@@ -149,17 +159,18 @@ def _parse_now(value: str | None, option: str = "--now") -> datetime | None:
 def ask_command(
     question: Annotated[str, typer.Argument(help="the question, or - to read one per line from stdin")],
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per answer, one per line")] = False,
-    now: Annotated[str | None, typer.Option("--now", help="ISO-8601 time to answer as of")] = None,
-    edition: Annotated[str | None, typer.Option("--edition", help="edition id, e.g. neurips2023")] = None,
+    now: Annotated[str | None, typer.Option("--now", metavar="TIME", help="ISO-8601 time to answer as of")] = None,
+    edition: Annotated[str | None, typer.Option("--edition", metavar="EDITION",
+                                                help="edition id, e.g. neurips2023")] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Answer a question from the pages (ingests KNOWLEDGE_DIR first if the index is empty)."""
     from bot.assistant.answer import Answer
-    from bot.assistant.assistant import Assistant
     from bot.assistant.question import QuestionError, clean_question
     from bot.templates import render
 
-    settings = _settings(data_dir)
+    runtime = _runtime(data_dir)
+    settings = runtime.settings
     moment = _parse_now(now)
     if question != "-":
         try:  # refused before the model loads: an empty question need not wait for it
@@ -167,10 +178,10 @@ def ask_command(
         except QuestionError as error:
             raise _fail(str(error)) from error
     owner = _own_index(settings)
-    store = _open_store(settings)
+    store = _open_store(runtime)
     if store.count() == 0 and owner is not None:
         _ingest(store, settings, [settings.knowledge_dir])
-    assistant = Assistant.from_settings(settings, store)
+    assistant = runtime.assistant
     if edition is not None and assistant.editions.get(edition) is None:
         raise _fail(f"unknown edition '{edition}' (known: {', '.join(assistant.editions.ids())})")
 
@@ -201,36 +212,33 @@ def ask_command(
 def serve_command(data_dir: DataDir = None) -> None:
     """Run the bot: Socket Mode, HTTP mode, or (no Slack credentials) a console on this terminal."""
     from bot.index.watch import KnowledgeWatcher
-    from bot.knowledge.editions import Registry
-    from bot.serve import serve, start_reminders
-    from bot.storage.db import Database
+    from bot.serve import serve
 
-    settings = _settings(data_dir)
+    runtime = _runtime(data_dir)
+    settings = runtime.settings
     owner = _own_index(settings)  # held as long as the bot runs
     if owner is None:
         raise _fail(f"another workshop-bot serve owns the index in {settings.bot_data_dir}: one bot per data "
                     "folder (several need a Chroma server, CHROMA_HOST)")
-    db = Database.from_settings(settings)
-    registry = Registry(settings)
-    reminders = start_reminders(settings, db, registry)
+    runtime.reminders.start()  # before the model loads: a reminder never waits for the assistant
     if settings.slack_mode == "console":
         from rich.console import Console
 
         from bot.console import greet
 
-        greet(settings, registry, Console())
+        greet(settings, runtime.registry, Console())
     watcher = None
     try:
-        store = _open_store(settings)
+        store = _open_store(runtime)
         report = _ingest(store, settings, [settings.knowledge_dir])
         err.print(report.summary(), highlight=False)
-        registry.refresh()
-        watcher = KnowledgeWatcher(settings, store, registry).start()
-        serve(settings, store, db, reminders, registry)
+        runtime.registry.refresh()
+        watcher = KnowledgeWatcher(settings, store, runtime.registry).start()
+        serve(runtime)
     finally:
         if watcher is not None:
             watcher.stop()
-        reminders.stop()
+        runtime.reminders.stop()
 
 
 @app.command("facts")
@@ -244,14 +252,14 @@ def facts_command(
     Where the edition has an event.yaml, its values win, field by field. Disagreements between pages
     are listed so organizers can fix them."""
     from bot.knowledge.derive import texts_of
-    from bot.knowledge.editions import Registry
     from bot.knowledge.facts import draft_event, edition_facts, facts_record
-    from bot.knowledge.pages import PageError, read_page
+    from bot.index.reader import read
+    from bot.knowledge.pages import PageError
     from bot.knowledge.publication import publication_of
     from bot.templates import render
 
-    settings = _settings(None)
-    editions = Registry(settings).editions
+    runtime = _runtime()
+    settings, editions = runtime.settings, runtime.registry.editions
     chosen = editions.get(edition) if edition else editions.default
     if chosen is None or chosen.folder is None:
         raise _fail(f"unknown edition '{edition}' (known: {', '.join(editions.ids()) or 'none'})")
@@ -259,7 +267,7 @@ def facts_command(
     pages = []
     for path in chosen.folder.pages:
         try:
-            pages.append(read_page(path, chosen.folder, settings, publication))
+            pages.append(read(path, chosen.folder, settings, publication))
         except PageError as error:
             _report("error", str(error))
     facts = edition_facts(chosen, texts_of(pages), chosen.folder.source(chosen.folder.event_file))
@@ -275,17 +283,16 @@ def facts_command(
 
 @app.command("reminders")
 def reminders_command(
-    now: Annotated[str | None, typer.Option("--now", help="ISO-8601 time to plan from")] = None,
+    now: Annotated[str | None, typer.Option("--now", metavar="TIME", help="ISO-8601 time to plan from")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="a JSON array of the planned reminders")] = False,
 ) -> None:
     """The reminders planned after now (or --now), from every edition's event.yaml."""
-    from bot.knowledge.editions import Registry
     from bot.scheduler.messages import render_message
     from bot.scheduler.planner import plan, upcoming
 
-    settings = _settings(None)
+    runtime = _runtime()
+    settings, editions = runtime.settings, runtime.registry.editions
     moment = _parse_now(now) or datetime.now(UTC)
-    editions = Registry(settings).editions
     for edition in editions.items:
         if edition.event_error:
             _report("error", edition.event_error)
@@ -294,11 +301,11 @@ def reminders_command(
         print(json.dumps([{
             "key": m.key, "due": m.due.astimezone(UTC).isoformat().replace("+00:00", "Z"),
             "edition": m.edition, "deadline": m.deadline, "offset": m.offset,
-            "destinations": list(m.destinations), "text": text,
+            "destinations": [str(d) for d in m.destinations], "text": text,
         } for m, text in planned], ensure_ascii=False, indent=None))
     else:
         for m, text in planned:
-            print(f"{m.due:%Y-%m-%d %H:%M} UTC  {m.key}  → {', '.join(m.destinations)}\n  {text}\n")
+            print(f"{m.due:%Y-%m-%d %H:%M} UTC  {m.key}  → {', '.join(map(str, m.destinations))}\n  {text}\n")
         if not planned:
             err.print(f"nothing planned after {moment:%Y-%m-%d %H:%M} UTC (reminders come from each edition's "
                       "event.yaml)", highlight=False)
@@ -324,15 +331,34 @@ def reload_command(data_dir: DataDir = None) -> None:
     err.print(f"reload requested: the bot re-plans within {settings.reload_interval:g} s", highlight=False)
 
 
-@app.command("announce")
+class AnnounceHelp(TyperCommand):
+    """`announce --help` ends with the templates in PROMPTS_DIR and the fields each takes."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_epilog(ctx, formatter)
+        from bot.announcements.templates import described
+
+        try:
+            lines = [tuple(line.split(": ", 1)) for line in described(Settings().prompts_dir)]
+        except Exception as error:  # a bad setting or a broken template must not hide the help
+            lines = [("(none listed)", str(error))]
+        with formatter.section("Templates and their --var fields ([optional])"):
+            formatter.write_dl(lines)
+
+
+@app.command("announce", cls=AnnounceHelp)
 def announce_command(
     template: Annotated[str, typer.Argument(help="a template in prompts/announcements/, e.g. general")],
-    var: Annotated[list[str] | None, typer.Option("--var", help="KEY=VALUE for the template")] = None,
-    to: Annotated[str, typer.Option("--to", help="destinations: slack, email, or slack,email")] = "slack",
-    at: Annotated[str | None, typer.Option("--at", help="ISO-8601 time to send at; now if omitted")] = None,
+    var: Annotated[list[str] | None, typer.Option("--var", metavar="KEY=VALUE",
+                                                  help="a field of the template (repeat for each)")] = None,
+    to: Annotated[str, typer.Option("--to", metavar="slack,email",
+                                    help="destinations: slack, email, or slack,email")] = "slack",
+    at: Annotated[str | None, typer.Option("--at", metavar="TIME",
+                                           help="ISO-8601 time to send at; now if omitted")] = None,
     now_if_past: Annotated[bool, typer.Option("--now-if-past", help="if --at has passed, send now")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="show what would be sent, send nothing")] = False,
-    corrects: Annotated[int | None, typer.Option("--corrects", help="id of the announcement this corrects")] = None,
+    corrects: Annotated[int | None, typer.Option("--corrects", metavar="ID",
+                                                 help="id of the announcement this corrects")] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Announce to the announcements channel and the list: rendered, recorded, sent once, indexed.
@@ -340,14 +366,13 @@ def announce_command(
     Everything is checked for every destination before anything is stored or sent."""
     import getpass
 
-    from bot.announcements import AnnouncementError, indexer, prepare, record, send_now
-    from bot.knowledge.editions import Registry
-    from bot.scheduler.outbox import Outbox
-    from bot.scheduler.sender import Sender
-    from bot.serve import deliveries_for
-    from bot.storage.db import Database
+    from bot.announcements.compose import AnnouncementError, prepare
+    from bot.announcements.records import record
+    from bot.outbox.keys import announcement_key
+    from bot.storage.models import OutboxStatus
 
-    settings = _settings(data_dir)
+    runtime = _runtime(data_dir)
+    settings = runtime.settings
     send_at = _parse_now(at, "--at")
     if send_at is not None and send_at <= datetime.now(UTC):
         if not now_if_past:
@@ -361,20 +386,18 @@ def announce_command(
             raise _fail(f"--var '{item}' is not KEY=VALUE")
         variables[key.strip()] = value
     try:
-        editions = Registry(settings).editions
-        prepared = prepare(settings, editions, template, variables,
+        prepared = prepare(settings, runtime.registry.editions, template, variables,
                            [t.strip() for t in to.split(",") if t.strip()], send_at)
     except AnnouncementError as error:
         raise _fail(str(error)) from error
     prepared.corrects = corrects
     print(prepared.text)
     if dry_run:
-        err.print(f"dry run: nothing sent (would go to {', '.join(prepared.destinations)} "
+        err.print(f"dry run: nothing sent (would go to {', '.join(map(str, prepared.destinations))} "
                   f"at {prepared.send_at:%Y-%m-%d %H:%M} UTC)", highlight=False)
         return
-    db = Database.from_settings(settings)
-    outbox = Outbox(db)
-    announcement = record(db, outbox, prepared, getpass.getuser(), settings.prompts_dir, settings.mail_from)
+    announcement = record(runtime.db, runtime.outbox, prepared, getpass.getuser(), settings.prompts_dir,
+                          settings.mail_from)
     if prepared.send_at > datetime.now(UTC):
         err.print(f"scheduled announcement {announcement.id} for {prepared.send_at:%Y-%m-%d %H:%M} UTC; "
                   "the running bot sends it", highlight=False)
@@ -384,47 +407,42 @@ def announce_command(
         err.print(f"announcement {announcement.id} queued: the running bot sends it within "
                   f"{settings.reload_interval:g} s", highlight=False)
         return
-    sender = Sender(settings, outbox, deliveries_for(settings, editions))
-    sender.on_sent = indexer(db, _open_store(settings), settings.site_base_url)
-    outcomes = send_now(sender, outbox, announcement)
+    _open_store(runtime)  # a sent announcement is indexed: the index must be usable first
+    outcomes = [outcome or "taken" for outcome in runtime.sender.send_due(announcement_key(announcement.id))]
     err.print(f"announcement {announcement.id}: {', '.join(outcomes)}", highlight=False)
-    if "failed" in outcomes:
+    if OutboxStatus.FAILED in outcomes:
         raise typer.Exit(1)
 
 
 @app.command("digest")
 def digest_command(
-    now: Annotated[str | None, typer.Option("--now", help="ISO-8601 time: the digest of the slot at it")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="write the email to this .eml file")] = None,
+    now: Annotated[str | None, typer.Option("--now", metavar="TIME",
+                                            help="ISO-8601 time: the digest of the slot at it")] = None,
+    out: Annotated[Path | None, typer.Option("--out", metavar="FILE", help="write the email to this .eml file")] = None,
     send: Annotated[bool, typer.Option("--send", help="deliver it through the outbox (once per slot)")] = False,
     data_dir: DataDir = None,
 ) -> None:
     """Build the mailing-list digest for the latest DIGEST_CRON slot; print, save or send it."""
     from bot import digest
-    from bot.deliveries import PermanentError
+    from bot.deliveries import EMAIL, PermanentError
     from bot.deliveries.email import compose
-    from bot.knowledge.editions import Registry
-    from bot.scheduler.outbox import Outbox
-    from bot.scheduler.sender import Sender
-    from bot.serve import deliveries_for
-    from bot.storage.db import Database
-    from bot.storage.models import OutboxMessage
+    from bot.storage.models import OutboxMessage, OutboxStatus
 
-    settings = _settings(data_dir)
+    runtime = _runtime(data_dir)
+    settings = runtime.settings
     moment = _parse_now(now) or datetime.now(UTC)
-    db, editions = Database.from_settings(settings), Registry(settings).editions
+    db, editions = runtime.db, runtime.registry.editions
     if send:
-        outbox = Outbox(db)
-        built, row = digest.queue(settings, db, outbox, editions, moment)
+        built, row = digest.queue(settings, db, runtime.outbox, editions, moment)
         if built.empty:
             err.print(f"digest {built.slot:%Y-%m-%d %H:%M} UTC: nothing to say, not sent", highlight=False)
             return
         if row is None:
             err.print(f"digest {built.slot:%Y-%m-%d %H:%M} UTC was already sent", highlight=False)
             return
-        outcome = Sender(settings, outbox, deliveries_for(settings, editions)).send(row.id)
+        outcome = runtime.sender.send(row.id)
         err.print(f"digest {built.slot:%Y-%m-%d %H:%M} UTC: {outcome}", highlight=False)
-        if outcome != "sent":
+        if outcome != OutboxStatus.SENT:
             raise typer.Exit(1)
         return
     slot, since = digest.slot_at(settings, moment)
@@ -438,7 +456,7 @@ def digest_command(
         return
     newest = editions.default
     try:
-        mail = compose(OutboxMessage(key=built.key, destination="email", kind="digest", body=body),
+        mail = compose(OutboxMessage(key=built.key, destination=str(EMAIL), kind="digest", body=body),
                        settings, newest.contact if newest else None)
     except PermanentError as error:  # no MAILING_LIST, a bad address: said in one line
         raise _fail(f"digest: {error}") from error

@@ -8,12 +8,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 
-from bot.assistant.assistant import Assistant
 from bot.assistant.question import QuestionError
 from bot.config import Settings
-from bot.index.store import KnowledgeStore
 from bot.knowledge.editions import Registry
-from bot.storage.db import Database
+from bot.runtime import Runtime
 from bot.templates import render
 
 QUIT = {"quit", "exit", ":q"}
@@ -34,7 +32,7 @@ def greet(settings: Settings, registry: Registry, console: Console) -> None:
                   highlight=False, markup=False)
 
 
-def run_console(settings: Settings, store: KnowledgeStore, registry: Registry, console: Console) -> None:
+def run_console(runtime: Runtime, console: Console) -> None:
     """Read questions until EOF or `quit`; print each answer with its sources.
 
     Questions are stored as Slack ones are; an unanswered one shows the message the organizers'
@@ -42,8 +40,7 @@ def run_console(settings: Settings, store: KnowledgeStore, registry: Registry, c
     """
     with suppress(ImportError):  # line editing and history for input(), where the platform has readline
         import readline  # noqa: F401
-    assistant = Assistant.from_settings(settings, store, registry)
-    db = Database.from_settings(settings)
+    settings, registry, assistant, db = runtime.settings, runtime.registry, runtime.assistant, runtime.db
     while True:
         try:
             question = console.input("[bold cyan]you>[/bold cyan] ")

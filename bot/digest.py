@@ -13,16 +13,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import select
 
 from bot.config import Settings
+from bot.deliveries import EMAIL
 from bot.events.facts import DeadlineFact, facts
 from bot.events.model import Session
 from bot.knowledge.editions import Editions
-from bot.scheduler.messages import email_body
-from bot.scheduler.outbox import Outbox
+from bot.outbox.keys import digest_key
+from bot.outbox.ledger import Outbox
+from bot.outbox.render import render as render_body
+from bot.storage.announcements import AnnouncementRows
 from bot.storage.db import Database
-from bot.storage.models import Announcement, OutboxMessage, Question
+from bot.storage.models import Announcement, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +57,7 @@ class Digest:
 
     @property
     def key(self) -> str:
-        return f"digest:{self.slot.isoformat()}"
+        return digest_key(self.slot)
 
 
 def trigger(settings: Settings) -> CronTrigger:
@@ -86,9 +88,7 @@ def _normalized(text: str) -> str:
 
 def most_asked(db: Database, since: datetime, until: datetime, limit: int = TOP_QUESTIONS) -> list[AskedQuestion]:
     """The period's most asked answered questions, with the latest answer; who asked is not shown."""
-    with db.session() as s:
-        rows = s.execute(select(Question.text, Question.answer).where(
-            Question.created_at >= since, Question.created_at < until, Question.answered.is_(True))).all()
+    rows = db.answered_between(since, until)
     counts = Counter(_normalized(text) for text, _ in rows)
     latest = {_normalized(text): (text, answer) for text, answer in rows}
     return [AskedQuestion(latest[n][0], times, latest[n][1]) for n, times in counts.most_common(limit)]
@@ -98,10 +98,7 @@ def build(settings: Settings, db: Database, editions: Editions, slot: datetime, 
     edition = editions.default
     digest = Digest(slot=slot, since=since, edition=edition.label if edition else "the workshop",
                     contact=edition.contact if edition else None)
-    with db.session() as s:
-        digest.announcements = list(s.scalars(select(Announcement).where(
-            Announcement.status == "ready", Announcement.send_at >= since, Announcement.send_at < slot)
-            .order_by(Announcement.send_at)))
+    digest.announcements = AnnouncementRows(db).ready_between(since, slot)
     event = edition.event if edition else None
     if event:
         digest.deadlines = [f for f in facts(event, event.deadlines, slot) if slot < f.utc <= slot + DEADLINE_WINDOW]
@@ -113,8 +110,8 @@ def build(settings: Settings, db: Database, editions: Editions, slot: datetime, 
 
 def render(settings: Settings, digest: Digest) -> str:
     """The outbox body: subject, text and HTML from `prompts/digest/digest.email.*`."""
-    return email_body(settings.prompts_dir, "digest/digest", digest=digest, now=digest.slot,
-                      unsubscribe=settings.list_unsubscribe_url, mailing_list=settings.mailing_list.split(",")[0])
+    return render_body(settings.prompts_dir, "digest/digest", EMAIL, digest=digest, now=digest.slot,
+                       unsubscribe=settings.list_unsubscribe_url, mailing_list=settings.mailing_list.split(",")[0])
 
 
 def queue(settings: Settings, db: Database, outbox: Outbox, editions: Editions,
@@ -125,6 +122,6 @@ def queue(settings: Settings, db: Database, outbox: Outbox, editions: Editions,
     if digest.empty:
         log.info("digest %s skipped: nothing to say", slot.isoformat())
         return digest, None
-    row = outbox.add(key=digest.key, destination="email", kind="digest", edition=editions.default.id
+    row = outbox.add(key=digest.key, destination=EMAIL, kind="digest", edition=editions.default.id
                      if editions.default else None, due_at=slot, body=render(settings, digest))
     return digest, row

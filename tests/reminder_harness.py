@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.deliveries.email import EmailDelivery
+from bot.deliveries import Medium
+from bot.runtime import Runtime
 from bot.scheduler.service import ReminderService
 from bot.slack.client import slack_delivery
 from bot.storage.db import Database
@@ -38,10 +40,10 @@ def service(tmp_path, knowledge_copy, slack_emulator):
     def start(email: bool = False, **overrides) -> ReminderService:
         for key, value in overrides.items():
             setattr(settings, key, value)
-        deliveries = {"slack": slack_delivery(settings)}
+        deliveries = {Medium.SLACK: slack_delivery(settings)}
         if email:  # no SMTP_HOST here: mail is written as .eml files
-            deliveries["email"] = EmailDelivery(settings)
-        reminders = ReminderService(settings, db, deliveries, send_attempts=2)
+            deliveries[Medium.EMAIL] = EmailDelivery(settings)
+        reminders = Runtime(settings, deliveries=deliveries, send_attempts=2).reminders
         reminders.start()
         services.append(reminders)
         return reminders

@@ -22,12 +22,11 @@ import httpx
 import pytest
 import uvicorn
 
-from bot.assistant.assistant import Assistant
+from bot.runtime import Runtime
 from bot.slack.app import build_app
 from bot.slack.client import web_client
 from bot.slack.context import SlackContext
 from bot.slack.http import asgi_app
-from bot.storage.db import Database
 
 from .conftest import REPO, make_settings
 from .slack_emulator import BOT_TOKEN, BOT_USER, SlackEmulator
@@ -141,7 +140,7 @@ def slack_emulator():
 @contextmanager
 def running_bot(settings, store, emulator: SlackEmulator) -> Iterator[SlackBot]:
     """The real ASGI app under uvicorn on a free port, its Web API client pointed at `emulator`."""
-    ctx = SlackContext(settings, Assistant.from_settings(settings, store), Database.from_settings(settings))
+    ctx = Runtime(settings, store=store).slack
     app = build_app(ctx, client=web_client(settings))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(asgi_app(app, ctx), host="127.0.0.1", port=port, log_level="warning",

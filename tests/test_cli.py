@@ -83,6 +83,10 @@ def test_an_empty_question_is_refused_before_the_index_or_model_is_opened(run, t
 
 def test_small_commands_say_what_happened(run, knowledge_copy, monkeypatch):
     assert run("--version").stdout.startswith("workshop-bot ")
+    help_text = run("announce", "--help").stdout
+    assert "general            body title" in help_text  # the templates and the fields each needs
+    assert "deadline_extended  deadline new_date old_date [note]" in help_text  # [note]: tested `is defined`
+    assert "<list" not in help_text and "<bool>" not in help_text
     monkeypatch.setenv("MAILING_LIST", "")
     digest = run("digest", "--now", "2025-08-25T00:00:00Z", "--out", str(knowledge_copy / "d.eml"))
     assert digest.exit_code == 2 and digest.stderr.strip() == "error: digest: MAILING_LIST is not set: nowhere to send"

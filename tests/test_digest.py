@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 from typer.testing import CliRunner
 
 from bot import digest
-from bot.announcements import prepare, record
+from bot.announcements.compose import prepare
+from bot.announcements.records import record
 from bot.cli import app
 from bot.knowledge.editions import discover
-from bot.scheduler.outbox import Outbox
+from bot.outbox.ledger import Outbox
 from bot.storage.db import Database
 from bot.storage.models import SchedulerState
 

@@ -9,10 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.deliveries import PermanentError
+from bot.deliveries import EMAIL, Medium, PermanentError
 from bot.deliveries.email import EmailDelivery, compose, message_id
-from bot.scheduler.outbox import Outbox
-from bot.scheduler.sender import Sender
+from bot.outbox.ledger import Outbox
+from bot.outbox.sender import Sender
 from bot.storage.db import Database
 
 from .conftest import make_settings
@@ -33,13 +33,13 @@ def mail_settings(tmp_path, host=None, port=None, **overrides):
 
 def queued(settings, key="announcement:7", body=BODY):
     outbox = Outbox(Database.from_settings(settings))
-    row = outbox.add(key=key, destination="email", kind="announcement", edition="neurips2025",
+    row = outbox.add(key=key, destination=EMAIL, kind="announcement", edition="neurips2025",
                      due_at=datetime.now(UTC), body=json.dumps(body))
     return outbox, row
 
 
 def sender(settings, outbox):
-    return Sender(settings, outbox, {"email": EmailDelivery(settings, reply_to="mlforsystems@googlegroups.com")},
+    return Sender(settings, outbox, {Medium.EMAIL: EmailDelivery(settings, reply_to="mlforsystems@googlegroups.com")},
                   attempts=2)
 
 
@@ -78,7 +78,7 @@ def test_smtp_down_then_up_delivers_exactly_once(tmp_path, smtp_server):
     closed = free_port()
     settings = mail_settings(tmp_path, host, closed)
     outbox, row = queued(settings)
-    assert sender(settings, outbox).send(row.id) == "retry"  # refused connection: transient, kept
+    assert sender(settings, outbox).send(row.id) == "pending"  # refused connection: transient, kept
     assert outbox.of_key("announcement:7")[0].status == "pending"
     up = mail_settings(tmp_path, host, port)
     assert sender(up, outbox).send(row.id) == "sent"
@@ -171,7 +171,7 @@ def test_an_unexpected_error_fails_the_row_instead_of_leaving_it_sending(tmp_pat
     """A row whose body cannot be read (a bug, a hand-edited database) is failed and reported, not stuck."""
     settings = mail_settings(tmp_path)
     outbox = Outbox(Database.from_settings(settings))
-    row = outbox.add(key="announcement:8", destination="email", kind="announcement", edition="neurips2025",
+    row = outbox.add(key="announcement:8", destination=EMAIL, kind="announcement", edition="neurips2025",
                      due_at=datetime.now(UTC), body="{not json")
     assert sender(settings, outbox).send(row.id) == "failed"
     [stored] = outbox.of_key("announcement:8")

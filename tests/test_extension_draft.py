@@ -42,5 +42,5 @@ def test_a_moved_deadline_is_drafted_and_announced_on_approval(service, slack_st
     with service.db.session() as s:
         actions = [(a.actor, a.action) for a in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
         details = json.loads(s.scalars(select(AuditEntry)).first().details)
-    assert actions == [("bot", "draft"), (ORGANIZER, "approve")]
+    assert actions == [("bot", "draft"), (ORGANIZER, "approve"), ("bot", "sent")]  # sent, then indexed
     assert details["deadline"] == "Paper submission"

@@ -13,13 +13,10 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from bot.assistant.assistant import Assistant
+from bot.runtime import Runtime
 from bot.cli import app
 from bot.events.model import load_event
 from bot.index.watch import KnowledgeWatcher
-from bot.knowledge.editions import Registry
-from bot.scheduler.service import ReminderService
-from bot.storage.db import Database
 
 from .conftest import REPO, VERIFAI, ingest_all
 from .slack_harness import BotProcess, signature
@@ -41,9 +38,8 @@ def extend_deadline(knowledge):
 def test_a_deadline_moved_while_the_bot_runs_is_answered_and_planned_without_a_restart(settings, store):
     settings = settings.model_copy(update={"reload_interval": 0.2})
     ingest_all(store, settings)
-    registry = Registry(settings)
-    assistant = Assistant.from_settings(settings, store, registry)
-    reminders = ReminderService(settings, Database.from_settings(settings), {}, registry=registry)
+    runtime = Runtime(settings, deliveries={}, store=store)
+    registry, assistant, reminders = runtime.registry, runtime.assistant, runtime.reminders
     assert "August 29, 2025" in assistant.ask("When is the submission deadline?", now=NOW).text
     watcher = KnowledgeWatcher(settings, store, registry).start()
     try:

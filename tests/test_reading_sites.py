@@ -12,7 +12,8 @@ import pytest
 from bot.knowledge.chunks import chunk_page
 from bot.knowledge.html_text import parse_html
 from bot.knowledge.markup import markdown_to_html
-from bot.knowledge.pages import Page, PageError, read_page
+from bot.index.reader import read as read_file
+from bot.knowledge.pages import Page, PageError
 from bot.knowledge.publication import publication_of
 from bot.knowledge.site import edition_folders
 
@@ -25,7 +26,7 @@ MASTHEAD_2023 = ("Workshop on ML for Systems at NeurIPS 2023, December 16, New O
 def read(path: Path, root: Path, settings) -> Page:
     """Read `path` the way ingest does: as a page of its edition, published where the edition says."""
     folder = next(f for f in edition_folders(root) if path in f.pages)
-    return read_page(path, folder, settings, publication_of(folder, settings))
+    return read_file(path, folder, settings, publication_of(folder, settings))
 
 
 def lines_of(page: Page) -> list[str]:
@@ -45,7 +46,7 @@ def every_page(settings) -> dict[str, Page]:
         for folder in edition_folders(root):
             publication = publication_of(folder, settings)
             for path in folder.pages:
-                pages[f"{root.name}/{folder.source(path)}"] = read_page(path, folder, settings, publication)
+                pages[f"{root.name}/{folder.source(path)}"] = read_file(path, folder, settings, publication)
     return pages
 
 

@@ -2,10 +2,6 @@
 
 import json
 
-from bot.scheduler.outbox import Outbox
-from bot.scheduler.sender import Sender
-from bot.slack.client import slack_delivery
-
 from .reminder_harness import keys_posted
 from .slack_harness import ORGANIZER
 
@@ -20,7 +16,6 @@ def compose_values(fields: str) -> dict:
 def test_announce_modal_preview_then_send(slack_bot):
     settings = slack_bot.ctx.settings
     settings.announcements_channel = "CANN"
-    slack_bot.ctx.sender = Sender(settings, Outbox(slack_bot.ctx.db), {"slack": slack_delivery(settings)})
 
     slack_bot.command("/announce", "", user="U1")
     assert "only the workshop organizers" in slack_bot.slack.wait_for("response_url")[0].body["text"]

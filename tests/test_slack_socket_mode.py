@@ -7,11 +7,9 @@ import threading
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from websockets.sync.server import serve
 
-from bot.assistant.assistant import Assistant
+from bot.runtime import Runtime
 from bot.slack.app import build_app
 from bot.slack.client import web_client
-from bot.slack.context import SlackContext
-from bot.storage.db import Database
 
 from .conftest import make_settings
 from .slack_emulator import APP_TOKEN, BOT_TOKEN, BOT_USER
@@ -38,7 +36,7 @@ def test_socket_mode_connects_acks_an_envelope_and_answers(tmp_path, slack_store
         settings = make_settings(tmp_path, slack_bot_token=BOT_TOKEN, slack_app_token=APP_TOKEN,
                                  slack_api_url=slack_emulator.url)
         assert settings.slack_mode == "socket"
-        ctx = SlackContext(settings, Assistant.from_settings(settings, slack_store), Database.from_settings(settings))
+        ctx = Runtime(settings, store=slack_store).slack
         handler = SocketModeHandler(build_app(ctx, verify_requests=False), APP_TOKEN,
                                     web_client=web_client(settings, APP_TOKEN))
         handler.connect()

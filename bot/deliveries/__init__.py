@@ -2,9 +2,42 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
 from bot.storage.models import OutboxMessage
+
+
+class Medium(StrEnum):
+    SLACK = "slack"
+    EMAIL = "email"
+
+
+@dataclass(frozen=True)
+class Destination:
+    """A medium, and for Slack the channel: stored as `slack:C123`, `slack` (no channel set) or `email`."""
+
+    medium: Medium
+    channel: str | None = None
+
+    @classmethod
+    def slack(cls, channel: str | None) -> Destination:
+        return cls(Medium.SLACK, channel or None)
+
+    @classmethod
+    def parse(cls, text: str) -> Destination:
+        medium, _, channel = text.partition(":")
+        try:
+            return cls(Medium(medium), channel or None)
+        except ValueError:
+            raise PermanentError(f"unknown destination '{text}' (expected slack:<channel> or email)") from None
+
+    def __str__(self) -> str:
+        return f"{self.medium}:{self.channel}" if self.channel else str(self.medium)
+
+
+EMAIL = Destination(Medium.EMAIL)
 
 
 class TransientError(Exception):

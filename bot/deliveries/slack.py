@@ -7,7 +7,7 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.deliveries import PermanentError, TransientError
+from bot.deliveries import Destination, PermanentError, TransientError
 from bot.storage.models import OutboxMessage
 
 EVENT_TYPE = "workshop_bot_outbox"
@@ -26,7 +26,7 @@ class SlackDelivery:
 
     @staticmethod
     def channel(message: OutboxMessage) -> str:
-        _, _, channel = message.destination.partition(":")
+        channel = Destination.parse(message.destination).channel
         if not channel:
             raise PermanentError("no Slack channel: set ANNOUNCEMENTS_CHANNEL or the edition's slack.announcements")
         return channel

@@ -27,7 +27,8 @@ from bot.index.store import IndexedPage, KnowledgeStore
 from bot.knowledge.chunks import Chunk, chunk_page, empty_marker
 from bot.knowledge.derive import contradictions
 from bot.knowledge.editions import knowledge_roots, remember_root
-from bot.knowledge.pages import Page, PageError, RefusedPage, content_hash, page_limit, read_page, read_source
+from bot.index.reader import read
+from bot.knowledge.pages import Page, PageError, RefusedPage, content_hash, page_limit, read_source
 from bot.knowledge.publication import publication_of
 from bot.knowledge.site import EditionFolder, edition_folders
 
@@ -134,7 +135,7 @@ class _Run:
                     self.report.unchanged.append(source)
                     unchanged.append(path)
                     continue
-                page = read_page(path, folder, self.settings, publication)
+                page = read(path, folder, self.settings, publication)
                 chunks = chunk_page(page, str(folder.root.resolve()))
             except RefusedPage as err:
                 self.report.errors.append(err)
@@ -160,7 +161,7 @@ class _Run:
         for path in unchanged:
             if path != folder.event_file:
                 try:
-                    pages.append(read_page(path, folder, self.settings, publication))
+                    pages.append(read(path, folder, self.settings, publication))
                 except Exception as err:  # it read as indexed before; if it no longer does, the check goes without
                     log.debug("%s: left out of the facts check: %s", path, err)
         self.report.warnings.extend(contradictions(folder.id, pages))

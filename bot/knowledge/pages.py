@@ -17,15 +17,12 @@ import ftfy
 import yaml
 
 from bot.config import Settings
-from bot.events.facts import facts
-from bot.events.model import EventFileError, load_event
 from bot.knowledge.files import refusal
 from bot.knowledge.html_text import Section, Supersession, parse_html
 from bot.knowledge.labels import deadline_kind, label_before
 from bot.knowledge.jekyll import LiquidError
 from bot.knowledge.markup import markdown_to_html
 from bot.knowledge.site import MARKDOWN_SUFFIXES, YEAR, EditionFolder, has_front_matter, page_url
-from bot.templates import render
 
 # Bump when parsing changes what a page yields, so unchanged files are re-indexed once.
 PARSER_VERSION = "9"
@@ -226,7 +223,7 @@ def read_page(path: Path, folder: EditionFolder, settings: Settings, publication
     if b"\0" in raw:
         raise PageError(path, "is a binary file, not a page")
     if path == folder.event_file:
-        return _facts_page(path, folder, raw, settings, publication)
+        raise PageError(path, "is the edition's event.yaml, not a page: the index reads it as its key facts")
     try:
         return _read_page(path, raw, folder, publication)
     except RecursionError as err:  # a parser (Markdown's lists, Liquid's blocks) recursing once per level
@@ -272,23 +269,4 @@ def _read_page(path: Path, raw: bytes, folder: EditionFolder, publication: Publi
         content_hash=content_hash(raw, folder, publication),
         header=header,
         warnings=warnings,
-    )
-
-
-def _facts_page(path: Path, folder: EditionFolder, raw: bytes, settings: Settings, publication: Publication) -> Page:
-    """An edition's event.yaml as one passage of key facts (venue and dates often live only there)."""
-    try:
-        event = load_event(path, settings.event_max_bytes)
-    except EventFileError as err:
-        raise PageError(path, str(err).replace(f"{path}: ", "").replace(f"{path}, ", "")) from err
-    text = render(settings.prompts_dir, "knowledge/facts.md.j2", event=event, deadlines=facts(event, event.deadlines))
-    lines = [line for line in text.splitlines() if line.strip()]
-    return Page(
-        source=folder.source(path),
-        edition=folder.id,
-        title="Key facts",
-        url=page_url(folder.folder / "index.html", publication.served_from, {}, publication.base),
-        front_matter={},
-        sections=[Section(path=[event.name], lines=lines[1:])],
-        content_hash=content_hash(raw, folder, publication),
     )

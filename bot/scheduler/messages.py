@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from jinja2 import TemplateError, meta
 
 from bot.config import Settings
+from bot.deliveries import Destination
 from bot.events.model import Deadline, Event, Session
 from bot.knowledge.editions import Edition, Editions
+from bot.outbox.render import render as render_body
 from bot.scheduler.planner import PlannedMessage, plan
 from bot.templates import environment, render
 
@@ -27,17 +28,9 @@ def render_message(prompts_dir: Path, message: PlannedMessage, variant: str = "s
     return render(prompts_dir, template_name(message.kind, variant), now=message.due, **message.context)
 
 
-def email_body(prompts_dir: Path, name: str, **context: object) -> str:
-    """What an email outbox row carries: subject, text and HTML, from `<name>.email.*` templates."""
-    return json.dumps({part: render(prompts_dir, f"{name}.email.{suffix}", **context).strip()
-                       for part, suffix in (("subject", "subject.txt.j2"), ("text", "txt.j2"), ("html", "html.j2"))})
-
-
-def render_for(prompts_dir: Path, message: PlannedMessage, destination: str) -> str:
+def render_for(prompts_dir: Path, message: PlannedMessage, destination: Destination) -> str:
     """The outbox body of `message` for `destination`: Slack mrkdwn, or the email's three parts."""
-    if destination == "email":
-        return email_body(prompts_dir, f"messages/{message.kind}", now=message.due, **message.context)
-    return render_message(prompts_dir, message)
+    return render_body(prompts_dir, f"messages/{message.kind}", destination, now=message.due, **message.context)
 
 
 def sample_messages(settings: Settings) -> list[PlannedMessage]:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
 from bot.config import Settings
+from bot.deliveries import EMAIL, Destination
+from bot.events.channels import channel_of
 from bot.events.facts import facts
 from bot.events.model import Event, Session, parse_duration
 from bot.knowledge.editions import Edition, Editions
@@ -28,7 +30,7 @@ class PlannedMessage:
     edition: str
     deadline: str | None
     offset: str | None
-    destinations: tuple[str, ...]  # "slack:<channel>", "email"
+    destinations: tuple[Destination, ...]
     context: dict = field(default_factory=dict, compare=False, hash=False)
 
 
@@ -40,19 +42,11 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40]
 
 
-def _channel(event: Event, settings: Settings, which: str) -> list[str]:
-    chosen = getattr(event.slack, which, None) if event.slack else None
-    if which == "workshop":
-        chosen = chosen or (event.slack.announcements if event.slack else None)
-    chosen = chosen or settings.announcements_channel
-    return [f"slack:{chosen}" if chosen else "slack"]  # bare "slack": no channel configured
-
-
 def _deadline_messages(edition: Edition, event: Event, settings: Settings) -> list[PlannedMessage]:
     messages = []
     for deadline in event.deadlines:
         [fact] = facts(event, [deadline])
-        destinations = tuple(_channel(event, settings, "announcements") + (["email"] if deadline.email else []))
+        destinations = (Destination.slack(channel_of(event, settings)), *([EMAIL] if deadline.email else []))
         for offset in deadline.remind:
             due = fact.utc - parse_duration(offset)
             messages.append(PlannedMessage(
@@ -68,7 +62,7 @@ def _program_messages(edition: Edition, event: Event, settings: Settings) -> lis
     if not event.program:
         return []
     sessions = sorted(event.program, key=lambda s: s.start)
-    channel = tuple(_channel(event, settings, "workshop"))
+    channel = (Destination.slack(channel_of(event, settings, "workshop")),)
     messages = []
     by_day: dict[object, list[Session]] = {}
     for session in sessions:

@@ -11,24 +11,23 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import select
+from apscheduler.triggers.base import BaseTrigger
 
 from bot.config import Settings
-from bot.deliveries import Delivery
-from bot import digest
-from bot.announcements import draft_extension
-from bot.knowledge.editions import Editions, Registry
+from bot.knowledge.editions import Edition, Editions, Registry
+from bot.outbox.sender import Sender
 from bot.scheduler.messages import render_for
-from bot.scheduler.outbox import Outbox
 from bot.scheduler.planner import PlannedMessage, plan
-from bot.scheduler.sender import Sender
 from bot.storage.db import Database
-from bot.storage.models import KnownDeadline, SchedulerState
+from bot.storage.models import OutboxMessage, OutboxStatus
+from bot.storage.schedule import ScheduleRows
 
 log = logging.getLogger(__name__)
 
@@ -39,18 +38,42 @@ RESYNC = timedelta(hours=1)  # re-plan at least this often, so the horizon moves
 RELOAD_FILE = "reload"  # `workshop-bot reload` touches BOT_DATA_DIR/reload
 
 
+DeadlineMoved = Callable[[Edition, str, datetime, datetime], OutboxMessage | None]  # (edition, title, old, new)
+
+
+@dataclass(frozen=True)
+class Recurring:
+    """A job on a trigger that queues an outbox row (the digest): a time that passed while the bot was
+    down runs at start; the row's key makes each time go out once."""
+
+    name: str
+    trigger: BaseTrigger
+    queue: Callable[[datetime], OutboxMessage | None]
+
+
+def _fires_between(trigger: BaseTrigger, after: datetime, until: datetime) -> bool:
+    """Whether `trigger` has a time in (after, until]."""
+    upcoming = trigger.get_next_fire_time(None, after + timedelta(seconds=1))  # triggers count in whole seconds
+    return upcoming is not None and upcoming <= until
+
+
 def fire(service: str, key: str) -> None:
     """The job function APScheduler stores by reference: it finds the running service by name."""
     _running[service].fire(key)
 
 
 class ReminderService:
-    def __init__(self, settings: Settings, db: Database, deliveries: dict[str, Delivery], *,
-                 registry: Registry | None = None, name: str = "reminders", send_attempts: int = 4) -> None:
+    """What is due is sent by `sender`; what a moved deadline calls for (a draft announcement) and the
+    recurring jobs (the digest) are handed in by whoever builds the bot."""
+
+    def __init__(self, settings: Settings, db: Database, registry: Registry, sender: Sender, *,
+                 on_deadline_moved: DeadlineMoved | None = None, recurring: Sequence[Recurring] = (),
+                 name: str = "reminders") -> None:
         self.settings, self.db, self.name = settings, db, name
-        self.registry = registry or Registry(settings)  # the process's one view of the editions
-        self.outbox = Outbox(db)
-        self.sender = Sender(settings, self.outbox, deliveries, attempts=send_attempts)
+        self.registry = registry  # the process's one view of the editions
+        self.sender, self.outbox = sender, sender.outbox
+        self.on_deadline_moved, self.recurring = on_deadline_moved, tuple(recurring)
+        self.state = ScheduleRows(db, name)
         self.grace = timedelta(seconds=settings.reminder_grace)
         self.scheduler = BackgroundScheduler(
             jobstores={"default": SQLAlchemyJobStore(engine=db.engine), "memory": MemoryJobStore()},
@@ -67,15 +90,16 @@ class ReminderService:
         _running[self.name] = self
         self.scheduler.start(paused=True)  # stored timers load, but nothing fires before the sync
         now = datetime.now(UTC)
-        last_alive = self._last_beat()
+        last_alive = self.state.last_beat()
         self.recover(now)
         self.sync(now)
-        if last_alive is not None and digest.slot_at(self.settings, now)[0] > last_alive:
-            self.send_digest()  # the slot passed while the bot was down
+        for job in self.recurring:
+            if last_alive is not None and _fires_between(job.trigger, last_alive, now):
+                self.run(job)  # its time passed while the bot was down
+            self.scheduler.add_job(self.run, job.trigger, args=[job], id=job.name, jobstore="memory",
+                                   replace_existing=True)
         self.scheduler.add_job(self.watch, "interval", seconds=self.settings.reload_interval, id="watch",
                                jobstore="memory", replace_existing=True)
-        self.scheduler.add_job(self.send_digest, digest.trigger(self.settings), id="digest", jobstore="memory",
-                               replace_existing=True)
         self.scheduler.resume()
 
     def stop(self) -> None:
@@ -103,7 +127,7 @@ class ReminderService:
                 self.sync(now)
         finally:
             self._pick_up_outbox(now)
-        self._beat(now)
+        self.state.beat(now)
 
     def sync(self, now: datetime | None = None) -> list[PlannedMessage]:
         """Re-plan from the files. A broken event.yaml keeps its edition's previous plan."""
@@ -120,7 +144,7 @@ class ReminderService:
             planned |= {k: m for k, m in self._plan.items() if m.edition in broken}
             self._plan = planned
             # Anything due since shortly before the last heartbeat fell due while we were down (or just now).
-            window_start = (self._last_beat() or now) - 2 * timedelta(seconds=self.settings.reload_interval)
+            window_start = (self.state.last_beat() or now) - 2 * timedelta(seconds=self.settings.reload_interval)
             timers = {job.id for job in self.scheduler.get_jobs(jobstore="default")}
             soon = set()
             for message in planned.values():
@@ -135,32 +159,19 @@ class ReminderService:
                 self.scheduler.remove_job(stale)  # re-planned away, e.g. the deadline moved: never sent
             self._fingerprint = fingerprint  # only now: a sync that failed is tried again at the next check
             self._synced_at = now
-            self._beat(now)
+            self.state.beat(now)
             return sorted(planned.values(), key=lambda m: m.due)
 
     def _notice_moves(self, editions: Editions, broken: set[str]) -> None:
-        """A deadline whose due time changed since the last plan gets a draft announcement."""
-        moves = []
-        with self.db.session() as s:  # one transaction for every deadline of every edition
-            known = {(k.edition, k.deadline): k for k in s.scalars(select(KnownDeadline))}
-            for edition in editions.items:
-                if edition.event is None or edition.id in broken:
-                    continue
-                for deadline in edition.event.deadlines:
-                    due = edition.event.due(deadline)
-                    row = known.get((edition.id, deadline.id))
-                    if row is None:
-                        s.add(KnownDeadline(edition=edition.id, deadline=deadline.id, due=due))
-                    elif row.due != due:
-                        moves.append((edition, deadline.title, row.due, due))
-                        row.due = due
-        for edition, title, old, new in moves:
-            channel = (edition.event.slack.announcements if edition.event.slack else None) \
-                or self.settings.announcements_channel
-            draft = draft_extension(self.settings, self.db, self.outbox, edition.id, edition.label,
-                                    title, old, new, channel)
-            if draft is not None:
-                self.dispatch(draft.id)
+        """A deadline whose due time changed since the last plan is handed to `on_deadline_moved`."""
+        current = {e.id: e for e in editions.items if e.event is not None and e.id not in broken}
+        moves = self.state.moves({(e.id, d.id): e.event.due(d) for e in current.values() for d in e.event.deadlines})
+        for move in moves if self.on_deadline_moved else []:
+            edition = current[move.edition]
+            title = next(d.title for d in edition.event.deadlines if d.id == move.deadline)
+            row = self.on_deadline_moved(edition, title, move.old, move.new)
+            if row is not None:
+                self.dispatch(row.id)
 
     # --- firing -----------------------------------------------------------------------------------
 
@@ -171,35 +182,35 @@ class ReminderService:
             self._fall_due(message, datetime.now(UTC))
 
     def _fall_due(self, message: PlannedMessage, now: datetime) -> None:
-        status = "pending" if now - message.due <= self.grace else "missed"
+        status = OutboxStatus.PENDING if now - message.due <= self.grace else OutboxStatus.MISSED
         for destination in message.destinations:
             row = self.outbox.add(key=message.key, destination=destination, kind=message.kind,
                                   edition=message.edition, due_at=message.due, status=status,
                                   body=render_for(self.settings.prompts_dir, message, destination))
             if row is None:
                 continue  # already sent, or being sent: once is enough
-            if status == "missed":
+            if status == OutboxStatus.MISSED:
                 log.warning("missed %s → %s: due %s, the bot was down until %s", message.key, destination,
                             message.due, now)
             else:
                 self.dispatch(row.id)
 
     def dispatch(self, row_id: int) -> None:
-        if self.sender.send(row_id) == "retry":
+        if self.sender.send(row_id) == OutboxStatus.PENDING:  # a transient failure: try again later
             self.scheduler.add_job(self.dispatch, "date", run_date=datetime.now(UTC) + RETRY_LATER,
                                    args=[row_id], jobstore="memory")
 
     def _pick_up_outbox(self, now: datetime) -> None:
         """Rows written by other processes (`announce`, or one left pending): send or time them."""
-        for row in self.outbox.with_status("pending"):
+        for row in self.outbox.with_status(OutboxStatus.PENDING):
             if row.due_at <= now:
                 self.dispatch(row.id)
             elif row.due_at <= now + HORIZON and not self.scheduler.get_job(f"outbox:{row.id}"):
                 self.scheduler.add_job(self.dispatch, "date", run_date=row.due_at, args=[row.id],
                                        id=f"outbox:{row.id}", jobstore="memory")
 
-    def send_digest(self) -> None:
-        _, row = digest.queue(self.settings, self.db, self.outbox, self.registry.editions, datetime.now(UTC))
+    def run(self, job: Recurring) -> None:
+        row = job.queue(datetime.now(UTC))
         if row is not None:
             self.dispatch(row.id)
 
@@ -207,24 +218,11 @@ class ReminderService:
 
     def recover(self, now: datetime) -> None:
         """Settle what a crash left: `sending` rows are checked at the destination, `pending` resent."""
-        for row in self.outbox.with_status("sending"):
+        for row in self.outbox.with_status(OutboxStatus.SENDING):
             delivery = self.sender.delivery(row)
             sent_as = delivery.already_sent(row) if delivery else None
             if sent_as:
-                self.outbox.finish(row.id, "sent", external_id=sent_as)
+                self.outbox.finish(row.id, OutboxStatus.SENT, external_id=sent_as)
             else:
                 self.outbox.release(row.id, "interrupted by a restart")
         self._pick_up_outbox(now)
-
-    def _last_beat(self) -> datetime | None:
-        with self.db.session() as s:
-            state = s.get(SchedulerState, self.name)
-            return state.heartbeat_at if state else None
-
-    def _beat(self, now: datetime) -> None:
-        with self.db.session() as s:
-            state = s.get(SchedulerState, self.name)
-            if state is None:
-                s.add(SchedulerState(name=self.name, heartbeat_at=now))
-            else:
-                state.heartbeat_at = now

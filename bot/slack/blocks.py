@@ -25,6 +25,7 @@ from slack_sdk.models.views import View
 
 from bot.assistant.answer import Answer
 from bot.mrkdwn import escape, link, localize_utc, split_sections
+from bot.outbox.keys import RecordKey
 from bot.storage.models import OutboxMessage
 
 MAX_BLOCKS = 50
@@ -89,7 +90,7 @@ def notice_blocks(mrkdwn: str, *buttons: ButtonElement) -> list[dict]:
 def outbox_blocks(message: OutboxMessage) -> list[dict]:
     """An outbox row as posted: its text, and for a drafted announcement the organizers' two buttons."""
     if message.kind == "extension_draft":  # the organizers decide with one click
-        draft = message.key.split(":")[1]
+        draft = str(RecordKey.parse(message.key).id)
         return notice_blocks(message.body,
                              ButtonElement(text="Announce", action_id=DRAFT_ANNOUNCE, value=draft, style="primary"),
                              ButtonElement(text="Dismiss", action_id=DRAFT_DISMISS, value=draft))

@@ -14,7 +14,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.assistant.assistant import Assistant
 from bot.config import Settings
-from bot.scheduler.sender import Sender
+from bot.outbox.ledger import Outbox
+from bot.outbox.sender import Sender
 from bot.slack.blocks import fallback, notice_blocks
 from bot.storage.db import Database
 from bot.storage.models import Escalation
@@ -57,7 +58,8 @@ class SlackContext:
     settings: Settings
     assistant: Assistant
     db: Database
-    sender: Sender | None = None  # sends approved announcements through the outbox
+    outbox: Outbox
+    sender: Sender  # sends what organizers approve or announce, through the outbox
     answering: ThreadPoolExecutor = field(init=False)
     listeners: ListenerPool = field(init=False)
     _group: tuple[float, frozenset[str]] = (0.0, frozenset())  # (fetched at, members) of ORGANIZER_GROUP

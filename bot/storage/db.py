@@ -14,7 +14,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.private import private_file, private_folder
-from bot.storage.models import Base, Escalation, FaqEntry, Feedback, ProcessedEvent, Question, utcnow
+from bot.storage.migrate import upgrade
+from bot.storage.models import (
+    Base,
+    Escalation,
+    EscalationStatus,
+    FaqEntry,
+    Feedback,
+    ProcessedEvent,
+    Question,
+    utcnow,
+)
 
 
 def database_url(settings: Settings) -> str:
@@ -58,7 +68,7 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             with self.engine.connect() as connection:  # WAL is a property of the file: set once
                 connection.exec_driver_sql("PRAGMA journal_mode=WAL")
-        Base.metadata.create_all(self.engine)
+        upgrade(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @classmethod
@@ -137,12 +147,12 @@ class Database:
     def update_escalation(self, escalation_id: int, **fields) -> Escalation:
         return self._update(Escalation, escalation_id, fields)
 
-    def close_escalation(self, escalation_id: int, status: str, by: str,
+    def close_escalation(self, escalation_id: int, status: EscalationStatus, by: str,
                          answer: str | None = None) -> Escalation | None:
         """Close an open escalation; None when someone else closed it first."""
         with self.session() as s:
             escalation = s.get(Escalation, escalation_id)
-            if escalation is None or escalation.status != "open":
+            if escalation is None or escalation.status != EscalationStatus.OPEN:
                 return None
             escalation.status, escalation.closed_by, escalation.closed_at = status, by, utcnow()
             escalation.answer = answer
@@ -161,6 +171,12 @@ class Database:
     def faq_entries(self) -> list[FaqEntry]:
         with self.session() as s:
             return list(s.scalars(select(FaqEntry).order_by(FaqEntry.id)))
+
+    def answered_between(self, since: datetime, until: datetime) -> list[tuple[str, str]]:
+        """(question, answer) of the questions answered in [since, until)."""
+        with self.session() as s:
+            return [(text, answer) for text, answer in s.execute(select(Question.text, Question.answer).where(
+                Question.created_at >= since, Question.created_at < until, Question.answered.is_(True)))]
 
     def stats(self, since: datetime | None = None, unanswered_limit: int = 10) -> Stats:
         with self.session() as s:
@@ -183,7 +199,8 @@ class Database:
                 not_helpful=votes(False),
                 escalated=s.scalar(select(func.count()).select_from(Escalation)) or 0,
                 open_escalations=s.scalar(
-                    select(func.count()).select_from(Escalation).where(Escalation.status == "open")) or 0,
+                    select(func.count()).select_from(Escalation).where(Escalation.status == EscalationStatus.OPEN))
+                or 0,
                 unanswered=list(unanswered),
             )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -27,6 +28,29 @@ class UTCDateTime(TypeDecorator):
 
 class Base(DeclarativeBase):
     pass
+
+
+class OutboxStatus(StrEnum):
+    """pending → sending → sent; or failed (permanently, reported), or missed (fell due while the bot
+    was down, longer ago than the grace period). `sending` left behind by a crash is resolved at start."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    MISSED = "missed"
+
+
+class EscalationStatus(StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"  # an organizer answered in the asker's thread
+    RESOLVED = "resolved"  # closed without an answer
+
+
+class AnnouncementStatus(StrEnum):
+    DRAFT = "draft"  # drafted by the bot (a deadline moved), waiting for an organizer
+    READY = "ready"  # to be sent, or sent
+    DISMISSED = "dismissed"
 
 
 class Question(Base):
@@ -74,7 +98,7 @@ class Escalation(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     organizers_channel: Mapped[str | None] = mapped_column(String(32))
     organizers_ts: Mapped[str | None] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=EscalationStatus.OPEN)
     answer: Mapped[str | None] = mapped_column(Text)
     closed_by: Mapped[str | None] = mapped_column(String(32))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -104,11 +128,7 @@ class ProcessedEvent(Base):
 
 
 class OutboxMessage(Base):
-    """A message to send exactly once: (key, destination) is unique, and its status is the ledger.
-
-    pending → sending → sent; or failed (permanently, reported), or missed (fell due while the bot
-    was down, longer ago than the grace period). `sending` left behind by a crash is resolved at start.
-    """
+    """A message to send exactly once: (key, destination) is unique, and its `OutboxStatus` is the ledger."""
 
     __tablename__ = "outbox"
     __table_args__ = (UniqueConstraint("key", "destination", name="once_per_destination"),)
@@ -120,7 +140,7 @@ class OutboxMessage(Base):
     edition: Mapped[str | None] = mapped_column(String(64))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     external_id: Mapped[str | None] = mapped_column(String(64))
@@ -152,7 +172,7 @@ class Announcement(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     indexed: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(16), default="ready")  # draft → ready | dismissed
+    status: Mapped[str] = mapped_column(String(16), default=AnnouncementStatus.READY)
 
 
 class AuditEntry(Base):

@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.announcements import AnnouncementError, Prepared, prepare, record, templates
-from bot.scheduler.outbox import Outbox
+from bot.announcements.compose import AnnouncementError, Prepared, prepare
+from bot.announcements.records import record
+from bot.announcements.templates import templates
+from bot.outbox.keys import announcement_key
 from bot.slack.blocks import (
     ANNOUNCE_COMPOSE,
     ANNOUNCE_CONFIRM,
@@ -75,8 +77,5 @@ def register(app: App, ctx: SlackContext) -> None:
             return
         ack(response_action="clear")
         prepared = prepared_from(json.loads(view["private_metadata"]))  # as previewed, checked again
-        outbox = Outbox(ctx.db)
-        announcement = record(ctx.db, outbox, prepared, user, ctx.settings.prompts_dir, ctx.settings.mail_from)
-        if prepared.send_at <= datetime.now(UTC) and ctx.sender is not None:
-            for row in outbox.of_key(f"announcement:{announcement.id}"):
-                ctx.sender.send(row.id)
+        announcement = record(ctx.db, ctx.outbox, prepared, user, ctx.settings.prompts_dir, ctx.settings.mail_from)
+        ctx.sender.send_due(announcement_key(announcement.id))  # one scheduled for later is the scheduler's

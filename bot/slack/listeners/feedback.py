@@ -23,6 +23,7 @@ from bot.slack.blocks import (
 from bot.slack.client import permalink
 from bot.slack.context import SlackContext
 from bot.slack.metrics import ESCALATIONS, FEEDBACK
+from bot.storage.models import EscalationStatus
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ def register(app: App, ctx: SlackContext) -> None:
                                                  blocks=escalation_blocks(text, escalation.id, link))
                 stored = ctx.db.update_escalation(escalation.id, organizers_channel=posted["channel"],
                                                   organizers_ts=posted["ts"])
-                if stored.status != "open":  # an organizer was quicker than this: their close now shows
+                if stored.status != EscalationStatus.OPEN:  # an organizer was quicker than this: their close now shows
                     ctx.show_closed(client, stored)
             else:
                 log.error("ORGANIZERS_CHANNEL is not set: escalation %s is only in the database", escalation.id)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.announcements import decide
+from bot.announcements.records import decide
 from bot.assistant.question import readable
 from bot.index.faq import index_faq
-from bot.scheduler.outbox import Outbox
 from bot.slack.blocks import (
     ANSWER_MODAL,
     DRAFT_ANNOUNCE,
@@ -21,6 +20,7 @@ from bot.slack.blocks import (
 )
 from bot.slack.client import permalink
 from bot.slack.context import SlackContext
+from bot.storage.models import AnnouncementStatus, EscalationStatus
 
 def register(app: App, ctx: SlackContext) -> None:
     def allowed(client: WebClient, body: dict) -> bool:
@@ -52,7 +52,8 @@ def register(app: App, ctx: SlackContext) -> None:
             ack(response_action="errors", errors={"answer": ctx.text("not_organizer")})
             return
         ack()
-        escalation = ctx.db.close_escalation(int(view["private_metadata"]), "answered", by=user, answer=answer)
+        escalation = ctx.db.close_escalation(int(view["private_metadata"]), EscalationStatus.ANSWERED, by=user,
+                                             answer=answer)
         if escalation is None:
             return  # another organizer closed it first
         question = ctx.db.question(escalation.question_id)
@@ -75,7 +76,7 @@ def register(app: App, ctx: SlackContext) -> None:
         ack()
         if not allowed(client, body):
             return
-        escalation = ctx.db.close_escalation(int(action["value"]), "resolved", by=body["user"]["id"])
+        escalation = ctx.db.close_escalation(int(action["value"]), EscalationStatus.RESOLVED, by=body["user"]["id"])
         if escalation is not None:
             ctx.show_closed(client, escalation)
 
@@ -85,14 +86,13 @@ def register(app: App, ctx: SlackContext) -> None:
             if not allowed(client, body):
                 return
             user = body["user"]["id"]
-            outbox = Outbox(ctx.db)
-            rows = decide(ctx.settings, ctx.db, outbox, int(action["value"]), user, approve)
+            rows = decide(ctx.db, ctx.outbox, ctx.settings.prompts_dir, int(action["value"]), user, approve)
             if rows is None:
                 return  # another organizer decided first
             for row in rows:
-                if ctx.sender is not None:
-                    ctx.sender.send(row.id)  # else the running reminder service picks it up
-            text = ctx.text("draft_closed", status="ready" if approve else "dismissed", by=user)
+                ctx.sender.send(row.id)
+            status = AnnouncementStatus.READY if approve else AnnouncementStatus.DISMISSED
+            text = ctx.text("draft_closed", status=status, by=user)
             client.chat_update(channel=body["channel"]["id"], ts=body["container"]["message_ts"],
                                text=text, blocks=notice_blocks(text))
         return on_decision

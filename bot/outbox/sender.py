@@ -9,30 +9,33 @@ from datetime import UTC, datetime
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from bot.config import Settings
-from bot.deliveries import Delivery, PermanentError, TransientError
-from bot.scheduler.outbox import Outbox
-from bot.storage.models import OutboxMessage
+from bot.deliveries import Delivery, Destination, Medium, PermanentError, TransientError
+from bot.outbox.keys import failure_key
+from bot.outbox.ledger import Outbox
+from bot.storage.models import OutboxMessage, OutboxStatus
 from bot.templates import render
 
 log = logging.getLogger(__name__)
 
+OnSent = Callable[[OutboxMessage], None]
+
 
 class Sender:
-    def __init__(self, settings: Settings, outbox: Outbox, deliveries: dict[str, Delivery], *,
-                 attempts: int = 4) -> None:
+    def __init__(self, settings: Settings, outbox: Outbox, deliveries: dict[Medium, Delivery], *,
+                 attempts: int = 4, on_sent: OnSent | None = None) -> None:
         self.settings, self.outbox, self.deliveries, self.attempts = settings, outbox, deliveries, attempts
-        self.on_sent: Callable[[OutboxMessage], None] | None = None  # e.g. index a sent announcement
+        self.on_sent = on_sent  # e.g. index a sent announcement
 
     def delivery(self, row: OutboxMessage) -> Delivery | None:
-        return self.deliveries.get(row.destination.split(":")[0])
+        return self.deliveries.get(Destination.parse(row.destination).medium)
 
-    def send(self, row_id: int) -> str | None:
-        """'sent', 'failed', 'retry' (transient: left pending), or None if another sender has it."""
+    def send(self, row_id: int) -> OutboxStatus | None:
+        """SENT, FAILED, PENDING (transient: left to try again), or None if another sender has it."""
         row = self.outbox.claim(row_id)
         if row is None:
             return None
-        delivery = self.delivery(row)
         try:
+            delivery = self.delivery(row)
             if delivery is None:
                 raise PermanentError(f"no delivery for '{row.destination}' is configured")
             for attempt in Retrying(stop=stop_after_attempt(self.attempts), reraise=True,
@@ -43,33 +46,39 @@ class Sender:
         except TransientError as error:
             self.outbox.release(row.id, str(error))
             log.warning("%s → %s failed (%s); will try again", row.key, row.destination, error)
-            return "retry"
+            return OutboxStatus.PENDING
         except PermanentError as error:
-            self.outbox.finish(row.id, "failed", error=str(error))
-            self.report(row, str(error))
-            return "failed"
+            return self._failed(row, str(error))
         except Exception as error:  # a bug in a delivery must not leave the row in 'sending' until a restart
             log.exception("sending %s → %s", row.key, row.destination)
-            self.outbox.finish(row.id, "failed", error=f"unexpected error: {error!r}")
-            self.report(row, f"unexpected error: {error!r}")
-            return "failed"
-        self.outbox.finish(row.id, "sent", external_id=external_id)
+            return self._failed(row, f"unexpected error: {error!r}")
+        self.outbox.finish(row.id, OutboxStatus.SENT, external_id=external_id)
+        row.external_id = external_id
         if self.on_sent is not None:
             try:
                 self.on_sent(row)
             except Exception:  # the message went out; a follow-up step must not undo that
                 log.exception("after sending %s", row.key)
-        return "sent"
+        return OutboxStatus.SENT
+
+    def send_due(self, key: str) -> list[OutboxStatus | None]:
+        """Send the rows of `key` that are due, from this process (e.g. an announcement just made)."""
+        return [self.send(row.id) for row in self.outbox.of_key(key) if row.due_at <= datetime.now(UTC)]
+
+    def _failed(self, row: OutboxMessage, error: str) -> OutboxStatus:
+        self.outbox.finish(row.id, OutboxStatus.FAILED, error=error)
+        self.report(row, error)
+        return OutboxStatus.FAILED
 
     def report(self, row: OutboxMessage, error: str) -> None:
         """A permanent failure goes to the log and to the organizers' channel, never only to a table."""
         log.error("could not deliver %s to %s: %s", row.key, row.destination, error)
-        slack = self.deliveries.get("slack")
-        channel = self.settings.organizers_channel
-        if slack is None or not channel or row.destination == f"slack:{channel}":
+        slack = self.deliveries.get(Medium.SLACK)
+        organizers = Destination.slack(self.settings.organizers_channel)
+        if slack is None or not organizers.channel or row.destination == str(organizers):
             return
         text = render(self.settings.prompts_dir, "slack/delivery_failed.md.j2", row=row, error=error)
-        notice = OutboxMessage(key=f"failure:{row.key}", destination=f"slack:{channel}", kind="failure",
+        notice = OutboxMessage(key=failure_key(row.key), destination=str(organizers), kind="failure",
                                body=text, due_at=datetime.now(UTC), created_at=datetime.now(UTC))
         try:
             slack.send(notice)

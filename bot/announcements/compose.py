@@ -1,0 +1,75 @@
+"""Compose and check an announcement before anything is stored or sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from jinja2 import TemplateError
+
+from bot.announcements.templates import fields_of, templates
+from bot.config import Settings
+from bot.deliveries import EMAIL, Destination, Medium, PermanentError
+from bot.deliveries.email import compose
+from bot.events.channels import channel_of
+from bot.knowledge.editions import Edition, Editions
+from bot.outbox.render import render
+from bot.storage.models import OutboxMessage
+
+
+class AnnouncementError(ValueError):
+    """A template, variable or destination that won't do; the message says which."""
+
+
+@dataclass
+class Prepared:
+    template: str
+    variables: dict[str, str]
+    destinations: list[Destination]
+    send_at: datetime
+    edition: str | None
+    text: str  # the Slack rendering, for previews
+    corrects: int | None = None  # the announcement this one corrects (emails reference it)
+
+
+def body(prompts_dir: Path, template: str, destination: Destination, variables: dict[str, str],
+         references: str | None = None) -> str:
+    return render(prompts_dir, f"announcements/{template}", destination, references=references, **variables)
+
+
+def prepare(settings: Settings, editions: Editions, template: str, variables: dict[str, str], to: list[str],
+            at: datetime | None = None) -> Prepared:
+    """Check everything an announcement needs before anything is stored or sent."""
+    known = templates(settings.prompts_dir)
+    if template not in known:
+        raise AnnouncementError(f"no template '{template}' (known: {', '.join(known)})")
+    media = {m.value for m in Medium}
+    if not to or set(to) - media:
+        raise AnnouncementError(f"destinations must be among {sorted(media)}, got {to}")
+    missing = fields_of(settings.prompts_dir, template).required - set(variables)
+    if missing:
+        raise AnnouncementError(f"template '{template}' needs --var for: {', '.join(sorted(missing))}")
+    edition = editions.default
+    destinations = [*([Destination.slack(channel_of(edition.event if edition else None, settings))]
+                      if Medium.SLACK in to else []),
+                    *([EMAIL] if Medium.EMAIL in to else [])]
+    text = body(settings.prompts_dir, template, Destination.slack(None), variables)
+    _check_destinations(settings, edition, template, variables, destinations)
+    return Prepared(template, variables, destinations, at or datetime.now(UTC), edition.id if edition else None, text)
+
+
+def _check_destinations(settings: Settings, edition: Edition | None, template: str, variables: dict[str, str],
+                        destinations: list[Destination]) -> None:
+    """Build what each destination will be sent, as its delivery will: a newline in the subject or a
+    missing MAILING_LIST is refused now, not after Slack already has the announcement."""
+    for destination in destinations:
+        try:
+            rendered = body(settings.prompts_dir, template, destination, variables)
+            if destination.medium == Medium.EMAIL:
+                compose(OutboxMessage(key="announcement:check", destination=str(destination), kind="announcement",
+                                      body=rendered), settings, edition.contact if edition else None)
+        except (TemplateError, PermanentError) as error:
+            raise AnnouncementError(f"{destination.medium}: {error}") from error
+        if destination.medium == Medium.SLACK and not destination.channel and settings.slack_bot_token:
+            raise AnnouncementError("slack: no channel: set ANNOUNCEMENTS_CHANNEL or the edition's slack.announcements")

@@ -1,0 +1,120 @@
+"""The running bot, built once from Settings: `serve`, the console and every command take their parts
+from here, so each part is made one way, in one place.
+
+Parts are made when first used: a command that only reads the database never loads the model, and
+the reminder service starts before the knowledge store has opened.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from bot.config import Settings
+from bot.deliveries import Delivery, Medium
+from bot.knowledge.editions import Edition, Registry
+from bot.outbox.ledger import Outbox
+from bot.outbox.sender import Sender
+from bot.storage.db import Database
+from bot.storage.models import OutboxMessage
+
+if TYPE_CHECKING:  # Chroma, the embedding model, the scheduler and Slack load only when asked for
+    from bot.assistant.assistant import Assistant
+    from bot.index.store import KnowledgeStore
+    from bot.scheduler.service import ReminderService
+    from bot.slack.context import SlackContext
+
+
+def deliveries_for(settings: Settings, registry: Registry) -> dict[Medium, Delivery]:
+    """Slack when a bot token is set, else the console; email by SMTP, else .eml files."""
+    from bot.deliveries.email import EmailDelivery
+
+    newest = registry.editions.default
+    email = EmailDelivery(settings, reply_to=newest.contact if newest else None)
+    if not settings.slack_bot_token:
+        from bot.deliveries.console import ConsoleDelivery
+
+        return {Medium.SLACK: ConsoleDelivery(), Medium.EMAIL: email}
+    from bot.slack.client import slack_delivery
+
+    return {Medium.SLACK: slack_delivery(settings), Medium.EMAIL: email}
+
+
+class Runtime:
+    def __init__(self, settings: Settings, *, deliveries: dict[Medium, Delivery] | None = None,
+                 store: KnowledgeStore | None = None, send_attempts: int = 4) -> None:
+        """`deliveries` and `store` replace the ones made from settings (tests share one index)."""
+        self.settings = settings
+        self._deliveries, self._send_attempts = deliveries, send_attempts
+        self._store = store
+        self._store_lock = threading.Lock()
+
+    @cached_property
+    def db(self) -> Database:
+        return Database.from_settings(self.settings)
+
+    @cached_property
+    def registry(self) -> Registry:
+        """The process's one view of the editions, refreshed by whoever notices a change."""
+        return Registry(self.settings)
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        return Outbox(self.db)
+
+    @cached_property
+    def deliveries(self) -> dict[Medium, Delivery]:
+        return self._deliveries if self._deliveries is not None else deliveries_for(self.settings, self.registry)
+
+    @cached_property
+    def sender(self) -> Sender:
+        """Sent announcements become knowledge: indexed once they have gone out."""
+        from bot.announcements.indexing import indexer
+
+        return Sender(self.settings, self.outbox, self.deliveries, attempts=self._send_attempts,
+                      on_sent=indexer(self.db, self.open_store, self.settings.site_base_url))
+
+    @cached_property
+    def reminders(self) -> ReminderService:
+        """Reminders and the digest; a moved deadline gets a draft announcement for the organizers."""
+        from bot import digest
+        from bot.scheduler.service import Recurring, ReminderService
+
+        def queue_digest(now: datetime) -> OutboxMessage | None:
+            return digest.queue(self.settings, self.db, self.outbox, self.registry.editions, now)[1]
+
+        return ReminderService(self.settings, self.db, self.registry, self.sender,
+                               on_deadline_moved=self._draft_extension,
+                               recurring=[Recurring("digest", digest.trigger(self.settings), queue_digest)])
+
+    def _draft_extension(self, edition: Edition, title: str, old: datetime, new: datetime) -> OutboxMessage | None:
+        from bot.announcements.records import draft_extension
+
+        return draft_extension(self.settings, self.db, self.outbox, edition, title, old, new)
+
+    def open_store(self, rebuild: bool = False) -> KnowledgeStore:
+        """The knowledge index, opened once (loading the embedding model); raises IndexMismatchError when
+        it was built with another model."""
+        with self._store_lock:
+            if self._store is None:
+                from bot.index.embeddings import load_embeddings
+                from bot.index.store import KnowledgeStore
+
+                self._store = KnowledgeStore(self.settings, load_embeddings(self.settings.embeddings),
+                                             rebuild=rebuild)
+            return self._store
+
+    @cached_property
+    def assistant(self) -> Assistant:
+        from bot.assistant.assistant import Assistant
+
+        return Assistant.from_settings(self.settings, self.open_store(), self.registry)
+
+    @cached_property
+    def slack(self) -> SlackContext:
+        """What the Slack listeners share: the assistant, the database, the outbox and its sender."""
+        from bot.slack.context import SlackContext
+
+        return SlackContext(self.settings, self.assistant, self.db, self.outbox, self.sender)
