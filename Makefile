@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PIP    := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar on
 
-.PHONY: run test bench ingest lint clean
+.PHONY: run test test-fast bench ingest lint clean
 
 # torch first, pinned to the CPU build on the machine: an unpinned torch pulls gigabytes of CUDA.
 # constraints.txt keeps every later resolution on that same torch.
@@ -20,7 +20,10 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)  ## the bot on its embedded default: local Chroma, offline embeddings, console
 	$(BIN)/workshop-bot serve
 
-test: $(STAMP)  ## the whole suite
+test: $(STAMP)  ## the whole suite: both tiers
+	$(BIN)/python -m pytest -m "slow or not slow"
+
+test-fast: $(STAMP)  ## the fast tier (plain `pytest` runs it too)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)  ## speed and memory figures (see README)
@@ -31,6 +34,7 @@ ingest: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot tests bench
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

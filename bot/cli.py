@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import click
 import typer
 from typer.core import TyperCommand
 from rich.console import Console
@@ -18,6 +17,8 @@ from rich.text import Text
 from bot.config import Settings
 
 if TYPE_CHECKING:  # the runtime pulls in SQLAlchemy and more: `--help` and `--version` stay instant
+    from typer._click import Context, HelpFormatter  # the click that Typer bundles and calls commands with
+
     from bot.runtime import Runtime
 
 # Plain help, as terminals and copy-paste like it: no boxes, no `<bool>` type tags on flags.
@@ -86,8 +87,8 @@ def _ingest(store, settings: Settings, paths: list[Path]):
     report = ingest(store, settings, roots=roots, scopes=scopes, console=err)
     for warning in report.warnings:
         _report("warning", str(warning))
-    for error in report.errors:
-        _report("error", str(error))
+    for problem in report.errors:
+        _report("error", str(problem))
     return report
 
 
@@ -316,11 +317,10 @@ def reminders_command(
 @app.command("reload")
 def reload_command(data_dir: DataDir = None) -> None:
     """Tell the running bot to re-plan its reminders now (it also notices event.yaml changes itself)."""
+    from bot.private import private_folder, write_private
     from bot.scheduler.service import RELOAD_FILE
 
-    settings = _settings(data_dir)
-    from bot.private import private_folder, write_private
-
+    settings = _runtime(data_dir).settings
     write_private(private_folder(settings.bot_data_dir) / RELOAD_FILE, datetime.now(UTC).isoformat().encode())
     lock = None if settings.uses_chroma_server() else _own_index(settings)
     if lock is not None:  # nobody holds the index: no bot runs on this data folder
@@ -334,12 +334,13 @@ def reload_command(data_dir: DataDir = None) -> None:
 class AnnounceHelp(TyperCommand):
     """`announce --help` ends with the templates in PROMPTS_DIR and the fields each takes."""
 
-    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    def format_epilog(self, ctx: Context, formatter: HelpFormatter) -> None:
         super().format_epilog(ctx, formatter)
         from bot.announcements.templates import described
 
         try:
-            lines = [tuple(line.split(": ", 1)) for line in described(Settings().prompts_dir)]
+            lines = [(name, fields) for name, _, fields in
+                     (line.partition(": ") for line in described(Settings().prompts_dir))]
         except Exception as error:  # a bad setting or a broken template must not hide the help
             lines = [("(none listed)", str(error))]
         with formatter.section("Templates and their --var fields ([optional])"):
@@ -473,7 +474,7 @@ def templates_check_command() -> None:
     """Render every template with sample data; exit 2 on any error, before a reminder is due."""
     from bot.scheduler.messages import check_templates
 
-    settings = _settings(None)
+    settings = _runtime().settings
     problems = check_templates(settings)
     for problem in problems:
         _report("error", problem)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 import stat
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -62,6 +64,21 @@ def shared_store(shared_settings, embeddings) -> KnowledgeStore:
 @pytest.fixture(scope="session")
 def assistant(shared_settings, shared_store) -> Assistant:
     return Assistant.from_settings(shared_settings, shared_store)
+
+
+@pytest.fixture(scope="session")
+def corpus_assistants(tmp_path_factory, embeddings) -> Callable[[str], Assistant]:
+    """The assistant over an evaluation corpus by name, indexed once for the session: questions only read it."""
+    from tests.eval.harness import CORPORA
+    from tests.eval.setup import corpus_assistant
+
+    @cache
+    def of(name: str) -> Assistant:
+        assistant, report = corpus_assistant(CORPORA[name], tmp_path_factory.mktemp(f"corpus-{name}"))
+        assert not report.errors
+        return assistant
+
+    return of
 
 
 @pytest.fixture

@@ -1,5 +1,8 @@
-"""The bot as Slack sees it: the real ASGI app under uvicorn, fed correctly signed HTTP requests,
-its Web API client pointed at the local emulator."""
+"""The bot as Slack sees it: correctly signed requests, its Web API client pointed at the local emulator.
+
+`slack_bot` hands each request to Bolt in-process (`app.dispatch`), as Bolt's own tests do: the app, its
+signature check and its listeners are the real ones, without a server to start. `http_bot` runs the real
+ASGI app under uvicorn, for what the HTTP layer decides before Bolt (size limits, refusals, /healthz)."""
 
 from __future__ import annotations
 
@@ -8,19 +11,24 @@ import hmac
 import itertools
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 import pytest
 import uvicorn
+from slack_bolt import App
+from slack_bolt.request import BoltRequest
 
 from bot.runtime import Runtime
 from bot.slack.app import build_app
@@ -47,32 +55,49 @@ def signature(body: str, timestamp: int, secret: str = SECRET) -> str:
     return "v0=" + hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
 
 
-@dataclass
-class SlackBot:
-    """Send Slack's requests to the running bot; read what it posted from the emulator."""
+@dataclass(frozen=True)
+class Reply:
+    """Bolt's answer, read the way the tests read an HTTP response."""
 
-    url: str
-    slack: SlackEmulator
-    ctx: SlackContext
-    http: httpx.Client
+    status_code: int
+    text: str
+    headers: dict[str, str]
+
+    def json(self) -> dict:
+        return json.loads(self.text)
+
+
+Answer = Reply | httpx.Response  # status_code, text, headers, json()
+
+
+class SlackBot(ABC):
+    """Send Slack's requests to the bot; read what it posted from the emulator. Subclasses say how a
+    request travels (`send`)."""
 
     _ids = itertools.count(1)
+
+    def __init__(self, slack: SlackEmulator, ctx: SlackContext) -> None:
+        self.slack, self.ctx = slack, ctx
 
     def settle(self) -> None:
         """Until every request the bot accepted has been handled: then "nothing was posted" is a fact."""
         assert self.ctx.listeners.wait_idle(120), "the bot is still handling requests"
 
     def post(self, body: str, content_type: str, *, timestamp: int | None = None, secret: str = SECRET,
-             headers: dict | None = None) -> httpx.Response:
+             headers: dict | None = None) -> Answer:
         timestamp = int(time.time()) if timestamp is None else timestamp
-        return self.http.post(self.url, content=body.encode(), headers={
+        return self.send(body, {
             "Content-Type": content_type,
             "X-Slack-Request-Timestamp": str(timestamp),
             "X-Slack-Signature": signature(body, timestamp, secret),
             **(headers or {}),
         })
 
-    def event(self, event: dict, *, event_id: str | None = None, **kwargs) -> httpx.Response:
+    @abstractmethod
+    def send(self, body: str, headers: dict[str, str]) -> Answer:
+        """Deliver one signed request; Bolt's or the server's answer."""
+
+    def event(self, event: dict, *, event_id: str | None = None, **kwargs) -> Answer:
         event = {"event_ts": event.get("ts", "0"), **event}
         body = json.dumps({
             "token": "legacy", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
@@ -81,26 +106,26 @@ class SlackBot:
         return self.post(body, "application/json", **kwargs)
 
     def mention(self, text: str, *, user: str = "U1", channel: str = "C1", ts: str | None = None,
-                thread_ts: str | None = None, **kwargs) -> tuple[httpx.Response, str]:
+                thread_ts: str | None = None, **kwargs) -> tuple[Answer, str]:
         ts = ts or f"1690000{next(self._ids):03d}.000200"
         event = {"type": "app_mention", "user": user, "text": f"<@{BOT_USER}> {text}", "ts": ts, "channel": channel}
         if thread_ts:
             event["thread_ts"] = thread_ts
         return self.event(event, **kwargs), ts
 
-    def command(self, command: str, text: str, *, user: str = "U1", channel: str = "C1") -> httpx.Response:
+    def command(self, command: str, text: str, *, user: str = "U1", channel: str = "C1") -> Answer:
         body = urlencode({
             "command": command, "text": text, "user_id": user, "channel_id": channel, "team_id": "T1",
             "response_url": self.slack.response_url(f"cmd{next(self._ids)}"), "trigger_id": "trigger-1",
         })
         return self.post(body, "application/x-www-form-urlencoded")
 
-    def interact(self, payload: dict) -> httpx.Response:
+    def interact(self, payload: dict) -> Answer:
         payload = {"team": {"id": "T1"}, "api_app_id": "A1", "token": "legacy", **payload}
         return self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
 
     def click(self, action_id: str, value: str, *, user: str = "U1", channel: str = "C1",
-              message_ts: str = "1.0") -> httpx.Response:
+              message_ts: str = "1.0") -> Answer:
         return self.interact({
             "type": "block_actions", "user": {"id": user}, "channel": {"id": channel},
             "container": {"type": "message", "message_ts": message_ts, "channel_id": channel},
@@ -109,7 +134,7 @@ class SlackBot:
             "actions": [{"action_id": action_id, "block_id": "b", "value": value, "type": "button"}],
         })
 
-    def submit_view(self, callback_id: str, private_metadata: str, values: dict, *, user: str) -> httpx.Response:
+    def submit_view(self, callback_id: str, private_metadata: str, values: dict, *, user: str) -> Answer:
         return self.interact({
             "type": "view_submission", "user": {"id": user}, "trigger_id": "t",
             "view": {"id": "V1", "type": "modal", "callback_id": callback_id, "private_metadata": private_metadata,
@@ -117,17 +142,51 @@ class SlackBot:
         })
 
 
-@pytest.fixture(scope="module")
-def slack_store(tmp_path_factory, embeddings):
-    """The knowledge index for Slack tests: shared by the module, FAQ entries included."""
+class InProcessBot(SlackBot):
+    """Requests dispatched by Bolt in this thread: it checks the signature, acks, and leaves the rest to
+    the listener pool, as it does behind the HTTP server."""
+
+    def __init__(self, slack: SlackEmulator, ctx: SlackContext, app: App) -> None:
+        super().__init__(slack, ctx)
+        self.app = app
+
+    def send(self, body: str, headers: dict[str, str]) -> Reply:
+        response = self.app.dispatch(BoltRequest(body=body, headers=headers))
+        return Reply(response.status, response.body, {k: ", ".join(v) for k, v in response.headers.items()})
+
+
+class HttpBot(SlackBot):
+    """Requests over HTTP to the real ASGI app at `url`."""
+
+    def __init__(self, slack: SlackEmulator, ctx: SlackContext, url: str, http: httpx.Client) -> None:
+        super().__init__(slack, ctx)
+        self.url, self.http = url, http
+
+    def send(self, body: str, headers: dict[str, str]) -> httpx.Response:
+        return self.http.post(self.url, content=body.encode(), headers=headers)
+
+
+@pytest.fixture(scope="session")
+def slack_index(tmp_path_factory, embeddings) -> Path:
+    """A data folder with knowledge/ indexed, built once: each module works on its own copy."""
     from bot.index.store import KnowledgeStore
 
     from .conftest import ingest_all
 
-    settings = make_settings(tmp_path_factory.mktemp("slack-index"))
-    store = KnowledgeStore(settings, embeddings)
-    ingest_all(store, settings)
-    return store
+    settings = make_settings(tmp_path_factory.mktemp("slack-index") / "data")
+    assert not ingest_all(KnowledgeStore(settings, embeddings), settings).errors
+    return settings.bot_data_dir
+
+
+@pytest.fixture(scope="module")
+def slack_store(tmp_path_factory, slack_index, embeddings):
+    """The knowledge index for Slack tests: the module's own copy, which its FAQ entries and sent
+    announcements join."""
+    from bot.index.store import KnowledgeStore
+
+    data = tmp_path_factory.mktemp("slack-store") / "data"
+    shutil.copytree(slack_index, data)
+    return KnowledgeStore(make_settings(data), embeddings)
 
 
 @pytest.fixture
@@ -138,7 +197,14 @@ def slack_emulator():
 
 
 @contextmanager
-def running_bot(settings, store, emulator: SlackEmulator) -> Iterator[SlackBot]:
+def in_process_bot(settings, store, emulator: SlackEmulator) -> Iterator[InProcessBot]:
+    """The Bolt app built as `serve` builds it, its Web API client pointed at `emulator`."""
+    ctx = Runtime(settings, store=store).slack
+    yield InProcessBot(emulator, ctx, build_app(ctx, client=web_client(settings)))
+
+
+@contextmanager
+def running_bot(settings, store, emulator: SlackEmulator) -> Iterator[HttpBot]:
     """The real ASGI app under uvicorn on a free port, its Web API client pointed at `emulator`."""
     ctx = Runtime(settings, store=store).slack
     app = build_app(ctx, client=web_client(settings))
@@ -150,7 +216,7 @@ def running_bot(settings, store, emulator: SlackEmulator) -> Iterator[SlackBot]:
     wait_until(lambda: server.started, 60, every=0.01, what="the bot's HTTP server started")
     try:
         with httpx.Client(timeout=10) as client:
-            yield SlackBot(f"http://127.0.0.1:{port}/slack/events", emulator, ctx, client)
+            yield HttpBot(emulator, ctx, f"http://127.0.0.1:{port}/slack/events", client)
     finally:
         server.should_exit = True
         thread.join(timeout=5)
@@ -165,6 +231,15 @@ def bot_settings(data_dir, emulator: SlackEmulator, database: str):
 
 @pytest.fixture
 def slack_bot(tmp_path, slack_store, slack_emulator):
+    """The bot with requests dispatched in-process: the default for what listeners do."""
+    settings = bot_settings(slack_store.settings.bot_data_dir, slack_emulator, f"sqlite:///{tmp_path / 'bot.db'}")
+    with in_process_bot(settings, slack_store, slack_emulator) as bot:
+        yield bot
+
+
+@pytest.fixture
+def http_bot(tmp_path, slack_store, slack_emulator):
+    """The bot behind its HTTP server: for what the HTTP layer decides (tests that use it are slow)."""
     settings = bot_settings(slack_store.settings.bot_data_dir, slack_emulator, f"sqlite:///{tmp_path / 'bot.db'}")
     with running_bot(settings, slack_store, slack_emulator) as bot:
         yield bot

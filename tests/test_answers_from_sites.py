@@ -8,17 +8,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.eval.harness import CORPORA, Corpus
+from tests.eval.harness import Corpus
 from tests.eval.setup import corpus_assistant
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def sysml(tmp_path_factory, embeddings):
-    assistant, report = corpus_assistant(CORPORA["sysml-built"], tmp_path_factory.mktemp("sysml"))
-    assert not report.errors
-    return assistant
+def sysml(corpus_assistants):
+    return corpus_assistants("sysml-built")
 
 
 def ask(assistant, question: str):
@@ -86,10 +84,8 @@ def test_what_the_pages_do_not_say_is_declined(sysml, question):
 
 
 @pytest.fixture(scope="module")
-def mlforsystems(tmp_path_factory, embeddings):
-    assistant, report = corpus_assistant(CORPORA["mlforsystems"], tmp_path_factory.mktemp("mlforsystems"))
-    assert not report.errors
-    return assistant
+def mlforsystems(corpus_assistants):
+    return corpus_assistants("mlforsystems")
 
 
 def test_the_workshops_own_name_matches_no_programme_row(mlforsystems):

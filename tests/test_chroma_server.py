@@ -14,6 +14,8 @@ from bot.index.store import KnowledgeStore
 from .conftest import ingest_all, make_settings
 from .waiting import wait_until
 
+pytestmark = pytest.mark.slow  # a Chroma server process
+
 
 def free_port() -> int:
     with socket.socket() as s:

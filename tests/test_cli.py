@@ -2,24 +2,26 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
 
-from .conftest import REPO
+from .conftest import KNOWLEDGE, REPO
 
 FIELDS = ["question", "answer", "answered", "edition", "sources", "confidence"]
 SOURCE_FIELDS = {"title", "path", "url", "edition", "section"}
 
 
-@pytest.fixture
-def run(tmp_path, knowledge_copy, monkeypatch):
-    monkeypatch.setenv("BOT_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("KNOWLEDGE_DIR", str(knowledge_copy))
+def invoker(data: Path, knowledge: Path, monkeypatch: pytest.MonkeyPatch):
+    """The CLI in-process, on `data` and `knowledge`."""
+    monkeypatch.setenv("BOT_DATA_DIR", str(data))
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(knowledge))
     runner = CliRunner()
 
     def invoke(*args: str, stdin: str | None = None):
@@ -28,8 +30,30 @@ def run(tmp_path, knowledge_copy, monkeypatch):
     return invoke
 
 
-def test_ask_json_is_one_object_with_the_contract_fields(run):
-    result = run("ask", "--json", "--now", "2025-08-25T00:00:00Z", "When is the submission deadline?")
+@pytest.fixture
+def run(tmp_path, knowledge_copy, monkeypatch):
+    """An empty data folder: for what the first run of a command does."""
+    return invoker(tmp_path / "data", knowledge_copy, monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def indexed_data(tmp_path_factory) -> Path:
+    """A data folder whose index `workshop-bot ingest` built from knowledge/ once for the module."""
+    data = tmp_path_factory.mktemp("cli-indexed") / "data"
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        assert invoker(data, KNOWLEDGE, monkeypatch)("ingest").exit_code == 0
+    return data
+
+
+@pytest.fixture
+def run_indexed(tmp_path, knowledge_copy, indexed_data, monkeypatch):
+    """A private copy of the prebuilt index: for commands that read it, or change it from there."""
+    shutil.copytree(indexed_data, tmp_path / "data")
+    return invoker(tmp_path / "data", knowledge_copy, monkeypatch)
+
+
+def test_ask_json_is_one_object_with_the_contract_fields(run_indexed):
+    result = run_indexed("ask", "--json", "--now", "2025-08-25T00:00:00Z", "When is the submission deadline?")
     assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 1
@@ -45,9 +69,9 @@ def test_ask_ingests_an_empty_index_first(run, tmp_path):
     assert (tmp_path / "data" / "chroma").is_dir()
 
 
-def test_ask_dash_reads_one_question_per_line(run):
+def test_ask_dash_reads_one_question_per_line(run_indexed):
     stdin = "Is the page limit strict?\n\nWas the page limit strict in 2023?\n" + "x" * 4001 + "\nHotel prices?\n"
-    result = run("ask", "--json", "-", stdin=stdin)
+    result = run_indexed("ask", "--json", "-", stdin=stdin)
     assert result.exit_code == 0, result.output
     answers = [json.loads(line) for line in result.stdout.strip().splitlines()]
     assert [a["answered"] for a in answers] == [True, True, False, False]
@@ -56,8 +80,8 @@ def test_ask_dash_reads_one_question_per_line(run):
     assert all(list(a) == FIELDS for a in answers)
 
 
-def test_plain_output_lists_sources(run):
-    result = run("ask", "--edition", "neurips2023", "Is the page limit strict?")
+def test_plain_output_lists_sources(run_indexed):
+    result = run_indexed("ask", "--edition", "neurips2023", "Is the page limit strict?")
     assert "not a strict limit" in result.stdout
     assert "Sources:\n[1] Call for Papers › Submission Instructions (neurips2023) — https://" in result.stdout
 
@@ -69,8 +93,8 @@ def test_plain_output_lists_sources(run):
     (["ask", "y" * 4001], "the limit is 4,000"),
     (["ingest", "no/such/folder"], "no such file or folder"),
 ])
-def test_bad_input_exits_2_with_a_clear_message(run, args, message):
-    result = run(*args)
+def test_bad_input_exits_2_with_a_clear_message(run_indexed, args, message):
+    result = run_indexed(*args)
     assert result.exit_code == 2
     assert message in " ".join(result.stderr.split())
 
@@ -98,16 +122,17 @@ def test_small_commands_say_what_happened(run, knowledge_copy, monkeypatch):
     assert reload.exit_code == 0 and "no bot is running" in reload.stderr
 
 
-def test_ingest_reports_a_broken_page_and_exits_non_zero(run, knowledge_copy):
-    assert run("ingest").exit_code == 0
+def test_ingest_reports_a_broken_page_and_exits_non_zero(run_indexed, knowledge_copy):
+    assert run_indexed("ingest").exit_code == 0
     (knowledge_copy / "neurips2023" / "index.html").write_bytes(b"\xff\xfe broken")
-    result = run("ingest")
+    result = run_indexed("ingest")
     assert result.exit_code == 2
     assert "neurips2023/index.html: not UTF-8 text" in " ".join(result.stderr.split())
-    ok = run("ask", "--json", "Who was on the 2023 steering committee?")
+    ok = run_indexed("ask", "--json", "Who was on the 2023 steering committee?")
     assert json.loads(ok.stdout)["answered"] is True  # the old passages of the broken page remain
 
 
+@pytest.mark.slow  # a subprocess loading the model
 def test_the_installed_command_runs_offline(tmp_path):
     env = {**os.environ, "BOT_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1"}
     result = subprocess.run(
@@ -119,6 +144,7 @@ def test_the_installed_command_runs_offline(tmp_path):
     assert "San Diego Convention Center, Upper Level Room 5AB" in answer["answer"]
 
 
+@pytest.mark.slow  # `serve` in a subprocess
 def test_serve_without_credentials_is_a_console(tmp_path):
     env = {**os.environ, "BOT_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"}
     result = subprocess.run(
@@ -136,17 +162,17 @@ def test_serve_without_credentials_is_a_console(tmp_path):
     assert "<@you>" not in shown and "*Question" not in shown  # the organizers' preview is plain text
 
 
-def test_rebuild_keeps_the_organizers_faq(run, tmp_path):
+def test_rebuild_keeps_the_organizers_faq(run_indexed, tmp_path):
     from bot.storage.db import Database
 
     from .conftest import make_settings
 
-    assert run("ingest").exit_code == 0
+    assert run_indexed("ingest").exit_code == 0
     db = Database.from_settings(make_settings(tmp_path / "data"))
     db.add_faq("Is there a registration fee?", "No separate fee: register through NeurIPS.", "neurips2025",
                "UORG", None)
-    result = run("ingest", "--rebuild")
+    result = run_indexed("ingest", "--rebuild")
     assert result.exit_code == 0 and "1 FAQ entries re-indexed" in result.stderr
-    answer = json.loads(run("ask", "--json", "Is there a registration fee?").stdout)
+    answer = json.loads(run_indexed("ask", "--json", "Is there a registration fee?").stdout)
     assert answer["answered"] and "register through NeurIPS" in answer["answer"]
     assert answer["sources"][0]["title"] == "FAQ"

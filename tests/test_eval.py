@@ -3,7 +3,6 @@
 import pytest
 
 from tests.eval.harness import CORPORA, Score, corpus_items, evaluate, load_items
-from tests.eval.setup import corpus_assistant
 
 THRESHOLD = 0.90
 # What the development set must hold, by split; a wrong fact is worse than a decline, so it has a cap.
@@ -27,12 +26,11 @@ def test_assistant_scores_at_least_90_percent(assistant):
 
 
 @pytest.fixture(scope="module")
-def development(tmp_path_factory, embeddings):
+def development(corpus_assistants):
     outcomes = []
     for name, corpus in CORPORA.items():
         if name != "seed":
-            assistant, _ = corpus_assistant(corpus, tmp_path_factory.mktemp(name))
-            outcomes.extend(evaluate(assistant, corpus_items(corpus), name))
+            outcomes.extend(evaluate(corpus_assistants(name), corpus_items(corpus), name))
     return outcomes
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from bot.storage.models import AuditEntry
 
 from .reminder_harness import CHANNEL, ORGANIZERS, keys_posted, write_event
-from .slack_harness import ORGANIZER, SECRET, running_bot
+from .slack_harness import ORGANIZER, SECRET, in_process_bot
 
 
 def buttons(post) -> dict[str, str]:
@@ -27,7 +27,7 @@ def test_a_moved_deadline_is_drafted_and_announced_on_approval(service, slack_st
     assert buttons(draft) == {"draft_announce": "1", "draft_dismiss": "1"}
 
     settings = service.settings.model_copy(update={"slack_signing_secret": SECRET, "organizer_user_ids": ORGANIZER})
-    with running_bot(settings, slack_store, slack_emulator) as bot:
+    with in_process_bot(settings, slack_store, slack_emulator) as bot:
         bot.ctx.sender = reminders.sender
         bot.click("draft_announce", "1", user="URANDOM", channel=ORGANIZERS)
         assert "only the workshop organizers" in slack_emulator.wait_for("chat.postEphemeral")[0].body["text"]

@@ -18,6 +18,7 @@ from .smtp_harness import trickling_smtp
 from .test_email import mail_settings, queued, sender
 
 
+@pytest.mark.slow  # waits on servers that trickle
 @pytest.mark.parametrize("security", ["none", "starttls", "ssl"])
 def test_a_server_that_trickles_its_replies_is_given_up_on_and_retried_later(tmp_path, smtp_server, security):
     with trickling_smtp(security) as slow:

@@ -18,7 +18,8 @@ from bot.knowledge.editions import Registry
 from bot.storage.models import SchedulerState
 
 from .conftest import REPO, make_settings
-from .reminder_harness import CHANNEL, keys_posted, write_event
+from .reminder_harness import keys_posted, write_event
+from .waiting import wait_until
 
 HOSTILE = Path(__file__).parent / "hostile" / "events"
 BROKEN = {  # fixture → what organizers read after "<file>, "
@@ -140,6 +141,7 @@ def test_an_oversized_event_yaml_is_refused_by_its_size(cli, knowledge_copy):
     assert {i["edition"] for i in json.loads(result.stdout)} == {"neurips2025"}
 
 
+@pytest.mark.slow  # a subprocess
 def test_nesting_that_would_crash_libyaml_is_refused(knowledge_copy, tmp_path):
     """50,000 nested brackets overflow libyaml's C stack (a segfault, no message at all): run in a child."""
     folder = knowledge_copy / "hostile-deep"
@@ -166,6 +168,7 @@ def test_ingest_and_ask_carry_on_past_broken_editions(cli, knowledge_copy):
     assert reply["answered"] and reply["edition"] == "neurips2025" and "August 29, 2025" in reply["answer"]
 
 
+@pytest.mark.slow  # `serve` in a subprocess
 def test_serve_starts_and_answers_past_broken_editions(knowledge_copy, tmp_path):
     placed = hostile_knowledge(knowledge_copy, *BROKEN)
     env = {**os.environ, "KNOWLEDGE_DIR": str(knowledge_copy), "BOT_DATA_DIR": str(tmp_path / "data"),
@@ -180,10 +183,12 @@ def test_serve_starts_and_answers_past_broken_editions(knowledge_copy, tmp_path)
 
 @pytest.mark.parametrize("fixture", ["year9999.yaml", "remind_999999999d.yaml", "feb30.yaml"])
 def test_a_running_bot_keeps_replanning_and_sending_the_other_editions(service, slack_emulator, caplog, fixture):
-    service()
+    reminders = service()
     broken = shutil.copy(HOSTILE / fixture, service.knowledge / "neurips2023" / "event.yaml")
-    write_event(service.knowledge, datetime.now(UTC) + timedelta(seconds=4), ["2s"])  # planned after the break
-    slack_emulator.wait_for("chat.postMessage", timeout=30, where=lambda c: c.body.get("channel") == CHANNEL)
+    write_event(service.knowledge, datetime.now(UTC) + timedelta(hours=1), ["2s"])  # planned after the break
+    [timer] = wait_until(lambda: reminders.scheduler.get_jobs(jobstore="default"), 60, what="the new edition planned")
+    reminders.fire(timer.id)  # as its timer would, an hour early: sent before it returns
+    service.stop_all()
     [key] = keys_posted(slack_emulator)
     assert key.startswith("test2030:submission:2s:")
     assert f"{broken}, {BROKEN[fixture]}; its reminders stay as they were" in caplog.text

@@ -57,53 +57,60 @@ def raw_post(url: str, headers: dict[str, str], *parts: bytes) -> int:
     return int(response.split(b" ", 2)[1])
 
 
-def test_a_body_declared_too_large_is_refused_before_a_byte_of_it_is_read(slack_bot, refusals):
-    status = raw_post(slack_bot.url, {"Content-Length": "300000000"})
+@pytest.mark.slow  # the HTTP layer: a real server
+def test_a_body_declared_too_large_is_refused_before_a_byte_of_it_is_read(http_bot, refusals):
+    status = raw_post(http_bot.url, {"Content-Length": "300000000"})
     assert status == 413
     one_refusal(refusals, 413)
 
 
-def test_a_chunked_body_is_refused_as_soon_as_it_passes_the_limit(slack_bot, refusals):
+@pytest.mark.slow  # the HTTP layer: a real server
+def test_a_chunked_body_is_refused_as_soon_as_it_passes_the_limit(http_bot, refusals):
     chunk = b"x" * 65_536
     frames = [b"%x\r\n%s\r\n" % (len(chunk), chunk)] * (LIMIT // len(chunk) + 1)  # no final 0-chunk
-    assert raw_post(slack_bot.url, {"Transfer-Encoding": "chunked"}, *frames) == 413
+    assert raw_post(http_bot.url, {"Transfer-Encoding": "chunked"}, *frames) == 413
     one_refusal(refusals, 413)
 
 
-def test_a_payload_up_to_the_limit_is_still_answered(slack_bot):
-    slack_bot.event({"type": "app_mention", "user": "U1", "text": "Is the page limit strict?", "ts": "1690000000.1",
-                     "channel": "C1", "padding": "x" * (LIMIT - 1_000)})
-    [post] = slack_bot.slack.wait_for("chat.postMessage")
+@pytest.mark.slow  # the HTTP layer: a real server
+def test_a_payload_up_to_the_limit_is_still_answered(http_bot):
+    http_bot.event({"type": "app_mention", "user": "U1", "text": "Is the page limit strict?", "ts": "1690000000.1",
+                    "channel": "C1", "padding": "x" * (LIMIT - 1_000)})
+    [post] = http_bot.slack.wait_for("chat.postMessage")
     assert "strict limit" in texts_of(post.body["blocks"])
 
 
-def test_malformed_unsigned_json_gets_401_and_one_log_line(slack_bot, refusals):
-    response = slack_bot.http.post(slack_bot.url, content=b'{"type": "event_callback", "event": {',
-                                   headers={"Content-Type": "application/json"})
+@pytest.mark.slow  # the HTTP layer: a real server
+def test_malformed_unsigned_json_gets_401_and_one_log_line(http_bot, refusals):
+    response = http_bot.http.post(http_bot.url, content=b'{"type": "event_callback", "event": {',
+                                  headers={"Content-Type": "application/json"})
     assert response.status_code == 401
     one_refusal(refusals, 401)
 
 
+@pytest.mark.slow  # the HTTP layer: a real server
 @pytest.mark.parametrize("timestamp", ["soon", "", "1e9", "9" * 5000, "-"])
-def test_a_timestamp_that_is_no_number_gets_401_not_500(slack_bot, refusals, timestamp):
+def test_a_timestamp_that_is_no_number_gets_401_not_500(http_bot, refusals, timestamp):
     body = json.dumps({"type": "event_callback", "event_id": "EvT", "event": {"type": "app_mention"}})
-    response = slack_bot.http.post(slack_bot.url, content=body.encode(), headers={
+    response = http_bot.http.post(http_bot.url, content=body.encode(), headers={
         "Content-Type": "application/json", "X-Slack-Request-Timestamp": timestamp,
         "X-Slack-Signature": signature(body, timestamp)})  # signed with the right secret, even
     assert response.status_code == 401
     one_refusal(refusals, 401)
 
 
-def test_a_signature_that_is_not_ascii_gets_401(slack_bot, refusals):
-    response = slack_bot.http.post(slack_bot.url, content=b"{}", headers={
+@pytest.mark.slow  # the HTTP layer: a real server
+def test_a_signature_that_is_not_ascii_gets_401(http_bot, refusals):
+    response = http_bot.http.post(http_bot.url, content=b"{}", headers={
         "Content-Type": "application/json", "X-Slack-Request-Timestamp": str(int(time.time())),
         "X-Slack-Signature": b"v0=\xff\xfe"})
     assert response.status_code == 401
     one_refusal(refusals, 401)
 
 
-def test_a_signed_body_that_is_not_json_gets_400_and_one_log_line(slack_bot, refusals):
-    response = slack_bot.post('{"type": "event_callback", "event": {', "application/json")
+@pytest.mark.slow  # the HTTP layer: a real server
+def test_a_signed_body_that_is_not_json_gets_400_and_one_log_line(http_bot, refusals):
+    response = http_bot.post('{"type": "event_callback", "event": {', "application/json")
     assert response.status_code == 400
     one_refusal(refusals, 400)
 

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge.chunks import chunk_page
-from bot.knowledge.pages import PageError, read_page
+from bot.index.reader import read as read_file
+from bot.knowledge.pages import PageError
 from bot.knowledge.publication import publication_of
 from bot.knowledge.site import edition_folders
 
@@ -15,7 +16,7 @@ from .conftest import KNOWLEDGE, make_settings
 def read(path: Path, root: Path, settings):
     """Read `path` the way ingest does: as a page of its edition, published where the edition says."""
     folder = next(f for f in edition_folders(root) if f.folder in path.parents)
-    return read_page(path, folder, settings, publication_of(folder, settings))
+    return read_file(path, folder, settings, publication_of(folder, settings))
 
 
 @pytest.fixture(scope="module")

@@ -3,13 +3,16 @@
 import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 
 from bot.slack.client import slack_delivery
 from bot.storage.models import SchedulerState
 
 from .reminder_harness import CHANNEL, ORGANIZERS, keys_posted, write_event
-from .waiting import wait_past, wait_until
+from .waiting import wait_until
 
+
+@pytest.mark.slow  # waits in real time: the end-to-end check of the timers
 def test_reminders_fire_once_at_their_instants(service, slack_emulator):
     due = (datetime.now(UTC) + timedelta(seconds=6)).replace(microsecond=0)  # event.yaml states whole seconds
     write_event(service.knowledge, due, ["4s", "2s"])
@@ -25,17 +28,35 @@ def test_reminders_fire_once_at_their_instants(service, slack_emulator):
     assert len(keys_posted(slack_emulator)) == 2
 
 
+def timers(reminders) -> list[str]:
+    return [job.id for job in reminders.scheduler.get_jobs(jobstore="default")]
+
+
+def test_a_timer_that_fires_twice_posts_once(service, slack_emulator):
+    """Driven by hand: the timer is an hour away, its job function is called as APScheduler would."""
+    write_event(service.knowledge, datetime.now(UTC) + timedelta(hours=1), ["2s"])
+    reminders = service()
+    [key] = timers(reminders)
+    reminders.fire(key)
+    reminders.fire(key)  # a job run twice (a restart, a re-plan): the outbox has it once
+    service.stop_all()
+    assert keys_posted(slack_emulator) == [key]
+    assert "*Paper submission* (Test Workshop 2030) is due" in slack_emulator.of("chat.postMessage")[0].body["text"]
+
+
 def test_an_extension_replans_and_the_old_reminders_never_go_out(service, slack_emulator):
-    due = datetime.now(UTC) + timedelta(seconds=20)
+    """The running service notices the file; then the old reminder's time comes, on an explicit clock."""
+    due = datetime.now(UTC) + timedelta(hours=1)
     write_event(service.knowledge, due, ["14s"])
     reminders = service()
-    [old] = [job.id for job in reminders.scheduler.get_jobs(jobstore="default")]
+    [old] = timers(reminders)
     write_event(service.knowledge, due + timedelta(minutes=5), ["14s"])
-    wait_until(lambda: old not in {j.id for j in reminders.scheduler.get_jobs(jobstore="default")}, 60,
-               what="the old timer re-planned away")
-    [new] = [job.id for job in reminders.scheduler.get_jobs(jobstore="default")]
+    wait_until(lambda: old not in timers(reminders), 60, what="the old timer re-planned away")
+    [new] = timers(reminders)
     assert new != old and new.startswith("test2030:submission:14s:")
-    wait_past(due - timedelta(seconds=14) + timedelta(seconds=1))  # the old reminder's time
+    reminders.fire(old)  # had its timer been taken already, it finds nothing to send
+    reminders.sync(due - timedelta(seconds=14) + timedelta(seconds=1))  # the old reminder's time
+    service.stop_all()
     assert keys_posted(slack_emulator) == []
 
 
@@ -62,19 +83,23 @@ def test_a_broken_event_yaml_keeps_the_running_schedule(service, caplog):
 
 
 def test_transient_failures_are_retried_and_permanent_ones_reported(service, slack_emulator):
-    now = datetime.now(UTC)
-    write_event(service.knowledge, now + timedelta(seconds=3), ["2s"], channel="CFLAKY")
+    write_event(service.knowledge, datetime.now(UTC) + timedelta(hours=1), ["2s"], channel="CFLAKY")
     slack_emulator.channel_errors["CFLAKY"] = (200, "service_unavailable", 1)
-    service()
-    slack_emulator.wait_for("chat.postMessage", where=lambda c: c.body.get("channel") == "CFLAKY"
-                            and c.body.get("posted_ts"), timeout=20)
+    reminders = service()
+    [flaky] = timers(reminders)
+    reminders.fire(flaky)  # as its timer would; sending (with its retry) is done when it returns
+    assert [c.body.get("posted_ts") is not None for c in slack_emulator.of("chat.postMessage")] == [False, True]
     assert len(keys_posted(slack_emulator, "CFLAKY")) == 2  # one refused, one delivered
 
-    write_event(service.knowledge, datetime.now(UTC) + timedelta(seconds=3), ["2s"], channel="CGONE")
+    write_event(service.knowledge, datetime.now(UTC) + timedelta(hours=2), ["2s"], channel="CGONE")
     slack_emulator.channel_errors["CGONE"] = (200, "channel_not_found", -1)
-    report = slack_emulator.wait_for("chat.postMessage", timeout=20, where=lambda c: c.body.get("channel") == ORGANIZERS
+    wait_until(lambda: [k for k in timers(reminders) if k != flaky], 60, what="the new deadline planned")
+    [gone] = timers(reminders)
+    reminders.fire(gone)
+    report = slack_emulator.wait_for("chat.postMessage", where=lambda c: c.body.get("channel") == ORGANIZERS
                                      and "could not be delivered" in c.body["text"])[0]  # (the move is drafted too)
     assert "could not be delivered" in report.body["text"] and "channel_not_found" in report.body["text"]
+    service.stop_all()
     assert len(keys_posted(slack_emulator, "CGONE")) == 1  # not retried forever
 
 

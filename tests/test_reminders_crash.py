@@ -2,9 +2,13 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from .reminder_harness import keys_posted, write_event
 from .slack_harness import BotProcess
 from .waiting import wait_past
+
+pytestmark = pytest.mark.slow  # bot processes, kill -9, real-time reminders
 
 
 def test_sigkill_between_reminders_loses_nothing_and_repeats_nothing(tmp_path, slack_emulator):

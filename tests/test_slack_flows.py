@@ -1,9 +1,10 @@
 """Conversations over several requests: follow-ups, feedback, organizers, limits, rate limits."""
 
-import time
+import threading
 from datetime import UTC, datetime
 
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from pydantic import ConfigDict, Field
 
 from bot.assistant.llm import LLMAnswerer
 from bot.slack.listeners.home import home_parts
@@ -158,8 +159,20 @@ def test_a_429_storm_delivers_everything_honouring_retry_after(slack_bot):
         assert delivered - last_429 >= 1.0
 
 
-def long_llm(slack_bot, text: str, sleep: float | None = None) -> None:
-    model = FakeListChatModel(responses=[text], sleep=sleep)
+class GatedChatModel(FakeListChatModel):
+    """A chat model that answers only once the test opens its gate: slow for exactly as long as the
+    test needs, with no clock involved."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    gate: threading.Event = Field(default_factory=threading.Event)
+
+    def _call(self, *args, **kwargs) -> str:
+        assert self.gate.wait(120), "the test never opened the gate"
+        return super()._call(*args, **kwargs)
+
+
+def long_llm(slack_bot, text: str, model: FakeListChatModel | None = None) -> None:
+    model = model or FakeListChatModel(responses=[text])
     slack_bot.ctx.assistant.llm = LLMAnswerer(model, slack_bot.ctx.settings.prompts_dir)
 
 
@@ -176,12 +189,14 @@ def test_over_long_answers_are_split_within_block_kit_limits(slack_bot):
 
 def test_a_slow_answer_shows_a_placeholder_that_is_updated(slack_bot):
     slack_bot.ctx.settings.placeholder_after = 0.2
-    long_llm(slack_bot, "Submissions are up to 4 pages [1].", sleep=1.0)
-    started = time.perf_counter()
+    model = GatedChatModel(responses=["Submissions are up to 4 pages [1]."])
+    long_llm(slack_bot, "", model)
     response, _ = slack_bot.mention("How long can a paper be?")
-    assert response.status_code == 200 and time.perf_counter() - started < 1.0
+    assert response.status_code == 200  # acknowledged while the answer cannot have been made yet
     placeholder = slack_bot.slack.wait_for("chat.postMessage")[0]
     assert "Looking that up" in placeholder.body["text"]
+    assert slack_bot.slack.of("chat.update") == []
+    model.gate.set()
     update = slack_bot.slack.wait_for("chat.update")[0]
     assert update.body["channel"] == placeholder.body["channel"]
     assert "Submissions are up to 4 pages" in texts_of(update.body["blocks"])

@@ -2,6 +2,8 @@
 
 import time
 
+import pytest
+
 from .slack_emulator import BOT_USER
 from .slack_harness import SECRET
 
@@ -44,9 +46,8 @@ def test_a_direct_message_is_answered_in_the_dm(slack_bot):
 
 
 def test_ask_command_acks_then_answers_ephemerally_with_a_share_button(slack_bot):
-    started = time.perf_counter()
     response = slack_bot.command("/ask", "Is the page limit strict?")
-    assert response.status_code == 200 and time.perf_counter() - started < 3
+    assert response.status_code == 200 and response.text == ""  # the ack; the answer comes to response_url
     [reply] = slack_bot.slack.wait_for("response_url")
     assert reply.body["response_type"] == "ephemeral"
     assert "strict limit" in texts_of(reply.body["blocks"])
@@ -109,13 +110,14 @@ def test_a_request_older_than_five_minutes_gets_401(slack_bot):
     assert SECRET  # the right secret: only the age is wrong
 
 
-def test_health_and_metrics_endpoints(slack_bot):
-    base = slack_bot.url.removesuffix("/slack/events")
-    health = slack_bot.http.get(f"{base}/healthz").json()
+@pytest.mark.slow  # the HTTP layer: a real server
+def test_health_and_metrics_endpoints(http_bot):
+    base = http_bot.url.removesuffix("/slack/events")
+    health = http_bot.http.get(f"{base}/healthz").json()
     assert health["ok"] is True and health["passages"] > 50 and health["editions"][0] == "neurips2025"
-    slack_bot.mention("Is the page limit strict?")
-    slack_bot.slack.wait_for("chat.postMessage")
-    metrics = slack_bot.http.get(f"{base}/metrics").text
+    http_bot.mention("Is the page limit strict?")
+    http_bot.slack.wait_for("chat.postMessage")
+    metrics = http_bot.http.get(f"{base}/metrics").text
     assert 'workshop_bot_questions_total{answered="true",via="mention"}' in metrics
     assert "workshop_bot_answer_seconds_bucket" in metrics
 

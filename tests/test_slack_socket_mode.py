@@ -4,6 +4,8 @@ import json
 import queue
 import threading
 
+import pytest
+
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from websockets.sync.server import serve
 
@@ -13,6 +15,8 @@ from bot.slack.client import web_client
 
 from .conftest import make_settings
 from .slack_emulator import APP_TOKEN, BOT_TOKEN, BOT_USER
+
+pytestmark = pytest.mark.slow  # a websocket server and Socket Mode's threads
 
 
 def test_socket_mode_connects_acks_an_envelope_and_answers(tmp_path, slack_store, slack_emulator):

@@ -23,6 +23,7 @@ def templates(prompts_dir: Path) -> list[str]:
 def fields_of(prompts_dir: Path, template: str) -> Fields:
     """The fields an organizer fills in (`now` is the bot's)."""
     env = environment(prompts_dir)
+    assert env.loader is not None  # environment() always sets its FileSystemLoader
     tree = env.parse(env.loader.get_source(env, f"announcements/{template}.slack.md.j2")[0])
     every = meta.find_undeclared_variables(tree) - {"now"}
     optional = {test.node.name for test in tree.find_all(nodes.Test)

@@ -131,11 +131,11 @@ class Assistant:
             if answer := self._from_structure(text, query, target, facts, retrieval, now, context):
                 return self._not_found(text, target) if affiliation_untold(text, answer.text) else answer
             if self.llm:
-                answer = self._llm_answer(text, target, retrieval.hits, now)
+                answer = self._llm_answer(self.llm, text, target, retrieval.hits, now)
             else:
                 composition = compose(retrieval, intent_of(query), self.model, self.settings.answer_max_chars)
-                answer = composition and self._answer(
-                    text, target, composition.text, composition.hits, composition.confidence)
+                answer = self._answer(text, target, composition.text, composition.hits,
+                                      composition.confidence) if composition is not None else None
             if answer is not None and answer.answered and not affiliation_untold(text, answer.text):
                 return answer  # "which university is Jun Park at?" is not answered by a line naming him alone
         return None
@@ -154,13 +154,12 @@ class Assistant:
             if answer.text in seen:
                 continue  # one card answers "which company is he at, and what is his talk?"
             seen.add(answer.text)
-            numbers = {}
+            numbers: dict[int, int] = {}
             for n, source in enumerate(answer.sources, start=1):
                 if source not in sources:
                     sources.append(source)
                 numbers[n] = sources.index(source) + 1
-            texts.append(CITATION.sub(lambda m, numbers=numbers: f"[{numbers.get(int(m.group(1)), m.group(1))}]",
-                                      answer.text))
+            texts.append(_renumbered(answer.text, numbers))
         text = self._render("assistant/together.txt.j2", answers=texts, unanswered=unanswered,
                             contact=self.contact(edition))
         confidence = min(a.confidence for a in answers if a is not None and a.answered)
@@ -284,8 +283,8 @@ class Assistant:
         cited, numbers = self._cite(edition, statements)
         room = max(self.settings.answer_max_chars // len(answer.items), MIN_ITEM_ROOM)
         entries, last = [], None
-        for (text, line), number in zip(answer.items, numbers, strict=True):
-            heading = " › ".join(filter(None, [text.title, text.section.split(" › ")[-1]]))
+        for (page, line), number in zip(answer.items, numbers, strict=True):
+            heading = " › ".join(filter(None, [page.title, page.section.split(" › ")[-1]]))
             entries.append({"heading": heading if heading != last else "", "cite": number,
                             "text": fit_line(line.lstrip("- "), terms, room)})
             last = heading
@@ -301,9 +300,10 @@ class Assistant:
                             page=section.title if section.title != answer.heading else "", cite=numbers[0])
         return self._answer(question, edition, text, cited, FACTS_CONFIDENCE)
 
-    def _llm_answer(self, question: str, edition: Edition, hits: list[Hit], now: datetime) -> Answer:
+    def _llm_answer(self, llm: LLMAnswerer, question: str, edition: Edition, hits: list[Hit],
+                    now: datetime) -> Answer:
         facts = self.facts(edition)
-        reply = self.llm.answer(question, hits[:4], {
+        reply = llm.answer(question, hits[:4], {
             "edition": edition.label, "now": now, "deadlines": deadline_facts(facts.deadlines, now),
             "contact": self.contact(edition), "max_chars": self.settings.answer_max_chars,
         })
@@ -332,3 +332,8 @@ def _date_needle(line: str) -> str | None:
     if not match:
         return None
     return rf"{match.group(1)[:3]}[a-z]*\.?\s+0?{match.group(2)}(?:st|nd|rd|th)?\b"
+
+
+def _renumbered(text: str, numbers: dict[int, int]) -> str:
+    """`[2]` → `[5]`: one part's citations, numbered as in the whole answer."""
+    return CITATION.sub(lambda m: f"[{numbers.get(int(m.group(1)), m.group(1))}]", text)

@@ -143,7 +143,9 @@ def compose(retrieval: Retrieval, intent: Intent, model: AnswerModel, budget: in
             seen_bodies.add(c.hit.body)  # pages repeat each other (a masthead on every page)
             sections.setdefault((c.hit.metadata["source"], c.hit.metadata.get("section", "")), []).append(c)
 
-    paragraphs, hits, used = [], [], 0
+    paragraphs: list[str] = []
+    hits: list[Hit] = []
+    used = 0
     chosen = list(sections.items())[:MAX_PASSAGES]
     for n, ((_, section), group) in enumerate(chosen):
         # The best section gets most of the room; the rest share what it leaves.

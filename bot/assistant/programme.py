@@ -9,6 +9,7 @@ from it. Times are the venue's local time, and the answer says so.
 from __future__ import annotations
 
 import re
+from collections.abc import Set
 from datetime import datetime, time
 
 from bot.assistant.explain import best_explained, matches
@@ -52,14 +53,14 @@ GENERIC_KINDS = {"talk", "session"}  # every programme has talks: naming them as
 
 
 def _rows_matching(terms: QueryTerms, rows: list[ProgrammeItem], topics: set[str],
-                   own_name: frozenset[str] = frozenset()) -> list[ProgrammeItem] | None:
+                   own_name: Set[str] = frozenset()) -> list[ProgrammeItem] | None:
     """The rows that explain most of the question; None when it asks about something else. The
     workshop's own name explains no row: "ML for *Systems*" is not the "Intelligent *Systems*" keynote."""
     return best_explained(terms, SCHEDULE_WORDS | own_name, rows, lambda row: set(tokens(row.text)), topics)
 
 
 def _anchors(anchor: str, terms: QueryTerms, rows: list[ProgrammeItem], topics: set[str],
-             own_name: frozenset[str]) -> list[ProgrammeItem] | None:
+             own_name: Set[str]) -> list[ProgrammeItem] | None:
     """The rows an "after / before X" names, in the part of the day it names ("the *morning* coffee
     break"); none when X names something else of the edition: "before the full paper *deadline*"."""
     anchor_terms = QueryTerms(tokens(anchor), terms.weights | {t: 1.0 for t in tokens(anchor)})
@@ -93,7 +94,7 @@ def _next_to(anchors: list[ProgrammeItem], rows: list[ProgrammeItem], relation: 
 
 
 def programme_reply(question: str, terms: QueryTerms, intent: Intent, facts: EditionFacts, now: datetime,
-                    topics: set[str], own_name: frozenset[str] = frozenset()) -> Reply | None:
+                    topics: set[str], own_name: Set[str] = frozenset()) -> Reply | None:
     """Rows of the programme that answer the question, or None when it is not about the programme."""
     rows = in_day_order(facts.programme)
     words = set(terms.tokens)
@@ -107,7 +108,7 @@ def programme_reply(question: str, terms: QueryTerms, intent: Intent, facts: Edi
             or AFFILIATION.search(question) or AUTHORSHIP.search(question):
         return None  # the programme gives times and names: "what is the talk about?" is for the pages
     if any(row.day for row in rows) and (named := WEEKDAY.findall(question)):
-        rows = [row for row in rows if any(day[:3].lower() in row.day.lower() for day in named)]
+        rows = [row for row in rows if row.day and any(day[:3].lower() in row.day.lower() for day in named)]
         own_name = own_name | {t for day in named for t in tokens(day)}  # "Friday" explains no row: it chose them
         if not rows:
             return None  # a day the programme does not have

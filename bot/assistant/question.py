@@ -73,8 +73,8 @@ def target_edition(question: str, editions: Editions) -> tuple[Edition | None, l
             return edition, []
     years = named_years(question)
     for year in years:
-        if edition := editions.by_year(year):
-            return edition, []
+        if named := editions.by_year(year):
+            return named, []
     if years:
         return None, years
     if PREVIOUS.search(question) and len(editions.items) > 1:

@@ -8,6 +8,7 @@ of speakers (a run of speaker cards has a list of its own).
 from __future__ import annotations
 
 import re
+from collections.abc import Set
 from itertools import pairwise
 from dataclasses import dataclass
 
@@ -54,7 +55,7 @@ def _card(line: str, cards: PageText, texts: list[PageText]) -> PageText | None:
 
 
 def section_reply(question: str, terms: QueryTerms, intent: Intent, texts: list[PageText],
-                  own_name: set[str] = frozenset(), topics: set[str] = frozenset()) -> SectionAnswer | None:
+                  own_name: Set[str] = frozenset(), topics: Set[str] = frozenset()) -> SectionAnswer | None:
     """The section whose heading explains the question, or None."""
     if not QUESTIONS_OF_A_HEADING.search(question):
         return None

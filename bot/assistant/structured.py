@@ -8,6 +8,7 @@ them, and whether it has passed. Every fact is cited to the line that states it.
 from __future__ import annotations
 
 import re
+from collections.abc import Set
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -126,7 +127,7 @@ def words_of(terms: QueryTerms) -> set[str]:
     return set(terms.tokens)
 
 
-def _about_only(terms: QueryTerms, own_name: set[str], *facts: Stated | None, strict: bool = False) -> bool:
+def _about_only(terms: QueryTerms, own_name: Set[str], *facts: Stated | None, strict: bool = False) -> bool:
     """Whether the question names nothing but the workshop and these facts: a word the pages use for
     something else ("where is the *poster session*?", "where does *Mangpo* work?") means it is about
     that thing; with `strict`, so does a word they never use ("when is the *tutorial*?")."""
@@ -137,7 +138,7 @@ def _about_only(terms: QueryTerms, own_name: set[str], *facts: Stated | None, st
 
 
 def answer_from_facts(question: str, terms: QueryTerms, intent: Intent, facts: EditionFacts, now: datetime,
-                      topics: set[str], own_name: set[str] = frozenset()) -> Reply | None:
+                      topics: set[str], own_name: Set[str] = frozenset()) -> Reply | None:
     """An answer from the edition's facts, or None when the question is about something else."""
     words = set(terms.tokens)
     asks_day = bool(intent.when or WHEN.search(question)) and not intent.clock

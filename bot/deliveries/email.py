@@ -133,7 +133,7 @@ class _WatchedSMTP(smtplib.SMTP):
         super().__init__(host, port, **options)
 
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
-        sock = super()._get_socket(host, port, timeout)
+        sock = super()._get_socket(host, port, timeout)  # type: ignore[misc]  # private hook, not in typeshed
         self.deadline.watch(sock)
         return sock
 
@@ -171,27 +171,29 @@ class EmailDelivery:
 
     def send(self, message: OutboxMessage) -> str | None:
         mail = compose(message, self.settings, self.reply_to)
-        if not self.settings.smtp_host:
+        host = self.settings.smtp_host
+        if not host:
             path = write_private(private_folder(self.folder) / f"{message.id:06d}-{message.kind}.eml", bytes(mail))
             log.warning("mail written to %s (set SMTP_HOST to send it)", path)
             return str(path)
         deadline = Deadline(self.settings.smtp_deadline)
         try:
-            with deadline, self._connect(deadline) as smtp:
+            with deadline, self._connect(deadline, host) as smtp:
                 smtp.send_message(mail)
         except (smtplib.SMTPException, OSError) as error:
             raise failure(error, deadline) from error
         return mail["Message-ID"]
 
-    def _connect(self, deadline: Deadline) -> smtplib.SMTP:
+    def _connect(self, deadline: Deadline, host: str) -> smtplib.SMTP:
         s = self.settings
         port = s.smtp_port or DEFAULT_PORTS[s.smtp_security]
         context = ssl.create_default_context()  # certificates and host names verified
         timeout = min(SOCKET_TIMEOUT, s.smtp_deadline)
+        smtp: smtplib.SMTP
         if s.smtp_security == "ssl":
-            smtp = _WatchedSMTPSSL(deadline, s.smtp_host, port, context=context, timeout=timeout)
+            smtp = _WatchedSMTPSSL(deadline, host, port, context=context, timeout=timeout)
         else:
-            smtp = _WatchedSMTP(deadline, s.smtp_host, port, timeout=timeout)
+            smtp = _WatchedSMTP(deadline, host, port, timeout=timeout)
         try:
             if s.smtp_security == "starttls":
                 smtp.starttls(context=context)

@@ -54,7 +54,8 @@ class SlackDelivery:
             )
         except (SlackApiError, SlackClientError, OSError):
             return None
-        for posted in history.get("messages", []):
+        messages: list[dict] = history.get("messages", [])
+        for posted in messages:
             if (posted.get("metadata") or {}).get("event_payload", {}).get("key") == message.key:
                 return posted["ts"]
         return None

@@ -11,7 +11,7 @@ import re
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from datetime import date as Date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -20,7 +20,10 @@ from yaml.constructor import ConstructorError
 
 from bot.config import EVENT_MAX_BYTES
 
-SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: several times faster
+if TYPE_CHECKING:  # both loaders construct alike: the pure-Python one stands for either
+    SafeLoader = yaml.SafeLoader
+else:
+    SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: several times faster
 AOE = ZoneInfo("Etc/GMT+12")  # Anywhere on Earth is UTC-12; the POSIX name inverts the sign.
 DEFAULT_REMIND = ["14d", "7d", "3d", "1d", "6h"]
 DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
@@ -168,6 +171,8 @@ class Event(BaseModel):
 class _Impossible(str):
     """A date-shaped scalar no calendar has (`2025-02-30`), with the reason Python gave."""
 
+    reason: str
+
     def __new__(cls, text: str, reason: str) -> _Impossible:
         value = super().__new__(cls, text)
         value.reason = reason
@@ -184,9 +189,9 @@ class _Loader(SafeLoader):
         except (ValueError, OverflowError) as err:
             raise ConstructorError(None, None, str(err), node.start_mark) from err
 
-    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Date | datetime | str:
+    def construct_timestamp_or_text(self, node: yaml.ScalarNode) -> Date | datetime | str:
         try:
-            return super().construct_yaml_timestamp(node)
+            return self.construct_yaml_timestamp(node)
         except (ValueError, OverflowError) as err:  # stays text, so the model names its field (or keeps a title)
             return _Impossible(self.construct_scalar(node), str(err))
 
@@ -207,7 +212,7 @@ class _Loader(SafeLoader):
         return super().construct_mapping(node, deep)
 
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_timestamp_or_text)
 
 
 def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
@@ -233,7 +238,8 @@ def _within_depth(text: str) -> None:
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                raise ConstructorError(None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
+                raise ConstructorError(None, None, f"nested more than {MAX_DEPTH} levels deep",
+                                       event.start_mark)  # type: ignore[arg-type]  # stubs omit libyaml's Mark
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
 

@@ -206,7 +206,7 @@ def ingest(store: KnowledgeStore, settings: Settings, *, roots: list[Path] | Non
         for start in range(0, len(chunks), BATCH):
             batch = chunks[start:start + BATCH]
             store.upsert(batch)
-            if progress:
+            if progress and task is not None:
                 progress.advance(task, len(batch))
     report.passages = len(chunks)
 

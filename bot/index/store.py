@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import chromadb
+from chromadb.api.types import Include
+from chromadb.base_types import InclusionExclusionOperator, LiteralValue
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
@@ -32,7 +34,7 @@ class IndexMismatchError(RuntimeError):
 
 def chroma_client(settings: Settings) -> chromadb.ClientAPI:
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if settings.uses_chroma_server():
+    if settings.chroma_host:  # uses_chroma_server()
         return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
     private_folder(settings.bot_data_dir)
     private_folder(settings.chroma_dir)
@@ -120,11 +122,12 @@ class KnowledgeStore:
 
     def page_hashes(self) -> dict[str, IndexedPage]:
         """source → its knowledge root and the content hashes its passages carry (two: a torn update)."""
-        found = self.collection.get(where={"kind": {"$in": ["page", "empty"]}}, include=["metadatas"])
+        page_kinds: dict[InclusionExclusionOperator, list[LiteralValue]] = {"$in": ["page", "empty"]}
+        found = self.collection.get(where={"kind": page_kinds}, include=["metadatas"])
         pages: dict[str, IndexedPage] = {}
         for meta in found["metadatas"] or []:
-            page = pages.setdefault(meta["source"], IndexedPage(root=str(meta.get("root") or ""), hashes=set()))
-            page.hashes.add(meta["page_hash"])
+            page = pages.setdefault(str(meta["source"]), IndexedPage(root=str(meta.get("root") or ""), hashes=set()))
+            page.hashes.add(str(meta["page_hash"]))
         return pages
 
     def ids_of_source(self, source: str) -> list[str]:
@@ -142,7 +145,9 @@ class KnowledgeStore:
 
     def passages(self, where: dict, *, with_vectors: bool = False) -> tuple:
         """ids, documents and metadatas (and vectors) of every passage matching `where`."""
-        include = ["documents", "metadatas", *(["embeddings"] if with_vectors else [])]
+        include: Include = ["documents", "metadatas"]
+        if with_vectors:
+            include.append("embeddings")
         found = self.collection.get(where=where, include=include)
         result = (found["ids"], found["documents"] or [], found["metadatas"] or [])
         if with_vectors:

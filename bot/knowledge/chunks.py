@@ -128,7 +128,7 @@ def chunk_page(page: Page, root: str = "") -> list[Chunk]:
     sections = card_lists(page.sections)
     if page.header:
         sections = [Section(path=[HEADER_SECTION], lines=list(page.header)), *sections]
-    chunks = []
+    chunks: list[Chunk] = []
     for section in sections:
         header = f"{page.title} › {section.title}" if section.title else page.title
         for lines in _group(section.lines):

@@ -14,6 +14,7 @@ from collections import Counter
 from itertools import groupby, pairwise
 from dataclasses import dataclass, field
 from datetime import date, time
+from typing import Generic, TypeVar
 
 from bot.knowledge.dates import dates_in, times_in, zone_in
 from bot.knowledge.labels import PREVIOUS, deadline_kind, label_before
@@ -123,9 +124,12 @@ def in_day_order(rows: list[ProgrammeItem]) -> list[ProgrammeItem]:
     return sorted(rows, key=lambda row: (row.order, row.start))
 
 
+V = TypeVar("V")
+
+
 @dataclass
-class Stated:
-    value: object
+class Stated(Generic[V]):
+    value: V
     stated: Statement
 
 
@@ -134,14 +138,14 @@ class EditionFacts:
     """What one edition's pages state; every field may be missing."""
 
     edition: str
-    date: Stated | None = None
-    venue: Stated | None = None
-    room: Stated | None = None
-    contact: Stated | None = None
+    date: Stated[date] | None = None
+    venue: Stated[str] | None = None
+    room: Stated[str] | None = None
+    contact: Stated[str] | None = None
     deadlines: list[DerivedDeadline] = field(default_factory=list)
     programme: list[ProgrammeItem] = field(default_factory=list)
-    programme_zone: Stated | None = None
-    submit_at: Stated | None = None  # the line that says where papers are submitted
+    programme_zone: Stated[str] | None = None
+    submit_at: Stated[str] | None = None  # the line that says where papers are submitted
     conflicts: list[str] = field(default_factory=list)
 
 
@@ -263,7 +267,7 @@ class _Reader:
 
     def _mastheads(self) -> list[tuple[PageText, str]]:
         """Header lines, and a page's first short lines that carry a date (`(Singapore, April 27, 2025)`)."""
-        found = []
+        found: list[tuple[PageText, str]] = []
         home_first = sorted(self.texts, key=lambda t: not re.search(r"(^|/)index\.\w+$", t.source))
         for text in home_first:
             if text.section == HEADER:
@@ -346,14 +350,14 @@ class _Reader:
         ("Submission: EasyChair (select the USRW track)", "Submit via OpenReview: https://…")."""
         for text in self.texts:
             for line in text.lines:
-                if SUBMISSION_SITE.search(line) and SUBMITTING.search(f"{text.section} {line}"):
-                    self.facts.submit_at = Stated(SUBMISSION_SITE.search(line).group(0), _statement(text, line))
+                if (site := SUBMISSION_SITE.search(line)) and SUBMITTING.search(f"{text.section} {line}"):
+                    self.facts.submit_at = Stated(site.group(0), _statement(text, line))
                     return
 
     def _programme(self) -> None:
-        rows: dict[tuple[time, str], ProgrammeItem] = {}
+        rows: dict[tuple[str | None, time, str], ProgrammeItem] = {}
         titles: dict[str, ProgrammeItem] = {}
-        zones: dict[str, Stated] = {}
+        zones: dict[str, Stated[str]] = {}
         for text in self.texts:
             for line in (text.section, *text.lines):
                 if text.source not in zones and (m := PROGRAMME_ZONE.search(line)):

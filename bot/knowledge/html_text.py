@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
-from bs4.element import Declaration, Doctype, ProcessingInstruction
+from bs4.element import Declaration, Doctype, PageElement, ProcessingInstruction
 from dateutil import parser as dateparser
 
 HEADINGS = {f"h{i}" for i in range(1, 7)}
@@ -177,12 +177,13 @@ class _Walker:
         self.supersessions: list[Supersession] = []
 
     def walk(self, root: Tag) -> None:
-        todo: list[tuple[Tag | NavigableString, bool]] = [(root, False)]
+        todo: list[tuple[PageElement, bool]] = [(root, False)]
         while todo:
             node, leaving = todo.pop()
             if isinstance(node, NavigableString):
                 self.text(str(node))
                 continue
+            assert isinstance(node, Tag)  # bs4 builds a tree of tags and strings only
             if leaving:
                 self.leave(node)
                 continue
@@ -361,7 +362,7 @@ def parse_html(html: str) -> ParsedBody:
         sections, _ = _lines(tag)
         header.extend(line for s in sections for line in s.lines)
         tag.decompose()
-    root = soup.find("main") or soup.find(attrs={"role": "main"}) or soup.body or soup
+    root = soup.find("main") or soup.find(None, attrs={"role": "main"}) or soup.body or soup
     sections, supersessions = _lines(root)
     return ParsedBody(sections=sections, supersessions=supersessions, title=title or None,
                       header=list(dict.fromkeys(header)))

@@ -1203,9 +1203,9 @@ def _ordered(documents: list[_Document], collection: _Collection) -> list[_Docum
 
 
 def _compare_documents(first: _Document, second: _Document) -> int:
-    dates = [_moment(document.data.get("date")) for document in (first, second)]
-    if dates[0] is not None and dates[1] is not None:
-        one, other = (d.astimezone(UTC).replace(tzinfo=None) if d.tzinfo else d for d in dates)
+    one, other = (_moment(document.data.get("date")) for document in (first, second))
+    if one is not None and other is not None:
+        one, other = (d.astimezone(UTC).replace(tzinfo=None) if d.tzinfo else d for d in (one, other))
         if one != other:
             return -1 if one < other else 1
     return (first.relative > second.relative) - (first.relative < second.relative)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from bot.config import Settings
 from bot.deliveries import EMAIL, Destination
@@ -64,7 +64,7 @@ def _program_messages(edition: Edition, event: Event, settings: Settings) -> lis
     sessions = sorted(event.program, key=lambda s: s.start)
     channel = (Destination.slack(channel_of(event, settings, "workshop")),)
     messages = []
-    by_day: dict[object, list[Session]] = {}
+    by_day: dict[date, list[Session]] = {}
     for session in sessions:
         by_day.setdefault(session.start.date(), []).append(session)
     hour, minute = (int(part) for part in settings.program_post_time.split(":"))

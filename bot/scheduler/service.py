@@ -164,11 +164,14 @@ class ReminderService:
 
     def _notice_moves(self, editions: Editions, broken: set[str]) -> None:
         """A deadline whose due time changed since the last plan is handed to `on_deadline_moved`."""
-        current = {e.id: e for e in editions.items if e.event is not None and e.id not in broken}
-        moves = self.state.moves({(e.id, d.id): e.event.due(d) for e in current.values() for d in e.event.deadlines})
-        for move in moves if self.on_deadline_moved else []:
-            edition = current[move.edition]
-            title = next(d.title for d in edition.event.deadlines if d.id == move.deadline)
+        current = {e.id: (e, e.event) for e in editions.items if e.event is not None and e.id not in broken}
+        moves = self.state.moves({(edition_id, d.id): event.due(d)
+                                  for edition_id, (_, event) in current.items() for d in event.deadlines})
+        if self.on_deadline_moved is None:
+            return
+        for move in moves:
+            edition, event = current[move.edition]
+            title = next(d.title for d in event.deadlines if d.id == move.deadline)
             row = self.on_deadline_moved(edition, title, move.old, move.new)
             if row is not None:
                 self.dispatch(row.id)

@@ -90,7 +90,9 @@ def notice_blocks(mrkdwn: str, *buttons: ButtonElement) -> list[dict]:
 def outbox_blocks(message: OutboxMessage) -> list[dict]:
     """An outbox row as posted: its text, and for a drafted announcement the organizers' two buttons."""
     if message.kind == "extension_draft":  # the organizers decide with one click
-        draft = str(RecordKey.parse(message.key).id)
+        key = RecordKey.parse(message.key)
+        assert key is not None  # draft_extension() queues these rows under draft_key()
+        draft = str(key.id)
         return notice_blocks(message.body,
                              ButtonElement(text="Announce", action_id=DRAFT_ANNOUNCE, value=draft, style="primary"),
                              ButtonElement(text="Dismiss", action_id=DRAFT_DISMISS, value=draft))

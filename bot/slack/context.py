@@ -18,7 +18,7 @@ from bot.outbox.ledger import Outbox
 from bot.outbox.sender import Sender
 from bot.slack.blocks import fallback, notice_blocks
 from bot.storage.db import Database
-from bot.storage.models import Escalation
+from bot.storage.models import EscalationStatus
 from bot.templates import render
 
 GROUP_CACHE_SECONDS = 300
@@ -69,9 +69,15 @@ class SlackContext:
         self.answering = ThreadPoolExecutor(self.settings.answer_workers, thread_name_prefix="answer")
         self.listeners = ListenerPool(self.settings.slack_workers)
 
-    def show_closed(self, client: WebClient, escalation: Escalation) -> None:
-        """The organizers' message loses its buttons and says who closed it, and how (once it is known
-        where that message is: an organizer may close it before its poster has stored that)."""
+    def show_closed(self, client: WebClient, escalation_id: int) -> None:
+        """If the escalation is closed, its organizers' message loses its buttons and says who closed it.
+
+        Its poster (storing where the message is) and an organizer (closing it) may act at the same
+        moment: each calls this after its own write, and it reads the escalation afresh, so whichever
+        of the two comes second sees both and updates the message."""
+        escalation = self.db.escalation(escalation_id)
+        if escalation is None or escalation.status == EscalationStatus.OPEN:
+            return
         if escalation.organizers_channel and escalation.organizers_ts:
             text = self.text("escalation_closed", status=escalation.status, by=escalation.closed_by,
                              answer=escalation.answer or "")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -16,7 +16,7 @@ class AnnouncementRows:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def create(self, announcement: Announcement, action: str, details: dict[str, object]) -> Announcement:
+    def create(self, announcement: Announcement, action: str, details: Mapping[str, object]) -> Announcement:
         """Store it, with an audit entry by its author that names its new id."""
         with self.db.session() as s:
             s.add(announcement)

@@ -7,8 +7,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
-from sqlalchemy import create_engine, event, func, select
+from sqlalchemy import CursorResult, create_engine, event, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -142,21 +143,21 @@ class Database:
             return escalation, True
         except IntegrityError:
             with self.session() as s:
-                return s.scalar(select(Escalation).filter_by(question_id=question_id)), False
+                return s.scalars(select(Escalation).filter_by(question_id=question_id)).one(), False
 
     def update_escalation(self, escalation_id: int, **fields) -> Escalation:
         return self._update(Escalation, escalation_id, fields)
 
     def close_escalation(self, escalation_id: int, status: EscalationStatus, by: str,
                          answer: str | None = None) -> Escalation | None:
-        """Close an open escalation; None when someone else closed it first."""
+        """Close an open escalation; None when someone else closed it first (one conditional UPDATE:
+        two organizers at the same moment cannot both close it)."""
         with self.session() as s:
-            escalation = s.get(Escalation, escalation_id)
-            if escalation is None or escalation.status != EscalationStatus.OPEN:
-                return None
-            escalation.status, escalation.closed_by, escalation.closed_at = status, by, utcnow()
-            escalation.answer = answer
-            return escalation
+            closed = cast(CursorResult, s.execute(  # an UPDATE's result is a CursorResult: it has a rowcount
+                update(Escalation)
+                .where(Escalation.id == escalation_id, Escalation.status == EscalationStatus.OPEN)
+                .values(status=status, closed_by=by, closed_at=utcnow(), answer=answer)))
+            return s.get(Escalation, escalation_id) if closed.rowcount == 1 else None
 
     def escalation(self, escalation_id: int) -> Escalation | None:
         with self.session() as s:
@@ -176,7 +177,8 @@ class Database:
         """(question, answer) of the questions answered in [since, until)."""
         with self.session() as s:
             return [(text, answer) for text, answer in s.execute(select(Question.text, Question.answer).where(
-                Question.created_at >= since, Question.created_at < until, Question.answered.is_(True)))]
+                Question.created_at >= since, Question.created_at < until, Question.answered.is_(True)))
+                if answer is not None]
 
     def stats(self, since: datetime | None = None, unanswered_limit: int = 10) -> Stats:
         with self.session() as s:

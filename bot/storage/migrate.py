@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
+from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
@@ -17,6 +18,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect
 
 from bot.storage.models import Base
+
+if TYPE_CHECKING:
+    from alembic.runtime.environment import NameFilterParentNames, NameFilterType
 
 SCRIPTS = "bot.storage:migrations"
 BASELINE = "0001"  # the schema that create_all made before migrations
@@ -29,7 +33,7 @@ class UnknownRevision(RuntimeError):
     """The database was migrated by a newer version of the bot."""
 
 
-def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
+def include_name(name: str | None, type_: NameFilterType, parent_names: NameFilterParentNames) -> bool:
     """Tables that are not ours stay out of comparisons between the models and a database."""
     return not (type_ == "table" and name in NOT_OURS)
 

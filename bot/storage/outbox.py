@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.storage.db import Database
@@ -30,15 +31,16 @@ class OutboxRows:
     def claim(self, row_id: int) -> OutboxMessage | None:
         """pending → sending, for exactly one caller; None if another took it or it is done."""
         with self.db.session() as s:
-            taken = s.execute(update(OutboxMessage)
-                              .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.PENDING)
-                              .values(status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1))
+            taken = cast(CursorResult, s.execute(  # an UPDATE's result is a CursorResult: it has a rowcount
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.PENDING)
+                .values(status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1)))
             return s.get(OutboxMessage, row_id) if taken.rowcount == 1 else None
 
     def finish(self, row_id: int, status: OutboxStatus, *, external_id: str | None = None,
                error: str | None = None) -> None:
         with self.db.session() as s:
-            row = s.get(OutboxMessage, row_id)
+            row = s.get_one(OutboxMessage, row_id)
             row.status, row.external_id, row.last_error = status, external_id or row.external_id, error
             if status == OutboxStatus.SENT:
                 row.sent_at = utcnow()
@@ -46,7 +48,7 @@ class OutboxRows:
     def release(self, row_id: int, error: str) -> None:
         """Back to pending after a transient failure, to be tried again."""
         with self.db.session() as s:
-            row = s.get(OutboxMessage, row_id)
+            row = s.get_one(OutboxMessage, row_id)
             row.status, row.last_error = OutboxStatus.PENDING, error
 
     def with_status(self, *statuses: OutboxStatus) -> list[OutboxMessage]:

@@ -23,7 +23,6 @@ from bot.slack.blocks import (
 from bot.slack.client import permalink
 from bot.slack.context import SlackContext
 from bot.slack.metrics import ESCALATIONS, FEEDBACK
-from bot.storage.models import EscalationStatus
 
 log = logging.getLogger(__name__)
 
@@ -72,10 +71,9 @@ def register(app: App, ctx: SlackContext) -> None:
                 link = permalink(client, question.channel_id, question.message_ts)
                 posted = client.chat_postMessage(channel=channel, text=fallback(text),
                                                  blocks=escalation_blocks(text, escalation.id, link))
-                stored = ctx.db.update_escalation(escalation.id, organizers_channel=posted["channel"],
-                                                  organizers_ts=posted["ts"])
-                if stored.status != EscalationStatus.OPEN:  # an organizer was quicker than this: their close now shows
-                    ctx.show_closed(client, stored)
+                ctx.db.update_escalation(escalation.id, organizers_channel=posted["channel"],
+                                         organizers_ts=posted["ts"])
+                ctx.show_closed(client, escalation.id)  # an organizer may have closed it meanwhile
             else:
                 log.error("ORGANIZERS_CHANNEL is not set: escalation %s is only in the database", escalation.id)
         reply = ctx.text("escalated", created=created, threaded=bool(question.message_ts))

@@ -38,7 +38,7 @@ def register(app: App, ctx: SlackContext) -> None:
             return
         escalation = ctx.db.escalation(int(action["value"]))
         question = ctx.db.question(escalation.question_id) if escalation else None
-        if question is not None:
+        if escalation is not None and question is not None:
             client.views_open(trigger_id=body["trigger_id"], view=answer_modal(escalation.id, question.text))
 
     @app.view(ANSWER_MODAL)
@@ -57,19 +57,22 @@ def register(app: App, ctx: SlackContext) -> None:
         if escalation is None:
             return  # another organizer closed it first
         question = ctx.db.question(escalation.question_id)
+        assert question is not None  # an escalation's question is a foreign key, and questions stay
         text = ctx.text("organizer_answer", question=question.text, answer=answer)
         if question.channel_id and question.message_ts:
             posted = client.chat_postMessage(channel=question.channel_id, text=fallback(text),
                                              thread_ts=question.thread_ts or question.message_ts,
                                              blocks=notice_blocks(text))
         else:  # asked with /ask: the answer goes to the asker directly
+            assert question.user_id is not None  # /ask records who asked
             posted = client.chat_postMessage(channel=question.user_id, text=fallback(text), blocks=notice_blocks(text))
-        edition = question.edition or ctx.assistant.editions.default.id
+        default = ctx.assistant.editions.default  # none while the knowledge base holds no edition
+        edition = question.edition or (default.id if default else None)
         # The question becomes the entry's heading, quoted in later answers: as people read it, no markup.
         entry = ctx.db.add_faq(readable(question.text), answer, edition, user,
                                permalink(client, posted["channel"], posted["ts"]))
         index_faq(ctx.assistant.store, entry, fallback_url=ctx.settings.site_base_url)
-        ctx.show_closed(client, escalation)
+        ctx.show_closed(client, escalation.id)
 
     @app.action(ORGANIZER_RESOLVE)
     def on_resolve(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
@@ -78,7 +81,7 @@ def register(app: App, ctx: SlackContext) -> None:
             return
         escalation = ctx.db.close_escalation(int(action["value"]), EscalationStatus.RESOLVED, by=body["user"]["id"])
         if escalation is not None:
-            ctx.show_closed(client, escalation)
+            ctx.show_closed(client, escalation.id)
 
     def decide_draft(approve: bool):
         def on_decision(ack: Ack, body: dict, action: dict, client: WebClient) -> None:

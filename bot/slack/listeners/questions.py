@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as AnswerTimeout
+from typing import TypeVar
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
@@ -18,7 +19,8 @@ from bot.slack.metrics import ANSWER_SECONDS, QUESTIONS
 
 log = logging.getLogger(__name__)
 
-Reply = tuple[str, str] | None  # (channel, ts) of the bot's message; None for response_url replies
+Posted = tuple[str, str]  # (channel, ts) of the bot's message
+Reply = TypeVar("Reply", bound=Posted | None)  # where a reply went: None for response_url replies
 
 
 def answer_with_placeholder(ctx: SlackContext, ask: Callable[[], Answer], post: Callable[[str, list[dict]], Reply],
@@ -57,7 +59,7 @@ def answer_with_placeholder(ctx: SlackContext, ask: Callable[[], Answer], post: 
     ctx.db.update_question(question_id, answer=answer.text, answer_json=answer.model_dump_json(),
                            answered=answer.answered, edition=answer.edition, confidence=answer.confidence)
     handle = deliver(answer_fallback(answer), answer_blocks(answer, question_id, shareable=shareable))
-    if handle:
+    if handle is not None:
         ctx.db.update_question(question_id, reply_channel=handle[0], reply_ts=handle[1])
 
 
@@ -70,12 +72,12 @@ def _message_question(ctx: SlackContext, client: WebClient, event: dict, via: st
         return  # the same message came as both `message` and `app_mention`: answered once
     reply_thread = root or (ts if via != "dm" else None)
 
-    def post(text: str, blocks: list[dict]) -> Reply:
+    def post(text: str, blocks: list[dict]) -> Posted:
         response = client.chat_postMessage(channel=channel, thread_ts=reply_thread, text=text, blocks=blocks,
                                            unfurl_links=False)
         return response["channel"], response["ts"]
 
-    def replace(reply: Reply, text: str, blocks: list[dict]) -> None:
+    def replace(reply: Posted, text: str, blocks: list[dict]) -> None:
         client.chat_update(channel=reply[0], ts=reply[1], text=text, blocks=blocks)
 
     answer_with_placeholder(ctx, lambda: ctx.assistant.ask(event.get("text", ""), history=history),
@@ -111,12 +113,12 @@ def register(app: App, ctx: SlackContext) -> None:
             return
         record = ctx.db.record_question(via="command", user_id=command.get("user_id"),
                                         channel_id=command.get("channel_id"), text=readable(text))
+        assert record is not None  # a command has no message ts: nothing it could be a second copy of
 
-        def post(message: str, blocks: list[dict]) -> Reply:
+        def post(message: str, blocks: list[dict]) -> None:
             respond(text=message, blocks=blocks, response_type="ephemeral")
-            return None
 
-        def replace(_reply: Reply, message: str, blocks: list[dict]) -> None:
+        def replace(_reply: None, message: str, blocks: list[dict]) -> None:
             respond(text=message, blocks=blocks, response_type="ephemeral", replace_original=True)
 
         answer_with_placeholder(ctx, lambda: ctx.assistant.ask(text), post, replace, record.id, "command",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING, Literal
 
 from alembic import context
 from sqlalchemy import Connection, create_engine
@@ -10,8 +11,11 @@ from sqlalchemy import Connection, create_engine
 from bot.storage.migrate import include_name
 from bot.storage.models import Base, UTCDateTime
 
+if TYPE_CHECKING:
+    from alembic.autogenerate.api import AutogenContext
 
-def render_item(type_: str, obj, autogen_context) -> str | bool:
+
+def render_item(type_: str, obj: object, autogen_context: AutogenContext) -> str | Literal[False]:
     """A new migration writes the database type, so it never imports the models it outlives."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
