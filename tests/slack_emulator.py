@@ -139,7 +139,10 @@ class SlackEmulator:
                 link = f"https://example.slack.com/archives/{channel}/p{body.get('message_ts', '').replace('.', '')}"
                 return 200, {}, {"ok": True, "channel": channel, "permalink": link}
             case "views.open" | "views.publish":
-                return 200, {}, {"ok": True, "view": {"id": "V1", **(body.get("view") or {})}}
+                return 200, {}, {"ok": True, "view": {"id": "V1", "hash": f"h{ts}", **(body.get("view") or {})}}
+            case "views.update":
+                view = {"id": body.get("view_id"), "hash": f"h{ts}", **(body.get("view") or {})}
+                return 200, {}, {"ok": True, "view": view}
             case "usergroups.users.list":
                 return 200, {}, {"ok": True, "users": self.usergroups.get(body.get("usergroup", ""), [])}
             case "conversations.history":

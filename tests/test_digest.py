@@ -38,7 +38,7 @@ def test_a_digest_with_what_was_announced_and_asked_in_slack_in_reading_order(sl
     slack_bot.mention("Do submissions need to be anonymized?", user="USECRET", channel="CPUB")
     slack_bot.slack.wait_for("chat.postMessage", 4)
     ctx.settings.announcements_channel = "CANN"  # the announcement is made with /announce, in Slack
-    fields = compose_values("title=Poster session moves\nbody=It is now in Hall B.")
+    fields = compose_values(title="Poster session moves", body="It is now in Hall B.")
     preview = slack_bot.submit_view("announce_compose", "", fields, user=ORGANIZER).json()
     slack_bot.submit_view("announce_confirm", preview["view"]["private_metadata"], {}, user=ORGANIZER)
     now = datetime.now(UTC)
