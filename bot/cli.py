@@ -398,7 +398,7 @@ def announce_command(
                   f"at {prepared.send_at:%Y-%m-%d %H:%M} UTC)", highlight=False)
         return
     announcement = record(runtime.db, runtime.outbox, prepared, getpass.getuser(), settings.prompts_dir,
-                          settings.mail_from)
+                          settings.mail_from, editions=runtime.registry.editions)
     if prepared.send_at > datetime.now(UTC):
         err.print(f"scheduled announcement {announcement.id} for {prepared.send_at:%Y-%m-%d %H:%M} UTC; "
                   "the running bot sends it", highlight=False)

@@ -8,9 +8,11 @@ from pathlib import Path
 from jinja2 import TemplateError, meta
 
 from bot.config import Settings
-from bot.deliveries import Destination
+from bot.deliveries import Destination, Medium
+from bot.deliveries.attachments import Attachment
 from bot.events.model import Deadline, Event, Session
 from bot.knowledge.editions import Edition, Editions
+from bot.outbox.calendar import deadline_attachment
 from bot.outbox.render import render as render_body
 from bot.scheduler.planner import PlannedMessage, plan
 from bot.templates import environment, render
@@ -29,8 +31,20 @@ def render_message(prompts_dir: Path, message: PlannedMessage, variant: str = "s
 
 
 def render_for(prompts_dir: Path, message: PlannedMessage, destination: Destination) -> str:
-    """The outbox body of `message` for `destination`: Slack mrkdwn, or the email's three parts."""
-    return render_body(prompts_dir, f"messages/{message.kind}", destination, now=message.due, **message.context)
+    """The outbox body of `message` for `destination`: Slack mrkdwn, or the email's three parts (and, for
+    a deadline, its calendar event)."""
+    attachments = calendar_of(prompts_dir, message) if destination.medium == Medium.EMAIL else []
+    return render_body(prompts_dir, f"messages/{message.kind}", destination, attachments=attachments,
+                       now=message.due, **message.context)
+
+
+def calendar_of(prompts_dir: Path, message: PlannedMessage) -> list[Attachment]:
+    """A deadline reminder's event, stamped with the reminder's time: rendering it again gives the same body."""
+    event = message.origin.event if message.origin else None
+    deadline = next((d for d in event.deadlines if d.id == message.deadline), None) if event else None
+    if message.origin is None or deadline is None:
+        return []
+    return [deadline_attachment(prompts_dir, message.origin, deadline, message.due)]
 
 
 def sample_messages(settings: Settings) -> list[PlannedMessage]:
