@@ -51,14 +51,10 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "session"
 
 
-def deadline_uid(edition_id: str, event: Event, deadline: Deadline) -> str:
-    return f"{edition_id}.deadline.{deadline.id}@{domain(event)}"
-
-
 def _deadline(edition: Dated, event: Event, deadline: Deadline, stamp: datetime, describe: Describe) -> VEvent:
     due = event.due(deadline)
     item = VEvent()
-    item.add("uid", deadline_uid(edition.id, event, deadline))
+    item.add("uid", f"{edition.id}.deadline.{deadline.id}@{domain(event)}")
     item.add("dtstamp", stamp.astimezone(UTC))
     item.add("sequence", len(deadline.extended_from))  # bumps with every move, with no state kept
     item.add("dtstart", due.astimezone(UTC))
