@@ -282,6 +282,39 @@ def facts_command(
         _report("warning", str(conflict))
 
 
+@app.command("calendar")
+def calendar_command(
+    editions: Annotated[list[str] | None, typer.Argument(metavar="[EDITION]...",
+                                                         help="edition ids (default: the newest); several make "
+                                                              "one calendar")] = None,
+    out: Annotated[Path | None, typer.Option("--out", metavar="FILE.ics",
+                                             help="write the calendar to this file (default: print it)")] = None,
+) -> None:
+    """An edition's deadlines (at their exact instants, in UTC), workshop day and sessions, as iCalendar."""
+    from bot.events.calendar import calendar
+    from bot.templates import describer
+
+    runtime = _runtime()
+    known = runtime.registry.editions
+    asked: list[str | None] = [*editions] if editions else [None]
+    selected = []
+    for wanted in asked:
+        edition = known.get(wanted) if wanted else known.default
+        if edition is None:
+            raise _fail(f"unknown edition '{wanted}' (known: {', '.join(known.ids())})" if wanted
+                        else f"no edition in {runtime.settings.knowledge_dir}")
+        if edition.event_error:  # an empty calendar would take every date away from those who import it
+            raise _fail(edition.event_error)
+        selected.append(edition)
+    ics = calendar(selected, datetime.now(UTC), describer(runtime.settings.prompts_dir))
+    if out is None:
+        sys.stdout.buffer.write(ics)
+        sys.stdout.flush()
+        return
+    out.write_bytes(ics)
+    err.print(f"calendar of {', '.join(e.id for e in selected)} written to {out}", highlight=False)
+
+
 @app.command("reminders")
 def reminders_command(
     now: Annotated[str | None, typer.Option("--now", metavar="TIME", help="ISO-8601 time to plan from")] = None,
@@ -398,7 +431,7 @@ def announce_command(
                   f"at {prepared.send_at:%Y-%m-%d %H:%M} UTC)", highlight=False)
         return
     announcement = record(runtime.db, runtime.outbox, prepared, getpass.getuser(), settings.prompts_dir,
-                          settings.mail_from)
+                          settings.mail_from, editions=runtime.registry.editions)
     if prepared.send_at > datetime.now(UTC):
         err.print(f"scheduled announcement {announcement.id} for {prepared.send_at:%Y-%m-%d %H:%M} UTC; "
                   "the running bot sends it", highlight=False)

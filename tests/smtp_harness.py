@@ -28,6 +28,7 @@ USER, PASSWORD = "bot", "s3cret"
 @dataclass
 class Mailbox:
     messages: list = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)  # each message as it came over the wire
     refuse: list[str] = field(default_factory=list)  # replies for the next DATA commands, e.g. "451 later"
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -35,6 +36,7 @@ class Mailbox:
         with self.lock:
             if self.refuse:
                 return self.refuse.pop(0)
+            self.raw.append(envelope.content)
             self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
         return "250 OK"
 

@@ -87,7 +87,7 @@ def test_a_slot_missed_while_down_is_sent_on_restart(service, settings):
     prepared = prepare(settings, discover(settings.knowledge_dir), "general",
                        {"title": "Poster session moves", "body": "Hall B."}, ["slack"],
                        at=since + (slot - since) / 2)  # within the slot's period, whatever day the test runs
-    record(db, Outbox(db), prepared, ORGANIZER, settings.prompts_dir)
+    record(db, Outbox(db), prepared, ORGANIZER, settings.prompts_dir, editions=discover(settings.knowledge_dir))
     with db.session() as s:
         s.add(SchedulerState(name="reminders", heartbeat_at=slot - timedelta(days=1)))
     service(email=True, mailing_list=LIST, mail_from="bot@mlforsystems.org")

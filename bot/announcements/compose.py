@@ -9,6 +9,7 @@ from pathlib import Path
 
 from jinja2 import TemplateError
 
+from bot.announcements.calendar import extension_attachments
 from bot.announcements.templates import fields_of, templates
 from bot.config import Settings
 from bot.deliveries import EMAIL, Destination, Medium, PermanentError
@@ -41,8 +42,13 @@ class Prepared:
 
 
 def body(prompts_dir: Path, template: str, destination: Destination, variables: dict[str, str],
-         references: str | None = None) -> str:
-    return render(prompts_dir, f"announcements/{template}", destination, references=references, **variables)
+         references: str | None = None, *, edition: Edition | None = None, at: datetime | None = None) -> str:
+    """The announcement for `destination`; an email about a deadline of `edition` carries its calendar
+    event, stamped `at` (the send time: queuing it again gives the same body)."""
+    attachments = (extension_attachments(prompts_dir, template, variables, edition, at or datetime.now(UTC))
+                   if destination.medium == Medium.EMAIL else [])
+    return render(prompts_dir, f"announcements/{template}", destination, references=references,
+                  attachments=attachments, **variables)
 
 
 def prepare(settings: Settings, editions: Editions, template: str, variables: dict[str, str], to: list[str],
@@ -62,20 +68,20 @@ def prepare(settings: Settings, editions: Editions, template: str, variables: di
                       if Medium.SLACK in to else []),
                     *([EMAIL] if Medium.EMAIL in to else [])]
     text = body(settings.prompts_dir, template, Destination.slack(None), variables)
-    email = _check_destinations(settings, edition, template, variables, destinations)
-    return Prepared(template, variables, destinations, at or datetime.now(UTC), edition.id if edition else None, text,
-                    email=email)
+    send_at = at or datetime.now(UTC)
+    email = _check_destinations(settings, edition, template, variables, destinations, send_at)
+    return Prepared(template, variables, destinations, send_at, edition.id if edition else None, text, email=email)
 
 
 def _check_destinations(settings: Settings, edition: Edition | None, template: str, variables: dict[str, str],
-                        destinations: list[Destination]) -> dict[str, str] | None:
+                        destinations: list[Destination], at: datetime) -> dict[str, str] | None:
     """Build what each destination will be sent, as its delivery will: a newline in the subject or a
     missing MAILING_LIST is refused now, not after Slack already has the announcement. The email's
     parts, if it goes by email."""
     email = None
     for destination in destinations:
         try:
-            rendered = body(settings.prompts_dir, template, destination, variables)
+            rendered = body(settings.prompts_dir, template, destination, variables, edition=edition, at=at)
             if destination.medium == Medium.EMAIL:
                 compose(OutboxMessage(key="announcement:check", destination=str(destination), kind="announcement",
                                       body=rendered), settings, edition.contact if edition else None)

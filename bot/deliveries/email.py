@@ -1,6 +1,7 @@
 """Outbox messages to the mailing list: SMTP (certificates verified), or .eml files by default.
 
-Every email is multipart/alternative (text and HTML), with a Message-ID derived from the outbox key,
+Every email is multipart/alternative (text and HTML), or multipart/mixed with that alternative first when
+it carries attachments (a deadline's calendar event), with a Message-ID derived from the outbox key,
 so a retry resends the same message and list archives and readers can de-duplicate it. One message
 may take SMTP_DEADLINE seconds in all; a server slower than that is a transient failure.
 """
@@ -23,6 +24,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.deliveries import PermanentError, TransientError
+from bot.deliveries.attachments import attachments_of
 from bot.private import private_folder, write_private
 from bot.storage.models import OutboxMessage, utcnow
 
@@ -52,8 +54,10 @@ def message_id(key: str, sender: Address) -> str:
 
 
 def compose(row: OutboxMessage, settings: Settings, reply_to: str | None) -> EmailMessage:
-    """The email for an outbox row whose body is {"subject", "text", "html"} (JSON)."""
+    """The email for an outbox row whose body is {"subject", "text", "html"} (JSON), and optionally
+    "references" (a Message-ID it follows up) and "attachments" (see bot.deliveries.attachments)."""
     content = json.loads(row.body)
+    attachments = attachments_of(content)
     sender = address(settings.mail_from)
     recipients = [address(a) for a in settings.mailing_list.split(",") if a.strip()]
     if not recipients:
@@ -77,6 +81,10 @@ def compose(row: OutboxMessage, settings: Settings, reply_to: str | None) -> Ema
     mail["List-Unsubscribe"] = ", ".join(unsubscribe)
     mail.set_content(content["text"])
     mail.add_alternative(content["html"], subtype="html")
+    for attachment in attachments:  # the message becomes multipart/mixed, the alternative its first part
+        maintype, subtype = attachment.content_type.split("/")
+        mail.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename,
+                            params={"charset": "utf-8"} if attachment.is_text else None)
     return mail
 
 

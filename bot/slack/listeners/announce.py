@@ -112,5 +112,6 @@ def register(app: App, ctx: SlackContext) -> None:
             return
         ack(response_action="clear")
         prepared = prepared_from(json.loads(view["private_metadata"]))  # as previewed, checked again
-        announcement = record(ctx.db, ctx.outbox, prepared, user, ctx.settings.prompts_dir, ctx.settings.mail_from)
+        announcement = record(ctx.db, ctx.outbox, prepared, user, ctx.settings.prompts_dir, ctx.settings.mail_from,
+                              editions=ctx.assistant.editions)
         ctx.sender.send_due(announcement_key(announcement.id))  # one scheduled for later is the scheduler's
