@@ -68,7 +68,8 @@ def _check_destinations(settings: Settings, edition: Edition | None, template: s
             rendered = body(settings.prompts_dir, template, destination, variables)
             if destination.medium == Medium.EMAIL:
                 compose(OutboxMessage(key="announcement:check", destination=str(destination), kind="announcement",
-                                      body=rendered), settings, edition.contact if edition else None)
+                                      body=rendered), settings, edition.contact if edition else None,
+                        edition.label if edition else None)
         except (TemplateError, PermanentError) as error:
             raise AnnouncementError(f"{destination.medium}: {error}") from error
         if destination.medium == Medium.SLACK and not destination.channel and settings.slack_bot_token:
