@@ -22,13 +22,11 @@ NAME = "ML for Systems Workshop at NeurIPS 2025"
 def headers(raw: bytes) -> dict[str, list[bytes]]:
     """Each header's raw lines (the first, then any continuation lines), by lower-cased name."""
     found: dict[str, list[bytes]] = {}
-    lines = raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
-    for line in lines:
-        if line[:1] in (b" ", b"\t"):
-            found[last].append(line)
-        else:
-            last = line.split(b":", 1)[0].decode().lower()
-            found.setdefault(last, []).append(line)
+    name = ""
+    for line in raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n"):
+        if line[:1] not in (b" ", b"\t"):
+            name = line.split(b":", 1)[0].decode().lower()
+        found.setdefault(name, []).append(line)
     return found
 
 
