@@ -18,6 +18,10 @@ _HEADERS = HeaderRegistry()
 URL_REFUSED = set(' <>",\\') | {chr(c) for c in range(32)} | {"\x7f"}  # RFC 2369: a URL in <…>, commas encoded
 
 
+LIST_URL_SCHEMES = {"list_unsubscribe_url": ("https",), "list_help_url": ("https", "http", "mailto"),
+                    "list_archive_url": ("https", "http", "mailto")}  # RFC 8058: one-click needs https
+
+
 class AddressError(ValueError):
     """A configured address or URL that will not do; the message names the variable and the value."""
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.addresses import list_url, mailbox, mailboxes
+from bot.addresses import LIST_URL_SCHEMES, list_url, mailbox, mailboxes
 
 DKIM = ("dkim_selector", "dkim_domain", "dkim_key_file")
 DNS_NAME = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9])?)*")
@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     dkim_key_file: Path | None = Field(None, description="PEM file of the RSA private key that signs the mail")
     digest_cron: str = Field("0 9 * * MON", description="when digests go out (crontab, UTC)")
 
+    @field_validator("mail_from", "mail_reply_to", *LIST_URL_SCHEMES, *DKIM, mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value  # `MAIL_REPLY_TO=` in a .env file
+
     @field_validator("mail_from", "mail_reply_to")
     @classmethod
     def _one_address(cls, value: str | None, info: ValidationInfo) -> str | None:
@@ -88,11 +93,11 @@ class Settings(BaseSettings):
         mailboxes("MAILING_LIST", value)
         return value
 
-    @field_validator("list_unsubscribe_url", "list_help_url", "list_archive_url")
+    @field_validator(*LIST_URL_SCHEMES)
     @classmethod
     def _list_url(cls, value: str | None, info: ValidationInfo) -> str | None:
-        schemes = ("https",) if info.field_name == "list_unsubscribe_url" else ("https", "http", "mailto")
-        return None if value is None else list_url(str(info.field_name).upper(), value, schemes)
+        name = str(info.field_name)
+        return None if value is None else list_url(name.upper(), value, LIST_URL_SCHEMES[name])
 
     @field_validator("dkim_selector", "dkim_domain")
     @classmethod

@@ -144,3 +144,10 @@ def test_mail_from_is_needed_to_write_to_the_list(tmp_path):
     outbox, row = queued(settings)
     assert sender(settings, outbox).send(row.id) == "failed"
     assert "MAIL_FROM is not set" in outbox.of_key(row.key)[0].last_error
+
+
+def test_an_empty_variable_is_unset(monkeypatch):
+    for variable in ("MAIL_REPLY_TO", "LIST_HELP_URL", "DKIM_SELECTOR", "DKIM_DOMAIN", "DKIM_KEY_FILE"):
+        monkeypatch.setenv(variable, "")  # `DKIM_SELECTOR=` in a .env file
+    settings = Settings(_env_file=None)
+    assert (settings.mail_reply_to, settings.list_help_url, settings.dkim_key_file) == (None, None, None)

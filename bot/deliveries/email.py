@@ -23,7 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.addresses import AddressError, list_url, mailbox, mailboxes
+from bot.addresses import LIST_URL_SCHEMES, AddressError, list_url, mailbox, mailboxes
 from bot.config import Settings
 from bot.deliveries import PermanentError, TransientError
 from bot.deliveries.dkim_signing import DkimSigner
@@ -33,8 +33,6 @@ from bot.storage.models import OutboxMessage, utcnow
 
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 SOCKET_TIMEOUT = 30.0  # seconds for each socket operation; SMTP_DEADLINE bounds them all together
-LIST_URLS = {"list_unsubscribe_url": ("https",), "list_help_url": ("https", "http", "mailto"),
-             "list_archive_url": ("https", "http", "mailto")}
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
@@ -50,9 +48,8 @@ def configured(parse: Callable[..., T], variable: str, value: str, *args: Any) -
 
 
 def _list_url(settings: Settings, name: str) -> str | None:
-    """The URL setting `name`, checked; schemes as LIST_URLS allows."""
     value = getattr(settings, name)
-    return configured(list_url, name.upper(), value, LIST_URLS[name]) if value else None
+    return configured(list_url, name.upper(), value, LIST_URL_SCHEMES[name]) if value else None
 
 
 def safe_header(value: str) -> str:
