@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from pydantic import ValidationError
 from typer.core import TyperCommand
 from rich.console import Console
 from rich.text import Text
 
-from bot.config import Settings
+from bot.config import Settings, invalid_settings
 
 if TYPE_CHECKING:  # the runtime pulls in SQLAlchemy and more: `--help` and `--version` stay instant
     from typer._click import Context, HelpFormatter  # the click that Typer bundles and calls commands with
@@ -50,7 +51,10 @@ def _runtime(data_dir: Path | None = None) -> Runtime:
 
 
 def _settings(data_dir: Path | None) -> Settings:
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:  # a bad variable in the environment or .env: one line naming it
+        raise _fail(invalid_settings(error)) from None
     if data_dir is not None:
         settings = settings.model_copy(update={"bot_data_dir": data_dir})
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
@@ -459,7 +463,8 @@ def digest_command(
     """Build the mailing-list digest for the latest DIGEST_CRON slot; print, save or send it."""
     from bot import digest
     from bot.deliveries import EMAIL, PermanentError
-    from bot.deliveries.email import compose
+    from bot.deliveries.dkim_signing import DkimSigner
+    from bot.deliveries.email import compose, wire_bytes
     from bot.storage.models import OutboxMessage, OutboxStatus
 
     runtime = _runtime(data_dir)
@@ -491,10 +496,11 @@ def digest_command(
     newest = editions.default
     try:
         mail = compose(OutboxMessage(key=built.key, destination=str(EMAIL), kind="digest", body=body),
-                       settings, newest.contact if newest else None)
-    except PermanentError as error:  # no MAILING_LIST, a bad address: said in one line
+                       settings, newest.contact if newest else None, newest.label if newest else None)
+        raw = wire_bytes(mail, DkimSigner.from_settings(settings))
+    except PermanentError as error:  # no MAILING_LIST, a bad address, an unreadable DKIM key: said in one line
         raise _fail(f"digest: {error}") from error
-    out.write_bytes(bytes(mail))
+    out.write_bytes(raw)
     err.print(f"digest written to {out}", highlight=False)
 
 

@@ -111,7 +111,7 @@ def build(settings: Settings, db: Database, editions: Editions, slot: datetime, 
 def render(settings: Settings, digest: Digest) -> str:
     """The outbox body: subject, text and HTML from `prompts/digest/digest.email.*`."""
     return render_body(settings.prompts_dir, "digest/digest", EMAIL, digest=digest, now=digest.slot,
-                       unsubscribe=settings.list_unsubscribe_url, mailing_list=settings.mailing_list.split(",")[0])
+                       unsubscribe=settings.list_unsubscribe_url, mailing_list=settings.list_address)
 
 
 def queue(settings: Settings, db: Database, outbox: Outbox, editions: Editions,

@@ -32,7 +32,8 @@ def deliveries_for(settings: Settings, registry: Registry) -> dict[Medium, Deliv
     from bot.deliveries.email import EmailDelivery
 
     newest = registry.editions.default
-    email = EmailDelivery(settings, reply_to=newest.contact if newest else None)
+    email = EmailDelivery(settings, reply_to=newest.contact if newest else None,
+                          list_name=newest.label if newest else None)
     if not settings.slack_bot_token:
         from bot.deliveries.console import ConsoleDelivery
 

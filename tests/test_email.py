@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from bot.cli import app
@@ -31,16 +32,16 @@ def mail_settings(tmp_path, host=None, port=None, **overrides):
     return make_settings(tmp_path / "data", **values)
 
 
-def queued(settings, key="announcement:7", body=BODY):
+def queued(settings, key="announcement:7", body=BODY, kind="announcement"):
     outbox = Outbox(Database.from_settings(settings))
-    row = outbox.add(key=key, destination=EMAIL, kind="announcement", edition="neurips2025",
+    row = outbox.add(key=key, destination=EMAIL, kind=kind, edition="neurips2025",
                      due_at=datetime.now(UTC), body=json.dumps(body))
     return outbox, row
 
 
-def sender(settings, outbox):
-    return Sender(settings, outbox, {Medium.EMAIL: EmailDelivery(settings, reply_to="mlforsystems@googlegroups.com")},
-                  attempts=2)
+def sender(settings, outbox, list_name=None):
+    delivery = EmailDelivery(settings, reply_to="mlforsystems@googlegroups.com", list_name=list_name)
+    return Sender(settings, outbox, {Medium.EMAIL: delivery}, attempts=2)
 
 
 def test_starttls_auth_and_a_complete_list_message(tmp_path, smtp_server):
@@ -108,9 +109,11 @@ def test_a_4xx_is_retried_and_a_5xx_is_reported_not_retried(tmp_path, smtp_serve
     ("mail_reply_to", "a@b.org, c@d.org"),
 ])
 def test_header_injection_in_addresses_is_refused(tmp_path, field, value):
-    settings = mail_settings(tmp_path, **{field: value})
+    with pytest.raises(ValidationError, match=field.upper()):  # when the settings are read
+        mail_settings(tmp_path, **{field: value})
+    settings = mail_settings(tmp_path).model_copy(update={field: value})  # made in code: no check at load
     _, row = queued(settings)
-    with pytest.raises(PermanentError):
+    with pytest.raises(PermanentError, match=field.upper()):  # and again where the mail is built
         compose(row, settings, None)
 
 

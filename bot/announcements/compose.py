@@ -84,7 +84,8 @@ def _check_destinations(settings: Settings, edition: Edition | None, template: s
             rendered = body(settings.prompts_dir, template, destination, variables, edition=edition, at=at)
             if destination.medium == Medium.EMAIL:
                 compose(OutboxMessage(key="announcement:check", destination=str(destination), kind="announcement",
-                                      body=rendered), settings, edition.contact if edition else None)
+                                      body=rendered), settings, edition.contact if edition else None,
+                        edition.label if edition else None)
                 email = json.loads(rendered)
         except (TemplateError, PermanentError) as error:
             raise AnnouncementError(f"{destination.medium}: {error}", "to") from error

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.announcements.compose import Prepared, body
+from bot.addresses import mailbox
 from bot.config import Settings
 from bot.deliveries import Destination
-from bot.deliveries.email import address, message_id
+from bot.deliveries.email import message_id
 from bot.events.channels import channel_of
 from bot.knowledge.editions import Edition, Editions
 from bot.outbox.keys import announcement_key, draft_key
@@ -47,7 +48,7 @@ def record(db: Database, outbox: Outbox, prepared: Prepared, actor: str, prompts
         destinations=",".join(map(str, prepared.destinations)), edition=prepared.edition, send_at=prepared.send_at,
         created_by=actor), "announce", {"template": prepared.template, "to": list(map(str, prepared.destinations)),
                                         "at": prepared.send_at.isoformat(), "corrects": prepared.corrects})
-    references = (message_id(f"{announcement_key(prepared.corrects)}→email", address(mail_from))
+    references = (message_id(f"{announcement_key(prepared.corrects)}→email", mailbox("MAIL_FROM", mail_from))
                   if prepared.corrects and mail_from else None)
     queue(outbox, announcement, prompts_dir, editions, references)
     return announcement
