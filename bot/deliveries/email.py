@@ -23,6 +23,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.deliveries import PermanentError, TransientError
+from bot.deliveries.layout import framed, letterhead
 from bot.private import private_folder, write_private
 from bot.storage.models import OutboxMessage, utcnow
 
@@ -51,8 +52,10 @@ def message_id(key: str, sender: Address) -> str:
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{sender.domain}>"
 
 
-def compose(row: OutboxMessage, settings: Settings, reply_to: str | None) -> EmailMessage:
-    """The email for an outbox row whose body is {"subject", "text", "html"} (JSON)."""
+def compose(row: OutboxMessage, settings: Settings, reply_to: str | None,
+            workshop: str | None = None) -> EmailMessage:
+    """The email for an outbox row whose body is {"subject", "text", "html"} (JSON), in the common
+    layout: `workshop` heads it, and `reply_to` (the edition's contact) is named in its footer."""
     content = json.loads(row.body)
     sender = address(settings.mail_from)
     recipients = [address(a) for a in settings.mailing_list.split(",") if a.strip()]
@@ -75,8 +78,10 @@ def compose(row: OutboxMessage, settings: Settings, reply_to: str | None) -> Ema
         unsubscribe.append(f"<{safe_header(settings.list_unsubscribe_url)}>")
         mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     mail["List-Unsubscribe"] = ", ".join(unsubscribe)
-    mail.set_content(content["text"])
-    mail.add_alternative(content["html"], subtype="html")
+    text, html = framed(content["subject"], content["text"], content["html"],
+                        letterhead(settings, workshop, reply_to), settings)
+    mail.set_content(text)
+    mail.add_alternative(html, subtype="html")
     return mail
 
 
@@ -161,16 +166,17 @@ def failure(error: Exception, deadline: Deadline) -> TransientError | PermanentE
 
 
 class EmailDelivery:
-    def __init__(self, settings: Settings, reply_to: str | None = None) -> None:
+    def __init__(self, settings: Settings, reply_to: str | None = None, workshop: str | None = None) -> None:
         self.settings = settings
         self.reply_to = reply_to  # the edition's contact
+        self.workshop = workshop  # its name, atop every message
 
     @property
     def folder(self) -> Path:
         return self.settings.bot_data_dir / "outbox" / "mail"
 
     def send(self, message: OutboxMessage) -> str | None:
-        mail = compose(message, self.settings, self.reply_to)
+        mail = compose(message, self.settings, self.reply_to, self.workshop)
         host = self.settings.smtp_host
         if not host:
             path = write_private(private_folder(self.folder) / f"{message.id:06d}-{message.kind}.eml", bytes(mail))
