@@ -471,21 +471,27 @@ def digest_command(
     settings = runtime.settings
     moment = _parse_now(now) or datetime.now(UTC)
     db, editions = runtime.db, runtime.registry.editions
+    if (send or out) and not settings.mailing_list.strip():  # said before anything is built or stored
+        raise _fail("digest: MAILING_LIST is not set: nowhere to send")
     if send:
-        built, row = digest.queue(settings, db, runtime.outbox, editions, moment)
-        if built.empty:
-            err.print(f"digest {built.slot:%Y-%m-%d %H:%M} UTC: nothing to say, not sent", highlight=False)
+        queued = digest.queue(settings, db, runtime.outbox, editions, moment, **runtime.digest_helpers())
+        name = f"digest {queued.slot:%Y-%m-%d %H:%M} UTC"
+        if queued.row is None:
+            err.print(f"{name}: nothing to say, not sent", highlight=False)
             return
-        if row is None:
-            err.print(f"digest {built.slot:%Y-%m-%d %H:%M} UTC was already sent", highlight=False)
+        if queued.row.status == OutboxStatus.SENT:
+            err.print(f"{name} was already sent", highlight=False)
             return
-        outcome = runtime.sender.send(row.id)
-        err.print(f"digest {built.slot:%Y-%m-%d %H:%M} UTC: {outcome}", highlight=False)
+        if not queued.fresh:  # left pending or failed by an earlier try: this one is meant to send it
+            err.print(f"{name}: retrying (last error: {queued.row.last_error or 'none'})", highlight=False)
+            runtime.outbox.release(queued.row.id, queued.row.last_error or "retried")
+        outcome = runtime.sender.send(queued.row.id)
+        err.print(f"{name}: {outcome}", highlight=False)
         if outcome != OutboxStatus.SENT:
             raise typer.Exit(1)
         return
     slot, since = digest.slot_at(settings, moment)
-    built = digest.build(settings, db, editions, slot, since)
+    built = digest.build(settings, db, editions, slot, since, **runtime.digest_helpers())
     if built.empty:
         err.print(f"digest {slot:%Y-%m-%d %H:%M} UTC: nothing to say", highlight=False)
         return

@@ -30,6 +30,7 @@ from bot.deliveries import PermanentError, TransientError
 from bot.deliveries.attachments import attachments_of
 from bot.deliveries.dkim_signing import DkimSigner
 from bot.deliveries.list_headers import POLICY, list_headers
+from bot.deliveries.layout import framed, letterhead
 from bot.private import private_folder, write_private
 from bot.storage.models import OutboxMessage, utcnow
 
@@ -67,10 +68,9 @@ def message_id(key: str, sender: Address) -> str:
 
 def compose(row: OutboxMessage, settings: Settings, reply_to: str | None,
             list_name: str | None = None) -> EmailMessage:
-    """The email for an outbox row whose body is {"subject", "text", "html"} (JSON).
-
-    `reply_to` is the edition's contact (MAIL_REPLY_TO wins), `list_name` the workshop's name for List-Id.
-    """
+    """The email for an outbox row whose body is {"subject", "text", "html"} (JSON), in the common
+    layout: the workshop's name (`list_name`, also List-Id's description) heads it, and the edition's
+    contact (`reply_to`; MAIL_REPLY_TO wins for replies) is named in its footer."""
     content = json.loads(row.body)
     attachments = attachments_of(content)
     recipients = configured(mailboxes, "MAILING_LIST", settings.mailing_list)
@@ -98,8 +98,10 @@ def compose(row: OutboxMessage, settings: Settings, reply_to: str | None,
                                     help_url=_list_url(settings, "list_help_url"),
                                     archive_url=_list_url(settings, "list_archive_url")).items():
         mail[name] = value
-    mail.set_content(content["text"])
-    mail.add_alternative(content["html"], subtype="html")
+    text, html = framed(content["subject"], content["text"], content["html"],
+                        letterhead(settings, list_name, reply_to), settings)
+    mail.set_content(text)
+    mail.add_alternative(html, subtype="html")
     for attachment in attachments:  # the message becomes multipart/mixed, the alternative its first part
         maintype, subtype = attachment.content_type.split("/")
         mail.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename,
