@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from pydantic import ValidationError
 from typer.core import TyperCommand
 from rich.console import Console
 from rich.text import Text
 
-from bot.config import Settings
+from bot.config import Settings, invalid_settings
 
 if TYPE_CHECKING:  # the runtime pulls in SQLAlchemy and more: `--help` and `--version` stay instant
     from typer._click import Context, HelpFormatter  # the click that Typer bundles and calls commands with
@@ -50,7 +51,10 @@ def _runtime(data_dir: Path | None = None) -> Runtime:
 
 
 def _settings(data_dir: Path | None) -> Settings:
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:  # a bad variable in the environment or .env: one line naming it
+        raise _fail(invalid_settings(error)) from None
     if data_dir is not None:
         settings = settings.model_copy(update={"bot_data_dir": data_dir})
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
@@ -282,6 +286,39 @@ def facts_command(
         _report("warning", str(conflict))
 
 
+@app.command("calendar")
+def calendar_command(
+    editions: Annotated[list[str] | None, typer.Argument(metavar="[EDITION]...",
+                                                         help="edition ids (default: the newest); several make "
+                                                              "one calendar")] = None,
+    out: Annotated[Path | None, typer.Option("--out", metavar="FILE.ics",
+                                             help="write the calendar to this file (default: print it)")] = None,
+) -> None:
+    """An edition's deadlines (at their exact instants, in UTC), workshop day and sessions, as iCalendar."""
+    from bot.events.calendar import calendar
+    from bot.templates import describer
+
+    runtime = _runtime()
+    known = runtime.registry.editions
+    asked: list[str | None] = [*editions] if editions else [None]
+    selected = []
+    for wanted in asked:
+        edition = known.get(wanted) if wanted else known.default
+        if edition is None:
+            raise _fail(f"unknown edition '{wanted}' (known: {', '.join(known.ids())})" if wanted
+                        else f"no edition in {runtime.settings.knowledge_dir}")
+        if edition.event_error:  # an empty calendar would take every date away from those who import it
+            raise _fail(edition.event_error)
+        selected.append(edition)
+    ics = calendar(selected, datetime.now(UTC), describer(runtime.settings.prompts_dir))
+    if out is None:
+        sys.stdout.buffer.write(ics)
+        sys.stdout.flush()
+        return
+    out.write_bytes(ics)
+    err.print(f"calendar of {', '.join(e.id for e in selected)} written to {out}", highlight=False)
+
+
 @app.command("reminders")
 def reminders_command(
     now: Annotated[str | None, typer.Option("--now", metavar="TIME", help="ISO-8601 time to plan from")] = None,
@@ -398,7 +435,7 @@ def announce_command(
                   f"at {prepared.send_at:%Y-%m-%d %H:%M} UTC)", highlight=False)
         return
     announcement = record(runtime.db, runtime.outbox, prepared, getpass.getuser(), settings.prompts_dir,
-                          settings.mail_from)
+                          settings.mail_from, editions=runtime.registry.editions)
     if prepared.send_at > datetime.now(UTC):
         err.print(f"scheduled announcement {announcement.id} for {prepared.send_at:%Y-%m-%d %H:%M} UTC; "
                   "the running bot sends it", highlight=False)
@@ -426,28 +463,35 @@ def digest_command(
     """Build the mailing-list digest for the latest DIGEST_CRON slot; print, save or send it."""
     from bot import digest
     from bot.deliveries import EMAIL, PermanentError
-    from bot.deliveries.email import compose
+    from bot.deliveries.dkim_signing import DkimSigner
+    from bot.deliveries.email import compose, wire_bytes
     from bot.storage.models import OutboxMessage, OutboxStatus
 
     runtime = _runtime(data_dir)
     settings = runtime.settings
     moment = _parse_now(now) or datetime.now(UTC)
     db, editions = runtime.db, runtime.registry.editions
+    if (send or out) and not settings.mailing_list.strip():  # said before anything is built or stored
+        raise _fail("digest: MAILING_LIST is not set: nowhere to send")
     if send:
-        built, row = digest.queue(settings, db, runtime.outbox, editions, moment)
-        if built.empty:
-            err.print(f"digest {built.slot:%Y-%m-%d %H:%M} UTC: nothing to say, not sent", highlight=False)
+        queued = digest.queue(settings, db, runtime.outbox, editions, moment, **runtime.digest_helpers())
+        name = f"digest {queued.slot:%Y-%m-%d %H:%M} UTC"
+        if queued.row is None:
+            err.print(f"{name}: nothing to say, not sent", highlight=False)
             return
-        if row is None:
-            err.print(f"digest {built.slot:%Y-%m-%d %H:%M} UTC was already sent", highlight=False)
+        if queued.row.status == OutboxStatus.SENT:
+            err.print(f"{name} was already sent", highlight=False)
             return
-        outcome = runtime.sender.send(row.id)
-        err.print(f"digest {built.slot:%Y-%m-%d %H:%M} UTC: {outcome}", highlight=False)
+        if not queued.fresh:  # left pending or failed by an earlier try: this one is meant to send it
+            err.print(f"{name}: retrying (last error: {queued.row.last_error or 'none'})", highlight=False)
+            runtime.outbox.release(queued.row.id, queued.row.last_error or "retried")
+        outcome = runtime.sender.send(queued.row.id)
+        err.print(f"{name}: {outcome}", highlight=False)
         if outcome != OutboxStatus.SENT:
             raise typer.Exit(1)
         return
     slot, since = digest.slot_at(settings, moment)
-    built = digest.build(settings, db, editions, slot, since)
+    built = digest.build(settings, db, editions, slot, since, **runtime.digest_helpers())
     if built.empty:
         err.print(f"digest {slot:%Y-%m-%d %H:%M} UTC: nothing to say", highlight=False)
         return
@@ -458,10 +502,11 @@ def digest_command(
     newest = editions.default
     try:
         mail = compose(OutboxMessage(key=built.key, destination=str(EMAIL), kind="digest", body=body),
-                       settings, newest.contact if newest else None)
-    except PermanentError as error:  # no MAILING_LIST, a bad address: said in one line
+                       settings, newest.contact if newest else None, newest.label if newest else None)
+        raw = wire_bytes(mail, DkimSigner.from_settings(settings))
+    except PermanentError as error:  # no MAILING_LIST, a bad address, an unreadable DKIM key: said in one line
         raise _fail(f"digest: {error}") from error
-    out.write_bytes(bytes(mail))
+    out.write_bytes(raw)
     err.print(f"digest written to {out}", highlight=False)
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.addresses import LIST_URL_SCHEMES, list_url, mailbox, mailboxes
+
+DKIM = ("dkim_selector", "dkim_domain", "dkim_key_file")
+DNS_NAME = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9])?)*")
 DEFAULT_EMBEDDINGS = "all-MiniLM-L6-v2"
 EVENT_MAX_BYTES = 256 * 1024  # an event.yaml is a few KB; 10 MB of deadlines took minutes to plan
 
@@ -59,11 +64,63 @@ class Settings(BaseSettings):
     smtp_password: str | None = Field(None, description="SMTP password")
     smtp_security: str = Field("starttls", pattern="^(starttls|ssl|none)$", description="starttls, ssl or none")
     smtp_deadline: float = Field(60.0, gt=0, description="seconds one email may take in all; then retried")
-    mail_from: str = Field("workshop-bot@localhost", description="From address")
-    mailing_list: str = Field("", description="comma-separated list address(es) the mail goes to")
+    mail_from: str | None = Field(None, description="From: `Name <addr>` or `addr`; needed to send to the list")
+    mailing_list: str = Field("", description="list address(es): `Name <addr>` or `addr`, commas between")
     mail_reply_to: str | None = Field(None, description="Reply-To (default: the edition's contact)")
     list_unsubscribe_url: str | None = Field(None, description="https unsubscribe URL (adds one-click unsubscribe)")
+    list_help_url: str | None = Field(None, description="List-Help: an https, http or mailto URL")
+    list_archive_url: str | None = Field(None, description="List-Archive: an https, http or mailto URL")
+    dkim_selector: str | None = Field(None, description="DKIM selector (s=); with DKIM_DOMAIN and DKIM_KEY_FILE")
+    dkim_domain: str | None = Field(None, description="DKIM signing domain (d=)")
+    dkim_key_file: Path | None = Field(None, description="PEM file of the RSA private key that signs the mail")
     digest_cron: str = Field("0 9 * * MON", description="when digests go out (crontab, UTC)")
+
+    @field_validator("mail_from", "mail_reply_to", *LIST_URL_SCHEMES, *DKIM, mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value  # `MAIL_REPLY_TO=` in a .env file
+
+    @field_validator("mail_from", "mail_reply_to")
+    @classmethod
+    def _one_address(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None:
+            mailbox(str(info.field_name).upper(), value)
+        return value
+
+    @field_validator("mailing_list")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        mailboxes("MAILING_LIST", value)
+        return value
+
+    @field_validator(*LIST_URL_SCHEMES)
+    @classmethod
+    def _list_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        name = str(info.field_name)
+        return None if value is None else list_url(name.upper(), value, LIST_URL_SCHEMES[name])
+
+    @field_validator("dkim_selector", "dkim_domain")
+    @classmethod
+    def _dns_name(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and not DNS_NAME.fullmatch(value):
+            raise ValueError(f"{str(info.field_name).upper()}={value!r}: not a DNS name")
+        return value
+
+    @model_validator(mode="after")
+    def _dkim_all_or_none(self) -> Settings:
+        missing = [name.upper() for name in DKIM if getattr(self, name) is None]
+        if 0 < len(missing) < len(DKIM):
+            raise ValueError(f"{' and '.join(missing)} not set: DKIM signing needs DKIM_SELECTOR, DKIM_DOMAIN "
+                             "and DKIM_KEY_FILE together")
+        if self.dkim_key_file is not None and not self.dkim_key_file.is_file():
+            raise ValueError(f"DKIM_KEY_FILE={str(self.dkim_key_file)!r}: no such file")
+        return self
+
+    @property
+    def list_address(self) -> str | None:
+        """The (first) list's bare address, e.g. for the unsubscribe line of a digest."""
+        found = mailboxes("MAILING_LIST", self.mailing_list)
+        return found[0].addr_spec if found else None
 
     @property
     def organizer_ids(self) -> set[str]:
@@ -84,3 +141,14 @@ class Settings(BaseSettings):
 
     def uses_chroma_server(self) -> bool:
         return bool(self.chroma_host)
+
+
+def invalid_settings(error: ValidationError) -> str:
+    """What is wrong with the environment, in one line: each variable named, with its value."""
+    problems = []
+    for problem in error.errors(include_url=False):
+        message = problem["msg"].removeprefix("Value error, ")
+        if problem["type"] != "value_error" and problem["loc"]:  # pydantic's own: name the variable here
+            message = f"{str(problem['loc'][0]).upper()}={problem['input']!r}: {message}"
+        problems.append(message)
+    return "; ".join(problems)

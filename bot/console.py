@@ -59,7 +59,7 @@ def run_console(runtime: Runtime, console: Console) -> None:
         except QuestionError as error:
             console.print(f"[red]{escape(str(error))}[/red]", highlight=False)  # a question may quote "[/x]"
             continue
-        db.record_question(via="console", user_id="console", text=question, answer=answer.text,
+        db.record_question(via="console", user_id="console", public=False, text=question, answer=answer.text,
                            answer_json=answer.model_dump_json(), answered=answer.answered,
                            edition=answer.edition, confidence=answer.confidence)
         sources = render(settings.prompts_dir, "assistant/sources.txt.j2", sources=answer.sources)

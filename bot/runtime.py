@@ -8,9 +8,10 @@ the reminder service starts before the knowledge store has opened.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings
 from bot.deliveries import Delivery, Medium
@@ -21,6 +22,7 @@ from bot.storage.db import Database
 from bot.storage.models import OutboxMessage
 
 if TYPE_CHECKING:  # Chroma, the embedding model, the scheduler and Slack load only when asked for
+    from bot.assistant.answer import Answer
     from bot.assistant.assistant import Assistant
     from bot.index.store import KnowledgeStore
     from bot.scheduler.service import ReminderService
@@ -32,7 +34,8 @@ def deliveries_for(settings: Settings, registry: Registry) -> dict[Medium, Deliv
     from bot.deliveries.email import EmailDelivery
 
     newest = registry.editions.default
-    email = EmailDelivery(settings, reply_to=newest.contact if newest else None)
+    email = EmailDelivery(settings, reply_to=newest.contact if newest else None,
+                          list_name=newest.label if newest else None)
     if not settings.slack_bot_token:
         from bot.deliveries.console import ConsoleDelivery
 
@@ -83,11 +86,23 @@ class Runtime:
         from bot.scheduler.service import Recurring, ReminderService
 
         def queue_digest(now: datetime) -> OutboxMessage | None:
-            return digest.queue(self.settings, self.db, self.outbox, self.registry.editions, now)[1]
+            return digest.waiting(digest.queue(self.settings, self.db, self.outbox, self.registry.editions, now,
+                                               **self.digest_helpers()))
 
         return ReminderService(self.settings, self.db, self.registry, self.sender,
                                on_deadline_moved=self._draft_extension,
                                recurring=[Recurring("digest", digest.trigger(self.settings), queue_digest)])
+
+    def digest_helpers(self) -> dict[str, Callable[..., Any]]:
+        """What the digest needs from the assistant: answers made afresh at the slot (countdowns as of
+        then) and the embedding model, to merge questions asked in other words."""
+        def answer(question: str, now: datetime) -> Answer:
+            return self.assistant.ask(question, now=now)
+
+        def embed(texts: list[str]) -> list[list[float]]:  # the store (and its model) opened only if needed
+            return self.open_store().embeddings.embed_documents(texts)
+
+        return {"answer": answer, "embed": embed}
 
     def _draft_extension(self, edition: Edition, title: str, old: datetime, new: datetime) -> OutboxMessage | None:
         from bot.announcements.records import draft_extension

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -60,3 +61,9 @@ def environment(prompts_dir: Path) -> Environment:
 
 def render(prompts_dir: Path, name: str, **context: object) -> str:
     return environment(prompts_dir).get_template(name).render(**context).strip()
+
+
+def describer(prompts_dir: Path) -> Callable[..., str]:
+    """Calendar descriptions from `prompts/calendar/<name>.txt.j2`, for bot.events.calendar (which sits
+    below the templates)."""
+    return lambda name, **context: render(prompts_dir, f"calendar/{name}.txt.j2", **context)

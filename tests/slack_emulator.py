@@ -49,6 +49,7 @@ class SlackEmulator:
         self.rate_limited: dict[str, int] = {}  # method -> how many more calls get 429
         self.retry_after = 1
         self.usergroups: dict[str, list[str]] = {}
+        self.private_channels: set[str] = set()  # conversations.info says is_private for these
         self.socket_url: str | None = None
         self.channel_errors: dict[str, tuple[int, str, int]] = {}  # channel -> (status, error, times; -1 always)
         self._ts = itertools.count(1)
@@ -139,7 +140,10 @@ class SlackEmulator:
                 link = f"https://example.slack.com/archives/{channel}/p{body.get('message_ts', '').replace('.', '')}"
                 return 200, {}, {"ok": True, "channel": channel, "permalink": link}
             case "views.open" | "views.publish":
-                return 200, {}, {"ok": True, "view": {"id": "V1", **(body.get("view") or {})}}
+                return 200, {}, {"ok": True, "view": {"id": "V1", "hash": f"h{ts}", **(body.get("view") or {})}}
+            case "views.update":
+                view = {"id": body.get("view_id"), "hash": f"h{ts}", **(body.get("view") or {})}
+                return 200, {}, {"ok": True, "view": view}
             case "usergroups.users.list":
                 return 200, {}, {"ok": True, "users": self.usergroups.get(body.get("usergroup", ""), [])}
             case "conversations.history":
@@ -148,6 +152,9 @@ class SlackEmulator:
                                "metadata": c.body.get("metadata")} for c in self.calls
                               if c.method == "chat.postMessage" and c.body.get("channel") == channel]
                 return 200, {}, {"ok": True, "messages": posted}
+            case "conversations.info":
+                info = {"id": channel, "is_channel": True, "is_private": channel in self.private_channels}
+                return 200, {}, {"ok": True, "channel": info}
             case "apps.connections.open":
                 return 200, {}, {"ok": True, "url": self.socket_url}
         return 200, {}, {"ok": False, "error": "unknown_method"}

@@ -26,8 +26,18 @@ USER, PASSWORD = "bot", "s3cret"
 
 
 @dataclass
+class Received:
+    """One message as the server got it: the envelope and the bytes of DATA, untouched."""
+
+    mail_from: str
+    rcpt_tos: list[str]
+    raw: bytes
+
+
+@dataclass
 class Mailbox:
     messages: list = field(default_factory=list)
+    received: list[Received] = field(default_factory=list)
     refuse: list[str] = field(default_factory=list)  # replies for the next DATA commands, e.g. "451 later"
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -36,7 +46,14 @@ class Mailbox:
             if self.refuse:
                 return self.refuse.pop(0)
             self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
         return "250 OK"
+
+    @property
+    def raw(self) -> list[bytes]:
+        """Each message as it came over the wire."""
+        with self.lock:
+            return [r.raw for r in self.received]
 
     def wait(self, count: int = 1, timeout: float = 20) -> list:
         def arrived() -> list:
@@ -44,6 +61,11 @@ class Mailbox:
                 return list(self.messages) if len(self.messages) >= count else []
 
         return wait_until(arrived, timeout, what=f"{count} message(s) received")
+
+    def wait_raw(self, count: int = 1, timeout: float = 20) -> list[Received]:
+        self.wait(count, timeout)
+        with self.lock:
+            return list(self.received)
 
 
 def authenticate(server, session, envelope, mechanism, auth_data) -> AuthResult:

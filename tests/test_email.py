@@ -6,10 +6,12 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.deliveries import EMAIL, Medium, PermanentError
+from bot.deliveries.attachments import Attachment
 from bot.deliveries.email import EmailDelivery, compose, message_id
 from bot.outbox.ledger import Outbox
 from bot.outbox.sender import Sender
@@ -30,16 +32,16 @@ def mail_settings(tmp_path, host=None, port=None, **overrides):
     return make_settings(tmp_path / "data", **values)
 
 
-def queued(settings, key="announcement:7", body=BODY):
+def queued(settings, key="announcement:7", body=BODY, kind="announcement"):
     outbox = Outbox(Database.from_settings(settings))
-    row = outbox.add(key=key, destination=EMAIL, kind="announcement", edition="neurips2025",
+    row = outbox.add(key=key, destination=EMAIL, kind=kind, edition="neurips2025",
                      due_at=datetime.now(UTC), body=json.dumps(body))
     return outbox, row
 
 
-def sender(settings, outbox):
-    return Sender(settings, outbox, {Medium.EMAIL: EmailDelivery(settings, reply_to="mlforsystems@googlegroups.com")},
-                  attempts=2)
+def sender(settings, outbox, list_name=None):
+    delivery = EmailDelivery(settings, reply_to="mlforsystems@googlegroups.com", list_name=list_name)
+    return Sender(settings, outbox, {Medium.EMAIL: delivery}, attempts=2)
 
 
 def test_starttls_auth_and_a_complete_list_message(tmp_path, smtp_server):
@@ -107,9 +109,11 @@ def test_a_4xx_is_retried_and_a_5xx_is_reported_not_retried(tmp_path, smtp_serve
     ("mail_reply_to", "a@b.org, c@d.org"),
 ])
 def test_header_injection_in_addresses_is_refused(tmp_path, field, value):
-    settings = mail_settings(tmp_path, **{field: value})
+    with pytest.raises(ValidationError, match=field.upper()):  # when the settings are read
+        mail_settings(tmp_path, **{field: value})
+    settings = mail_settings(tmp_path).model_copy(update={field: value})  # made in code: no check at load
     _, row = queued(settings)
-    with pytest.raises(PermanentError):
+    with pytest.raises(PermanentError, match=field.upper()):  # and again where the mail is built
         compose(row, settings, None)
 
 
@@ -117,6 +121,41 @@ def test_header_injection_in_the_subject_is_refused(tmp_path):
     settings = mail_settings(tmp_path)
     _, row = queued(settings, body={**BODY, "subject": "Hello\r\nBcc: everyone@example.org"})
     with pytest.raises(PermanentError, match="line break in a header"):
+        compose(row, settings, None)
+
+
+def test_attachments_follow_the_alternative_in_a_mixed_message(tmp_path, smtp_server):
+    host, port, mailbox = smtp_server
+    settings = mail_settings(tmp_path, host, port)
+    pdf, ics = bytes(range(256)), "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"  # binary: base64 in the JSON; text as it is
+    attachments = [Attachment("slides.pdf", "application/pdf", pdf).to_json(),
+                   {"filename": "day.ics", "content_type": "text/calendar", "data": ics}]
+    outbox, row = queued(settings, body={**BODY, "attachments": attachments})
+    assert sender(settings, outbox).send(row.id) == "sent"
+    mailbox.wait(1)
+    [raw] = mailbox.raw
+    assert b'Content-Type: text/calendar; charset="utf-8"' in raw
+    mail = email.message_from_bytes(raw, policy=email.policy.default)
+    assert [p.get_content_type() for p in mail.iter_parts()] == ["multipart/alternative", "application/pdf",
+                                                                  "text/calendar"]
+    alternative, slides, day = mail.iter_parts()
+    assert "Hall B" in alternative.get_body(("plain",)).get_content()
+    assert slides.get_filename() == "slides.pdf" and slides.get_payload(decode=True) == pdf
+    assert day.get_filename() == "day.ics" and day.get_payload(decode=True) == ics.encode()
+
+
+@pytest.mark.parametrize("attachment, message", [
+    ({"filename": "a.ics", "content_type": "text/calendar"}, "needs filename, content_type and data"),
+    ({"filename": "../a.ics", "content_type": "text/calendar", "data": ""}, "not a plain attachment file name"),
+    ({"filename": "a.ics\r\nBcc: x@example.org", "content_type": "text/calendar", "data": ""}, "file name"),
+    ({"filename": "a.ics", "content_type": "text/calendar\r\nBcc: x", "data": ""}, "not a content type"),
+    ({"filename": "a.pdf", "content_type": "application/pdf", "encoding": "base64", "data": "%%"}, "not base64"),
+    ({"filename": "a.pdf", "content_type": "application/pdf", "encoding": "rot13", "data": ""}, "unknown encoding"),
+])
+def test_a_malformed_attachment_is_refused(tmp_path, attachment, message):
+    settings = mail_settings(tmp_path)
+    _, row = queued(settings, body={**BODY, "attachments": [attachment]})
+    with pytest.raises(PermanentError, match=message):
         compose(row, settings, None)
 
 

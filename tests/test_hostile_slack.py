@@ -170,7 +170,7 @@ def test_an_answer_is_escaped_in_its_text_as_in_its_blocks(slack_bot):
 
 def test_a_non_organizer_confirming_an_announcement_gets_the_polite_refusal(slack_bot):
     slack_bot.ctx.settings.announcements_channel = "CANN"
-    preview = slack_bot.submit_view("announce_compose", "", compose_values("title=Rooms\nbody=Hall B."),
+    preview = slack_bot.submit_view("announce_compose", "", compose_values(title="Rooms", body="Hall B."),
                                     user=ORGANIZER).json()
     response = slack_bot.submit_view("announce_confirm", preview["view"]["private_metadata"], {}, user="U1")
     assert response.status_code == 200

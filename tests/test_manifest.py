@@ -12,7 +12,7 @@ def test_manifest_grants_and_subscribes_what_the_bot_uses():
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
     assert {"app_mention", "message.im", "message.channels", "app_home_opened"} <= events
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    assert {"app_mentions:read", "chat:write", "commands", "im:history", "channels:history",
+    assert {"app_mentions:read", "chat:write", "commands", "im:history", "channels:history", "channels:read",
             "usergroups:read"} <= scopes
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True

@@ -99,6 +99,9 @@ def test_templates_check_catches_a_typo_before_a_reminder_is_due(tmp_path, monke
     assert "messages/deadline_reminder.slack.md.j2" in result.stderr and "titel" in result.stderr
     (prompts / "messages" / "broken.slack.md.j2").write_text("{% if %}")
     assert "broken.slack.md.j2" in CliRunner().invoke(app, ["templates", "check"]).stderr
+    session = prompts / "calendar" / "session.txt.j2"  # the feed's and the attachments' wording too
+    session.write_text(session.read_text().replace("speakers", "speakerz"))
+    assert "calendar: 'speakerz' is undefined" in CliRunner().invoke(app, ["templates", "check"]).stderr
 
 
 def test_no_knowledge_plans_nothing(tmp_path):

@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.announcements.compose import Prepared, body
+from bot.addresses import mailbox
 from bot.config import Settings
 from bot.deliveries import Destination
-from bot.deliveries.email import address, message_id
+from bot.deliveries.email import message_id
 from bot.events.channels import channel_of
-from bot.knowledge.editions import Edition
+from bot.knowledge.editions import Edition, Editions
 from bot.outbox.keys import announcement_key, draft_key
 from bot.outbox.ledger import Outbox
 from bot.storage.announcements import AnnouncementRows
@@ -20,21 +21,23 @@ from bot.storage.models import Announcement, AnnouncementStatus, OutboxMessage
 from bot.templates import long_date, render
 
 
-def queue(outbox: Outbox, announcement: Announcement, prompts_dir: Path,
+def queue(outbox: Outbox, announcement: Announcement, prompts_dir: Path, editions: Editions,
           references: str | None = None) -> list[OutboxMessage]:
     """An outbox row for each of the announcement's destinations, due at its time (once per key)."""
     variables = json.loads(announcement.variables)
+    edition = editions.get(announcement.edition) if announcement.edition else None
     rows = []
     for destination in map(Destination.parse, announcement.destinations.split(",")):
         row = outbox.add(key=announcement_key(announcement.id), destination=destination, kind="announcement",
                          edition=announcement.edition, due_at=announcement.send_at,
-                         body=body(prompts_dir, announcement.template, destination, variables, references))
+                         body=body(prompts_dir, announcement.template, destination, variables, references,
+                                   edition=edition, at=announcement.send_at))
         rows += [row] if row else []
     return rows
 
 
 def record(db: Database, outbox: Outbox, prepared: Prepared, actor: str, prompts_dir: Path,
-           mail_from: str | None = None) -> Announcement:
+           mail_from: str | None = None, *, editions: Editions) -> Announcement:
     """Store the announcement with its audit entry, and queue it.
 
     A correction's email gets its own Message-ID and references the original's, so mail clients
@@ -45,9 +48,9 @@ def record(db: Database, outbox: Outbox, prepared: Prepared, actor: str, prompts
         destinations=",".join(map(str, prepared.destinations)), edition=prepared.edition, send_at=prepared.send_at,
         created_by=actor), "announce", {"template": prepared.template, "to": list(map(str, prepared.destinations)),
                                         "at": prepared.send_at.isoformat(), "corrects": prepared.corrects})
-    references = (message_id(f"{announcement_key(prepared.corrects)}→email", address(mail_from))
+    references = (message_id(f"{announcement_key(prepared.corrects)}→email", mailbox("MAIL_FROM", mail_from))
                   if prepared.corrects and mail_from else None)
-    queue(outbox, announcement, prompts_dir, references)
+    queue(outbox, announcement, prompts_dir, editions, references)
     return announcement
 
 
@@ -70,9 +73,9 @@ def draft_extension(settings: Settings, db: Database, outbox: Outbox, edition: E
 
 
 def decide(db: Database, outbox: Outbox, prompts_dir: Path, announcement_id: int, by: str,
-           approve: bool) -> list[OutboxMessage] | None:
+           approve: bool, *, editions: Editions) -> list[OutboxMessage] | None:
     """Approve (queue it for sending) or dismiss a draft; None if it was already decided."""
     draft = AnnouncementRows(db).decide(announcement_id, by, approve)
     if draft is None:
         return None
-    return queue(outbox, draft, prompts_dir) if approve else []
+    return queue(outbox, draft, prompts_dir, editions) if approve else []

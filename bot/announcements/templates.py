@@ -14,6 +14,7 @@ from bot.templates import environment
 class Fields:
     required: frozenset[str]
     optional: frozenset[str]  # tested with `is defined` in the template
+    order: tuple[str, ...] = ()  # all of them, as the template first uses them: how a form lists them
 
 
 def templates(prompts_dir: Path) -> list[str]:
@@ -28,7 +29,8 @@ def fields_of(prompts_dir: Path, template: str) -> Fields:
     every = meta.find_undeclared_variables(tree) - {"now"}
     optional = {test.node.name for test in tree.find_all(nodes.Test)
                 if test.name == "defined" and isinstance(test.node, nodes.Name)} & every
-    return Fields(frozenset(every - optional), frozenset(optional))
+    order = dict.fromkeys(n.name for n in tree.find_all(nodes.Name) if n.name in every)
+    return Fields(frozenset(every - optional), frozenset(optional), tuple(order))
 
 
 def described(prompts_dir: Path) -> list[str]:

@@ -1,6 +1,7 @@
 """Outbox messages to the mailing list: SMTP (certificates verified), or .eml files by default.
 
-Every email is multipart/alternative (text and HTML), with a Message-ID derived from the outbox key,
+Every email is multipart/alternative (text and HTML), or multipart/mixed with that alternative first when
+it carries attachments (a deadline's calendar event), with a Message-ID derived from the outbox key,
 so a retry resends the same message and list archives and readers can de-duplicate it. One message
 may take SMTP_DEADLINE seconds in all; a server slower than that is a transient failure.
 """
@@ -15,29 +16,43 @@ import smtplib
 import socket
 import ssl
 import threading
+from collections.abc import Callable
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from bot.addresses import LIST_URL_SCHEMES, AddressError, list_url, mailbox, mailboxes
 from bot.config import Settings
 from bot.deliveries import PermanentError, TransientError
+from bot.deliveries.attachments import attachments_of
+from bot.deliveries.dkim_signing import DkimSigner
+from bot.deliveries.list_headers import POLICY, list_headers
+from bot.deliveries.layout import framed, letterhead
 from bot.private import private_folder, write_private
 from bot.storage.models import OutboxMessage, utcnow
 
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 SOCKET_TIMEOUT = 30.0  # seconds for each socket operation; SMTP_DEADLINE bounds them all together
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
+AUTOMATIC_KINDS = frozenset({"digest", "deadline_reminder", "program_day", "session_reminder"})  # not by a person
 
-def address(text: str) -> Address:
-    """An address built with email.headerregistry; CR/LF and other injection attempts are refused."""
-    text = text.strip()
-    if any(c in text for c in "\r\n<>,;\"") or text.count("@") != 1:
-        raise PermanentError(f"not a single plain email address: {text!r}")
-    username, domain = text.split("@")
-    return Address(username=username, domain=domain)
+
+def configured(parse: Callable[..., T], variable: str, value: str, *args: Any) -> T:
+    """A setting checked again where the mail is built: settings made in code skip the checks at load."""
+    try:
+        return parse(variable, value, *args)
+    except AddressError as error:
+        raise PermanentError(str(error)) from error
+
+
+def _list_url(settings: Settings, name: str) -> str | None:
+    value = getattr(settings, name)
+    return configured(list_url, name.upper(), value, LIST_URL_SCHEMES[name]) if value else None
 
 
 def safe_header(value: str) -> str:
@@ -51,33 +66,53 @@ def message_id(key: str, sender: Address) -> str:
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{sender.domain}>"
 
 
-def compose(row: OutboxMessage, settings: Settings, reply_to: str | None) -> EmailMessage:
-    """The email for an outbox row whose body is {"subject", "text", "html"} (JSON)."""
+def compose(row: OutboxMessage, settings: Settings, reply_to: str | None,
+            list_name: str | None = None) -> EmailMessage:
+    """The email for an outbox row whose body is {"subject", "text", "html"} (JSON), in the common
+    layout: the workshop's name (`list_name`, also List-Id's description) heads it, and the edition's
+    contact (`reply_to`; MAIL_REPLY_TO wins for replies) is named in its footer."""
     content = json.loads(row.body)
-    sender = address(settings.mail_from)
-    recipients = [address(a) for a in settings.mailing_list.split(",") if a.strip()]
+    attachments = attachments_of(content)
+    recipients = configured(mailboxes, "MAILING_LIST", settings.mailing_list)
     if not recipients:
         raise PermanentError("MAILING_LIST is not set: nowhere to send")
-    mail = EmailMessage()
+    if not settings.mail_from:
+        raise PermanentError("MAIL_FROM is not set: mail to the list needs a sender address")
+    sender = configured(mailbox, "MAIL_FROM", settings.mail_from)
+    mail = EmailMessage(policy=POLICY)
     mail["Subject"] = safe_header(content["subject"])
     mail["From"] = sender
     mail["To"] = recipients
-    if reply_to := (settings.mail_reply_to or reply_to):
-        mail["Reply-To"] = address(reply_to)
+    if settings.mail_reply_to:
+        mail["Reply-To"] = configured(mailbox, "MAIL_REPLY_TO", settings.mail_reply_to)
+    elif reply_to:
+        mail["Reply-To"] = configured(mailbox, "the edition's contact", reply_to)
     mail["Date"] = format_datetime(utcnow())
     mail["Message-ID"] = message_id(f"{row.key}→{row.destination}", sender)
     if content.get("references"):
         mail["In-Reply-To"] = mail["References"] = safe_header(content["references"])
-    first = recipients[0]
-    mail["List-Id"] = f"<{first.username}.{first.domain}>"
-    unsubscribe = [f"<mailto:{first.username}+unsubscribe@{first.domain}?subject=unsubscribe>"]
-    if settings.list_unsubscribe_url:
-        unsubscribe.append(f"<{safe_header(settings.list_unsubscribe_url)}>")
-        mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    mail["List-Unsubscribe"] = ", ".join(unsubscribe)
-    mail.set_content(content["text"])
-    mail.add_alternative(content["html"], subtype="html")
+    if row.kind in AUTOMATIC_KINDS:
+        mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to the list
+    for name, value in list_headers(recipients[0], list_name,
+                                    unsubscribe_url=_list_url(settings, "list_unsubscribe_url"),
+                                    help_url=_list_url(settings, "list_help_url"),
+                                    archive_url=_list_url(settings, "list_archive_url")).items():
+        mail[name] = value
+    text, html = framed(content["subject"], content["text"], content["html"],
+                        letterhead(settings, list_name, reply_to), settings)
+    mail.set_content(text)
+    mail.add_alternative(html, subtype="html")
+    for attachment in attachments:  # the message becomes multipart/mixed, the alternative its first part
+        maintype, subtype = attachment.content_type.split("/")
+        mail.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename,
+                            params={"charset": "utf-8"} if attachment.is_text else None)
     return mail
+
+
+def wire_bytes(mail: EmailMessage, signer: DkimSigner | None) -> bytes:
+    """The message as it is sent and filed: CRLF line ends, DKIM-signed when configured."""
+    raw = mail.as_bytes(policy=mail.policy.clone(linesep="\r\n"))
+    return signer.sign(raw) if signer else raw
 
 
 class Deadline:
@@ -161,25 +196,33 @@ def failure(error: Exception, deadline: Deadline) -> TransientError | PermanentE
 
 
 class EmailDelivery:
-    def __init__(self, settings: Settings, reply_to: str | None = None) -> None:
+    def __init__(self, settings: Settings, reply_to: str | None = None, list_name: str | None = None) -> None:
         self.settings = settings
         self.reply_to = reply_to  # the edition's contact
+        self.list_name = list_name  # the workshop's name
 
     @property
     def folder(self) -> Path:
         return self.settings.bot_data_dir / "outbox" / "mail"
 
+    @cached_property
+    def signer(self) -> DkimSigner | None:
+        return DkimSigner.from_settings(self.settings)
+
     def send(self, message: OutboxMessage) -> str | None:
-        mail = compose(message, self.settings, self.reply_to)
+        mail = compose(message, self.settings, self.reply_to, self.list_name)
+        raw = wire_bytes(mail, self.signer)
         host = self.settings.smtp_host
         if not host:
-            path = write_private(private_folder(self.folder) / f"{message.id:06d}-{message.kind}.eml", bytes(mail))
+            path = write_private(private_folder(self.folder) / f"{message.id:06d}-{message.kind}.eml", raw)
             log.warning("mail written to %s (set SMTP_HOST to send it)", path)
             return str(path)
+        envelope_from = mail["From"].addresses[0].addr_spec
+        recipients = [a.addr_spec for a in mail["To"].addresses]
         deadline = Deadline(self.settings.smtp_deadline)
         try:
             with deadline, self._connect(deadline, host) as smtp:
-                smtp.send_message(mail)
+                smtp.sendmail(envelope_from, recipients, raw)
         except (smtplib.SMTPException, OSError) as error:
             raise failure(error, deadline) from error
         return mail["Message-ID"]

@@ -8,12 +8,15 @@ from pathlib import Path
 from jinja2 import TemplateError, meta
 
 from bot.config import Settings
-from bot.deliveries import Destination
+from bot.deliveries import Destination, Medium
+from bot.deliveries.attachments import Attachment
+from bot.events.calendar import calendar
 from bot.events.model import Deadline, Event, Session
 from bot.knowledge.editions import Edition, Editions
+from bot.outbox.calendar import deadline_attachment
 from bot.outbox.render import render as render_body
 from bot.scheduler.planner import PlannedMessage, plan
-from bot.templates import environment, render
+from bot.templates import describer, environment, render
 
 VARIANTS = {"slack": "slack.md.j2", "email_text": "email.txt.j2", "email_html": "email.html.j2",
             "email_subject": "email.subject.txt.j2"}
@@ -29,12 +32,24 @@ def render_message(prompts_dir: Path, message: PlannedMessage, variant: str = "s
 
 
 def render_for(prompts_dir: Path, message: PlannedMessage, destination: Destination) -> str:
-    """The outbox body of `message` for `destination`: Slack mrkdwn, or the email's three parts."""
-    return render_body(prompts_dir, f"messages/{message.kind}", destination, now=message.due, **message.context)
+    """The outbox body of `message` for `destination`: Slack mrkdwn, or the email's three parts (and, for
+    a deadline, its calendar event)."""
+    attachments = calendar_of(prompts_dir, message) if destination.medium == Medium.EMAIL else []
+    return render_body(prompts_dir, f"messages/{message.kind}", destination, attachments=attachments,
+                       now=message.due, **message.context)
 
 
-def sample_messages(settings: Settings) -> list[PlannedMessage]:
-    """One message of every kind, from a made-up edition with an extended deadline and a programme."""
+def calendar_of(prompts_dir: Path, message: PlannedMessage) -> list[Attachment]:
+    """A deadline reminder's event, stamped with the reminder's time: rendering it again gives the same body."""
+    event = message.origin.event if message.origin else None
+    deadline = next((d for d in event.deadlines if d.id == message.deadline), None) if event else None
+    if message.origin is None or deadline is None:
+        return []
+    return [deadline_attachment(prompts_dir, message.origin, deadline, message.due)]
+
+
+def sample_edition() -> Edition:
+    """A made-up edition with an extended deadline and a programme."""
     event = Event(
         name="Sample Workshop 2030", contact="organizers@example.org", venue="Room 1",
         deadlines=[Deadline(id="submission", title="Paper submission", due=date(2030, 8, 29),
@@ -42,8 +57,12 @@ def sample_messages(settings: Settings) -> list[PlannedMessage]:
         program=[Session(title="Opening <remarks> & welcome", speakers=["A. Author"], room="Hall A",
                          start=datetime(2030, 12, 6, 9, 0, tzinfo=UTC))],
     )
-    edition = Edition(id="sample2030", path=Path("sample2030"), event=event, year=2030)
-    messages = plan(Editions([edition]), settings)
+    return Edition(id="sample2030", path=Path("sample2030"), event=event, year=2030)
+
+
+def sample_messages(settings: Settings) -> list[PlannedMessage]:
+    """One message of every kind, from the sample edition."""
+    messages = plan(Editions([sample_edition()]), settings)
     return list({m.kind: m for m in messages}.values())
 
 
@@ -74,6 +93,11 @@ def check_templates(settings: Settings) -> list[str]:
                 problems.append(f"messages/{path.name}: renders to nothing")
         except TemplateError as error:
             problems.append(f"messages/{path.name}: {error}")
+    try:  # the feed's and the attachments' descriptions
+        if not any(path.parent.name == "calendar" for path in broken):
+            calendar([sample_edition()], datetime.now(UTC), describer(settings.prompts_dir))
+    except TemplateError as error:
+        problems.append(f"calendar: {error}")
     for path in sorted((settings.prompts_dir / "announcements").glob("*.j2")):
         if path in broken:
             continue

@@ -32,6 +32,7 @@ class PlannedMessage:
     offset: str | None
     destinations: tuple[Destination, ...]
     context: dict = field(default_factory=dict, compare=False, hash=False)
+    origin: Edition | None = field(default=None, compare=False, hash=False, repr=False)  # a deadline's edition
 
 
 def revision(moment: datetime) -> str:
@@ -54,6 +55,7 @@ def _deadline_messages(edition: Edition, event: Event, settings: Settings) -> li
                 kind="deadline_reminder", due=due, edition=edition.id, deadline=deadline.id, offset=offset,
                 destinations=destinations,
                 context={"deadline": fact, "offset": offset, "url": deadline.url, "edition": edition.label},
+                origin=edition,
             ))
     return messages
 

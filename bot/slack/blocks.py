@@ -23,6 +23,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.announcements.templates import Fields
 from bot.assistant.answer import Answer
 from bot.mrkdwn import escape, link, localize_utc, split_sections
 from bot.outbox.keys import RecordKey
@@ -38,6 +39,9 @@ ORGANIZER_ANSWER, ORGANIZER_RESOLVE = "organizer_answer", "organizer_resolve"
 ANSWER_MODAL = "organizer_answer_modal"
 DRAFT_ANNOUNCE, DRAFT_DISMISS = "draft_announce", "draft_dismiss"
 ANNOUNCE_COMPOSE, ANNOUNCE_CONFIRM = "announce_compose", "announce_confirm"
+ANNOUNCE_TEMPLATE = "announce_template"  # the compose modal's template select
+DESTINATIONS = {"slack": "Announcements channel", "email": "Mailing list (email)"}  # the media /announce offers
+MULTILINE_FIELDS = frozenset({"body"})
 
 
 def fallback(mrkdwn: str) -> str:
@@ -133,33 +137,43 @@ def answer_modal(escalation_id: int, question: str) -> dict:
     ).to_dict()
 
 
-def announce_modal(templates: list[str]) -> dict:
-    """Compose: template, its fields (KEY=VALUE lines), destinations, an optional time."""
+def field_block(name: str) -> str:
+    """The compose modal's input for a template field: the same id in every template, so Slack keeps
+    what was typed in a field two templates share when the organizer switches between them."""
+    return f"field-{name}"
+
+
+def announce_modal(templates: list[str], template: str, fields: Fields) -> dict:
+    """Compose: the template (choosing another shows its fields), one input per field (optional ones
+    optional, `body` multiline), destinations, an optional time."""
     return View(
         type="modal", callback_id=ANNOUNCE_COMPOSE, title="Announce", submit="Preview", close="Cancel",
         blocks=[
-            InputBlock(block_id="template", label="Template", element=StaticSelectElement(
-                action_id="template", initial_option=Option(value=templates[0], label=templates[0]),
+            InputBlock(block_id="template", label="Template", dispatch_action=True, element=StaticSelectElement(
+                action_id=ANNOUNCE_TEMPLATE, initial_option=Option(value=template, label=template),
                 options=[Option(value=t, label=t) for t in templates])),
-            InputBlock(block_id="fields", label="Fields, one KEY=VALUE per line", element=PlainTextInputElement(
-                action_id="fields", multiline=True, placeholder="title=Poster session moves\nbody=Now in Hall B.")),
+            *(InputBlock(block_id=field_block(name), label=name, optional=name in fields.optional,
+                         element=PlainTextInputElement(action_id=name, multiline=name in MULTILINE_FIELDS))
+              for name in fields.order),
             InputBlock(block_id="destinations", label="Send to", element=CheckboxesElement(
-                action_id="destinations", options=[Option(value="slack", label="Announcements channel")],
-                initial_options=[Option(value="slack", label="Announcements channel")])),
+                action_id="destinations", options=[Option(value=m, label=label) for m, label in DESTINATIONS.items()],
+                initial_options=[Option(value="slack", label=DESTINATIONS["slack"])])),
             InputBlock(block_id="at", label="Send at (leave empty for now)", optional=True,
                        element=DateTimePickerElement(action_id="at")),
         ],
     ).to_dict()
 
 
-def announce_preview(text: str, metadata: str, when: str) -> dict:
-    """Confirm: exactly what will be posted, and when."""
-    return View(
-        type="modal", callback_id=ANNOUNCE_CONFIRM, title="Announce", submit="Send", close="Back",
-        private_metadata=metadata,
-        blocks=[SectionBlock(text=MarkdownTextObject(text=f"*Preview* ({escape(when)})")),
-                *text_sections(text, MAX_BLOCKS - 1)],
-    ).to_dict()
+def announce_preview(heading: str, slack: str | None, email: str | None, metadata: str) -> dict:
+    """Confirm: when and where, then exactly what each destination will get (`heading` and `email` are
+    mrkdwn; `slack` the message as posted)."""
+    blocks: list[Block] = text_sections(heading, 1)
+    if slack is not None:
+        blocks += text_sections(slack, (MAX_BLOCKS - 2) // 2 if email is not None else MAX_BLOCKS - 1)
+    if email is not None:
+        blocks += [DividerBlock(), *text_sections(email, MAX_BLOCKS - len(blocks) - 1)]
+    return View(type="modal", callback_id=ANNOUNCE_CONFIRM, title="Announce", submit="Send", close="Back",
+                private_metadata=metadata, blocks=blocks).to_dict()
 
 
 def notice_modal(title: str, mrkdwn: str) -> dict:

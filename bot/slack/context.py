@@ -63,6 +63,7 @@ class SlackContext:
     answering: ThreadPoolExecutor = field(init=False)
     listeners: ListenerPool = field(init=False)
     _group: tuple[float, frozenset[str]] = (0.0, frozenset())  # (fetched at, members) of ORGANIZER_GROUP
+    _public: dict[str, bool] = field(default_factory=dict)  # channel id → anyone in the workspace can read it
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -86,6 +87,21 @@ class SlackContext:
 
     def text(self, template: str, **context: object) -> str:
         return render(self.settings.prompts_dir, f"slack/{template}.md.j2", **context)
+
+    def is_public(self, channel: str, client: WebClient) -> bool:
+        """Whether a channel is public (asked once per channel): only what was asked there may be quoted
+        to the mailing list. Private channels, DMs and anything Slack won't tell count as private."""
+        with self._lock:
+            known = self._public.get(channel)
+        if known is None:
+            try:
+                info = client.conversations_info(channel=channel)["channel"]
+                known = bool(info.get("is_channel")) and not info.get("is_private") and not info.get("is_im")
+            except SlackApiError:
+                known = False
+            with self._lock:
+                self._public[channel] = known
+        return known
 
     def is_organizer(self, user_id: str, client: WebClient) -> bool:
         """Listed in ORGANIZER_USER_IDS, or a member of the ORGANIZER_GROUP user group (cached 5 min)."""

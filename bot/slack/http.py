@@ -1,4 +1,4 @@
-"""HTTP mode: an ASGI app with Slack's endpoint, a health check and Prometheus metrics.
+"""HTTP mode: an ASGI app with Slack's endpoint, a health check, Prometheus metrics and the calendar feed.
 
 Anyone can reach the endpoint, so nothing is parsed, and nothing larger than SLACK_MAX_BODY is read,
 before Slack's signature is checked; a refused request costs one log line.
@@ -7,6 +7,7 @@ before Slack's signature is checked; a refused request costs one log line.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from slack_bolt import App
@@ -18,7 +19,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot.events.calendar import calendar
 from bot.slack.context import SlackContext
+from bot.templates import describer
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +83,26 @@ def asgi_app(app: App, ctx: SlackContext) -> Starlette:
         passages = await run_in_threadpool(ctx.assistant.store.count)
         return JSONResponse({"ok": True, "passages": passages, "editions": ctx.assistant.editions.ids()})
 
+    async def calendar_feed(request: Request) -> Response:
+        """The newest edition's calendar, or `?edition=<id>` (repeated: one calendar of several), read
+        from the current editions at every fetch: a moved deadline shows, its SEQUENCE bumped."""
+        editions = ctx.assistant.editions
+        asked: list[str | None] = [*request.query_params.getlist("edition")] or [None]
+        selected = []
+        for wanted in asked:
+            edition = editions.get(wanted) if wanted else editions.default
+            if edition is None:
+                known = ", ".join(editions.ids())
+                return PlainTextResponse(f"unknown edition '{wanted[:60]}' (known: {known})" if wanted
+                                         else "no edition is known yet", status_code=404)
+            if edition.event_error:  # a subscriber keeps the calendar it has instead of losing every date
+                log.warning("calendar of %s not served: %s", edition.id, edition.event_error)
+                return PlainTextResponse(f"the calendar of '{edition.id}' is being fixed: try again later",
+                                         status_code=503, headers={"Retry-After": "600"})
+            selected.append(edition)
+        ics = calendar(selected, datetime.now(UTC), describer(ctx.settings.prompts_dir))
+        return Response(ics, media_type="text/calendar; charset=utf-8")
+
     async def metrics(_: Request) -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
@@ -87,4 +110,5 @@ def asgi_app(app: App, ctx: SlackContext) -> Starlette:
         Route("/slack/events", slack_events, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
+        Route("/calendar.ics", calendar_feed, methods=["GET"]),
     ])

@@ -173,12 +173,18 @@ class Database:
         with self.session() as s:
             return list(s.scalars(select(FaqEntry).order_by(FaqEntry.id)))
 
-    def answered_between(self, since: datetime, until: datetime) -> list[tuple[str, str]]:
-        """(question, answer) of the questions answered in [since, until)."""
+    def public_answered_between(self, since: datetime, until: datetime) -> list[tuple[Question, str | None]]:
+        """Questions asked in public in [since, until) that the bot answered or an organizer did, oldest
+        first, each with the organizer's answer if there is one. What was asked privately never is."""
         with self.session() as s:
-            return [(text, answer) for text, answer in s.execute(select(Question.text, Question.answer).where(
-                Question.created_at >= since, Question.created_at < until, Question.answered.is_(True)))
-                if answer is not None]
+            rows = s.execute(
+                select(Question, Escalation.answer)
+                .outerjoin(Escalation, (Escalation.question_id == Question.id)
+                           & (Escalation.status == EscalationStatus.ANSWERED))
+                .where(Question.created_at >= since, Question.created_at < until, Question.public.is_(True),
+                       Question.answered.is_(True) | Escalation.answer.is_not(None))
+                .order_by(Question.id))
+            return [(question, answer) for question, answer in rows]
 
     def stats(self, since: datetime | None = None, unanswered_limit: int = 10) -> Stats:
         with self.session() as s:

@@ -72,6 +72,7 @@ class Question(Base):
     answered: Mapped[bool | None] = mapped_column(Boolean)
     edition: Mapped[str | None] = mapped_column(String(64))
     confidence: Mapped[float | None] = mapped_column(Float)
+    public: Mapped[bool | None] = mapped_column(Boolean)  # asked where anyone in the workspace could read it
     reply_channel: Mapped[str | None] = mapped_column(String(32))
     reply_ts: Mapped[str | None] = mapped_column(String(32))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.storage.db import Database
@@ -55,6 +55,19 @@ class OutboxRows:
         with self.db.session() as s:
             return list(s.scalars(select(OutboxMessage).where(OutboxMessage.status.in_(statuses))
                                   .order_by(OutboxMessage.due_at, OutboxMessage.id)))
+
+    def sent_keys(self, keys: list[str]) -> set[str]:
+        """Which of `keys` went out to at least one destination."""
+        with self.db.session() as s:
+            return set(s.scalars(select(OutboxMessage.key).where(
+                OutboxMessage.key.in_(keys), OutboxMessage.status == OutboxStatus.SENT)))
+
+    def sent_before(self, kind: str, moment: datetime) -> int:
+        """How many rows of `kind` due before `moment` were sent (a digest's issue number)."""
+        with self.db.session() as s:
+            return s.scalar(select(func.count()).select_from(OutboxMessage).where(
+                OutboxMessage.kind == kind, OutboxMessage.due_at < moment,
+                OutboxMessage.status == OutboxStatus.SENT)) or 0
 
     def of_key(self, key: str) -> list[OutboxMessage]:
         with self.db.session() as s:

@@ -89,7 +89,8 @@ def register(app: App, ctx: SlackContext) -> None:
             if not allowed(client, body):
                 return
             user = body["user"]["id"]
-            rows = decide(ctx.db, ctx.outbox, ctx.settings.prompts_dir, int(action["value"]), user, approve)
+            rows = decide(ctx.db, ctx.outbox, ctx.settings.prompts_dir, int(action["value"]), user, approve,
+                          editions=ctx.assistant.editions)
             if rows is None:
                 return  # another organizer decided first
             for row in rows:

@@ -67,7 +67,8 @@ def _message_question(ctx: SlackContext, client: WebClient, event: dict, via: st
     channel, ts, root = event["channel"], event["ts"], event.get("thread_ts")
     history = [q.text for q in ctx.db.thread_history(channel, root)] if root else []
     record = ctx.db.record_question(via=via, user_id=event.get("user"), channel_id=channel, message_ts=ts,
-                                    thread_ts=root, text=readable(event.get("text", "")))
+                                    thread_ts=root, text=readable(event.get("text", "")),
+                                    public=via != "dm" and ctx.is_public(channel, client))
     if record is None:
         return  # the same message came as both `message` and `app_mention`: answered once
     reply_thread = root or (ts if via != "dm" else None)
@@ -111,7 +112,7 @@ def register(app: App, ctx: SlackContext) -> None:
             usage = ctx.text("usage", command="/ask")
             respond(text=usage, blocks=notice_blocks(usage))
             return
-        record = ctx.db.record_question(via="command", user_id=command.get("user_id"),
+        record = ctx.db.record_question(via="command", user_id=command.get("user_id"), public=False,
                                         channel_id=command.get("channel_id"), text=readable(text))
         assert record is not None  # a command has no message ts: nothing it could be a second copy of
 
