@@ -491,7 +491,8 @@ def digest_command(
             raise typer.Exit(1)
         return
     slot, since = digest.slot_at(settings, moment)
-    built = digest.build(settings, db, editions, slot, since, **runtime.digest_helpers())
+    built = digest.build(settings, db, editions, slot, since, reviewed=digest.review_of(settings, db, slot),
+                         **runtime.digest_helpers())
     if built.empty:
         err.print(f"digest {slot:%Y-%m-%d %H:%M} UTC: nothing to say", highlight=False)
         return

@@ -74,6 +74,7 @@ class Settings(BaseSettings):
     dkim_domain: str | None = Field(None, description="DKIM signing domain (d=)")
     dkim_key_file: Path | None = Field(None, description="PEM file of the RSA private key that signs the mail")
     digest_cron: str = Field("0 9 * * MON", description="when digests go out (crontab, UTC)")
+    digest_review: bool = Field(True, description="an hour before a digest, organizers may exclude its questions")
 
     @field_validator("mail_from", "mail_reply_to", *LIST_URL_SCHEMES, *DKIM, mode="before")
     @classmethod

@@ -32,6 +32,7 @@ from bot.outbox.render import render as render_body
 from bot.redact import redact
 from bot.storage.announcements import AnnouncementRows
 from bot.storage.db import Database
+from bot.storage.digest_review import DigestReviewRows, Reviewed
 from bot.storage.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class AskedQuestion:
     times: int
     answer: str
     sources: list[Source] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)  # the normalized wordings merged into it
 
 
 @dataclass
@@ -98,6 +100,12 @@ def trigger(settings: Settings) -> CronTrigger:
     return CronTrigger.from_crontab(settings.digest_cron, timezone=UTC)
 
 
+def reviewed_first(settings: Settings) -> bool:
+    """Whether organizers review the questions before they are quoted: DIGEST_REVIEW, where there is a
+    Slack organizers' channel to review them in."""
+    return settings.digest_review and bool(settings.organizers_channel and settings.slack_bot_token)
+
+
 def slot_at(settings: Settings, now: datetime) -> tuple[datetime, datetime]:
     """(the latest cron time at or before `now`, the one before it): the period a digest covers."""
     cron = trigger(settings)
@@ -114,6 +122,11 @@ def slot_at(settings: Settings, now: datetime) -> tuple[datetime, datetime]:
     if not latest:
         raise ValueError(f"DIGEST_CRON '{settings.digest_cron}' has no time in the past 400 days")
     return latest[0], latest[0] - timedelta(days=7)
+
+
+def review_of(settings: Settings, db: Database, slot: datetime) -> Reviewed | None:
+    """What organizers let through for `slot`, when they review (nothing, if no review was shown)."""
+    return DigestReviewRows(db).reviewed(slot) if reviewed_first(settings) else None
 
 
 def _normalized(text: str) -> str:
@@ -141,9 +154,11 @@ def _merge(groups: list[list[str]], embed: Embedder | None) -> list[list[str]]:
 
 
 def most_asked(db: Database, since: datetime, until: datetime, answer: Answerer | None = None,
-               embed: Embedder | None = None, limit: int = TOP_QUESTIONS) -> list[AskedQuestion]:
+               embed: Embedder | None = None, limit: int = TOP_QUESTIONS,
+               reviewed: Reviewed | None = None) -> list[AskedQuestion]:
     """The period's most asked questions among those asked in public and answered, by the bot or an
-    organizer; worded as last asked, redacted; answered afresh as of `until` when an answerer is given."""
+    organizer; worded as most people put it, redacted; answered afresh as of `until` when an answerer is
+    given; after a review, only those organizers were shown and did not exclude."""
     wordings: dict[str, list[str]] = {}
     organizers: dict[str, str] = {}
     stored: dict[str, Answer] = {}
@@ -159,14 +174,16 @@ def most_asked(db: Database, since: datetime, until: datetime, answer: Answerer 
     asked = []
     for group in sorted(_merge(groups, embed), key=len, reverse=True):
         keys = [_normalized(text) for text in group]
+        if reviewed is not None and not reviewed.allows(keys):
+            continue
         wording = Counter(group).most_common(1)[0][0]  # as most people put it
         made = answer(wording, until) if answer is not None else None
         if made is not None and made.answered:
-            asked.append(AskedQuestion(wording, len(group), made.text, made.sources))
+            asked.append(AskedQuestion(wording, len(group), made.text, made.sources, keys))
         elif organizer := next((organizers[k] for k in keys if k in organizers), None):
-            asked.append(AskedQuestion(wording, len(group), organizer))
+            asked.append(AskedQuestion(wording, len(group), organizer, keys=keys))
         elif answer is None and (kept := next((stored[k] for k in keys if k in stored), None)):
-            asked.append(AskedQuestion(wording, len(group), kept.text, kept.sources))
+            asked.append(AskedQuestion(wording, len(group), kept.text, kept.sources, keys))
         if len(asked) == limit:
             break
     return asked
@@ -185,7 +202,7 @@ def _announced(settings: Settings, db: Database, outbox: Outbox, since: datetime
 
 
 def build(settings: Settings, db: Database, editions: Editions, slot: datetime, since: datetime,
-          answer: Answerer | None = None, embed: Embedder | None = None) -> Digest:
+          answer: Answerer | None = None, embed: Embedder | None = None, reviewed: Reviewed | None = None) -> Digest:
     edition = editions.default
     outbox = Outbox(db)
     digest = Digest(slot=slot, since=since, number=outbox.sent_before("digest", slot) + 1,
@@ -196,7 +213,7 @@ def build(settings: Settings, db: Database, editions: Editions, slot: datetime, 
         digest.deadlines = [f for f in facts(event, event.deadlines, slot) if slot < f.utc <= slot + DEADLINE_WINDOW]
         digest.program = [p for p in sorted(event.program, key=lambda p: p.start)
                           if slot <= p.start.astimezone(UTC) < slot + PROGRAM_WINDOW]
-    digest.questions = most_asked(db, since, slot, answer, embed)
+    digest.questions = most_asked(db, since, slot, answer, embed, reviewed=reviewed)
     return digest
 
 
@@ -211,7 +228,7 @@ def queue(settings: Settings, db: Database, outbox: Outbox, editions: Editions, 
     slot, since = slot_at(settings, now)
     if earlier := outbox.of_key(digest_key(slot)):
         return Queued(slot, earlier[0], fresh=False)
-    digest = build(settings, db, editions, slot, since, answer, embed)
+    digest = build(settings, db, editions, slot, since, answer, embed, review_of(settings, db, slot))
     if digest.empty:
         log.info("digest %s skipped: nothing to say", slot.isoformat())
         return Queued(slot, None, fresh=True)

@@ -81,17 +81,23 @@ class Runtime:
 
     @cached_property
     def reminders(self) -> ReminderService:
-        """Reminders and the digest; a moved deadline gets a draft announcement for the organizers."""
-        from bot import digest
+        """Reminders, the digest and its review; a moved deadline gets a draft announcement for the organizers."""
+        from bot import digest, digest_review
         from bot.scheduler.service import Recurring, ReminderService
+
+        def queue_review(now: datetime) -> OutboxMessage | None:
+            return digest_review.queue(self.settings, self.db, self.outbox, self.registry.editions, now,
+                                       **self.digest_helpers())
 
         def queue_digest(now: datetime) -> OutboxMessage | None:
             return digest.waiting(digest.queue(self.settings, self.db, self.outbox, self.registry.editions, now,
                                                **self.digest_helpers()))
 
+        recurring = [Recurring("digest", digest.trigger(self.settings), queue_digest)]
+        if digest.reviewed_first(self.settings):  # the review first: at a start after both, it comes first
+            recurring.insert(0, Recurring("digest-review", digest_review.trigger(self.settings), queue_review))
         return ReminderService(self.settings, self.db, self.registry, self.sender,
-                               on_deadline_moved=self._draft_extension,
-                               recurring=[Recurring("digest", digest.trigger(self.settings), queue_digest)])
+                               on_deadline_moved=self._draft_extension, recurring=recurring)
 
     def digest_helpers(self) -> dict[str, Callable[..., Any]]:
         """What the digest needs from the assistant: answers made afresh at the slot (countdowns as of

@@ -19,7 +19,7 @@ class SlackDelivery:
     is the Slack app's to say, handed in here, so deliveries never depend on the app."""
 
     def __init__(self, client: WebClient, blocks: Callable[[OutboxMessage], list[dict]],
-                 fallback: Callable[[str], str]) -> None:
+                 fallback: Callable[[OutboxMessage], str]) -> None:
         self.client = client
         self.blocks = blocks
         self.fallback = fallback
@@ -34,7 +34,7 @@ class SlackDelivery:
     def send(self, message: OutboxMessage) -> str | None:
         try:
             response = self.client.chat_postMessage(
-                channel=self.channel(message), text=self.fallback(message.body), blocks=self.blocks(message),
+                channel=self.channel(message), text=self.fallback(message), blocks=self.blocks(message),
                 unfurl_links=False, metadata={"event_type": EVENT_TYPE, "event_payload": {"key": message.key}},
             )
         except SlackApiError as error:

@@ -47,3 +47,7 @@ def digest_key(slot: datetime) -> str:
 
 def failure_key(key: str) -> str:
     return f"failure:{key}"
+
+
+def digest_review_key(slot: datetime) -> str:
+    return f"digest-review:{slot.isoformat()}"

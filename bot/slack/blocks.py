@@ -6,6 +6,9 @@ section, 50 blocks, 10 context elements) and every message has a fallback `text`
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -25,7 +28,8 @@ from slack_sdk.models.views import View
 
 from bot.announcements.templates import Fields
 from bot.assistant.answer import Answer
-from bot.mrkdwn import escape, link, localize_utc, split_sections
+from bot.digest_review import KIND as DIGEST_REVIEW
+from bot.mrkdwn import SECTION_LIMIT, escape, link, localize_utc, split_sections
 from bot.outbox.keys import RecordKey
 from bot.storage.models import OutboxMessage
 
@@ -38,6 +42,7 @@ HELPFUL, NOT_HELPFUL, ESCALATE, SHARE = "feedback_helpful", "feedback_not_helpfu
 ORGANIZER_ANSWER, ORGANIZER_RESOLVE = "organizer_answer", "organizer_resolve"
 ANSWER_MODAL = "organizer_answer_modal"
 DRAFT_ANNOUNCE, DRAFT_DISMISS = "draft_announce", "draft_dismiss"
+DIGEST_EXCLUDE, DIGEST_INCLUDE = "digest_exclude", "digest_include"
 ANNOUNCE_COMPOSE, ANNOUNCE_CONFIRM = "announce_compose", "announce_confirm"
 ANNOUNCE_TEMPLATE = "announce_template"  # the compose modal's template select
 DESTINATIONS = {"slack": "Announcements channel", "email": "Mailing list (email)"}  # the media /announce offers
@@ -91,8 +96,29 @@ def notice_blocks(mrkdwn: str, *buttons: ButtonElement) -> list[dict]:
     return [b.to_dict() for b in blocks]
 
 
+def outbox_fallback(message: OutboxMessage) -> str:
+    return fallback(json.loads(message.body)["text"] if message.kind == DIGEST_REVIEW else message.body)
+
+
+def review_blocks(preview: str, excluded: Mapping[int, str]) -> list[dict]:
+    """A digest preview (its outbox body): the heading, then each question with a button to exclude it,
+    or, once excluded (entry id → by whom), to include it again."""
+    shown = json.loads(preview)
+    blocks: list[Block] = text_sections(shown["text"], MAX_BLOCKS - 2 * len(shown["entries"]))
+    for entry in shown["entries"]:
+        by = excluded.get(entry["id"])
+        button = (ButtonElement(text="Include again", action_id=DIGEST_INCLUDE, value=str(entry["id"])) if by else
+                  ButtonElement(text="Exclude", action_id=DIGEST_EXCLUDE, value=str(entry["id"]), style="danger"))
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=entry["text"][:SECTION_LIMIT]), accessory=button))
+        if by:
+            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"Excluded by <@{by}>")]))
+    return [b.to_dict() for b in blocks]
+
+
 def outbox_blocks(message: OutboxMessage) -> list[dict]:
     """An outbox row as posted: its text, and for a drafted announcement the organizers' two buttons."""
+    if message.kind == DIGEST_REVIEW:
+        return review_blocks(message.body, {})
     if message.kind == "extension_draft":  # the organizers decide with one click
         key = RecordKey.parse(message.key)
         assert key is not None  # draft_extension() queues these rows under draft_key()

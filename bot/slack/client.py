@@ -14,7 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.config import Settings
 from bot.deliveries.slack import SlackDelivery
-from bot.slack.blocks import fallback, outbox_blocks
+from bot.slack.blocks import outbox_blocks, outbox_fallback
 
 log = logging.getLogger(__name__)
 
@@ -45,4 +45,4 @@ def permalink(client: WebClient, channel: str | None, ts: str | None) -> str | N
 
 def slack_delivery(settings: Settings) -> SlackDelivery:
     """The outbox's way into Slack, posting rows as the app shows them."""
-    return SlackDelivery(web_client(settings), outbox_blocks, fallback)
+    return SlackDelivery(web_client(settings), outbox_blocks, outbox_fallback)

@@ -103,6 +103,14 @@ class SlackContext:
                 self._public[channel] = known
         return known
 
+    def organizer_pressed(self, client: WebClient, body: dict) -> bool:
+        """Whether an organizer pressed the button; anyone else who does is told so, privately."""
+        if self.is_organizer(body["user"]["id"], client):
+            return True
+        client.chat_postEphemeral(channel=body["channel"]["id"], user=body["user"]["id"],
+                                  text=self.text("not_organizer"))
+        return False
+
     def is_organizer(self, user_id: str, client: WebClient) -> bool:
         """Listed in ORGANIZER_USER_IDS, or a member of the ORGANIZER_GROUP user group (cached 5 min)."""
         if user_id in self.settings.organizer_ids:

@@ -196,3 +196,18 @@ class KnownDeadline(Base):
     edition: Mapped[str] = mapped_column(String(64), primary_key=True)
     deadline: Mapped[str] = mapped_column(String(64), primary_key=True)
     due: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DigestEntry(Base):
+    """A question shown to organizers before a digest's slot; only entries shown, and not excluded, are
+    quoted in that digest. `keys` are the normalized wordings merged into it (JSON)."""
+
+    __tablename__ = "digest_entries"
+    __table_args__ = (UniqueConstraint("slot", "position", name="one_entry_per_place"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slot: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    wording: Mapped[str] = mapped_column(Text)
+    keys: Mapped[str] = mapped_column(Text)
+    excluded_by: Mapped[str | None] = mapped_column(String(64))

@@ -23,18 +23,10 @@ from bot.slack.context import SlackContext
 from bot.storage.models import AnnouncementStatus, EscalationStatus
 
 def register(app: App, ctx: SlackContext) -> None:
-    def allowed(client: WebClient, body: dict) -> bool:
-        """Organizers only; anyone else who presses an organizer button is told so, privately."""
-        if ctx.is_organizer(body["user"]["id"], client):
-            return True
-        client.chat_postEphemeral(channel=body["channel"]["id"], user=body["user"]["id"],
-                                  text=ctx.text("not_organizer"))
-        return False
-
     @app.action(ORGANIZER_ANSWER)
     def on_answer(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         ack()
-        if not allowed(client, body):
+        if not ctx.organizer_pressed(client, body):
             return
         escalation = ctx.db.escalation(int(action["value"]))
         question = ctx.db.question(escalation.question_id) if escalation else None
@@ -77,7 +69,7 @@ def register(app: App, ctx: SlackContext) -> None:
     @app.action(ORGANIZER_RESOLVE)
     def on_resolve(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         ack()
-        if not allowed(client, body):
+        if not ctx.organizer_pressed(client, body):
             return
         escalation = ctx.db.close_escalation(int(action["value"]), EscalationStatus.RESOLVED, by=body["user"]["id"])
         if escalation is not None:
@@ -86,7 +78,7 @@ def register(app: App, ctx: SlackContext) -> None:
     def decide_draft(approve: bool):
         def on_decision(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
             ack()
-            if not allowed(client, body):
+            if not ctx.organizer_pressed(client, body):
                 return
             user = body["user"]["id"]
             rows = decide(ctx.db, ctx.outbox, ctx.settings.prompts_dir, int(action["value"]), user, approve,
