@@ -3,6 +3,7 @@
 import email
 import email.policy
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -72,6 +73,17 @@ def test_without_smtp_mail_is_written_as_eml_files(tmp_path):
     assert mail["Subject"] == "Poster session moves" and mail.get_content_type() == "multipart/alternative"
     assert "List-Unsubscribe-Post" not in mail  # no https URL configured: mailto only
     assert outbox.of_key("announcement:7")[0].external_id == str(path)
+
+
+def test_the_footer_says_why_whom_to_ask_and_how_to_leave_in_sentences(tmp_path):
+    settings = mail_settings(tmp_path)
+    _, row = queued(settings)
+    mail = compose(row, settings, "organizers@mlforsystems.org", "ML for Systems")
+    footer = mail.get_body(("html",)).get_content().split('class="footer"')[1]
+    assert " ".join(re.sub(r"<[^>]+>", "", footer.split(">", 1)[1]).split()) == (
+        f"You receive this because you are on the ML for Systems mailing list ({LIST}). "
+        "Questions for the organizers: organizers@mlforsystems.org. "
+        "Unsubscribe: write to mlforsystems+unsubscribe@googlegroups.com.")
 
 
 def test_smtp_down_then_up_delivers_exactly_once(tmp_path, smtp_server):
