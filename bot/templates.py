@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -9,6 +10,8 @@ from pathlib import Path
 
 import humanize
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+from markupsafe import escape as html_escape
 
 from bot.events.model import AOE
 from bot.mrkdwn import escape, local_time
@@ -38,6 +41,26 @@ def slack_date(moment: datetime) -> str:
     return local_time(moment, aoe(moment))
 
 
+WEB_ADDRESS = re.compile(r"https?://[^\s<>\"']*[^\s<>\"'.,;:!?)\]]")
+
+
+def _linked(line: str) -> Markup:
+    pieces, last = [], 0
+    for found in WEB_ADDRESS.finditer(line):
+        pieces += [html_escape(line[last:found.start()]), Markup('<a href="{0}">{0}</a>').format(found.group())]
+        last = found.end()
+    return Markup("").join([*pieces, html_escape(line[last:])])
+
+
+def paragraphs(text: str) -> Markup:
+    """Plain text (an announcement's body, an answer) as HTML: blank lines part paragraphs, line breaks
+    stay, web addresses become links; everything else escaped."""
+    blocks = [block for block in re.split(r"\n\s*\n", str(text).strip()) if block.strip()]
+    return Markup("\n").join(Markup("<p>{}</p>").format(Markup("<br>\n").join(_linked(line) for line in
+                                                                               block.splitlines()))
+                              for block in blocks)
+
+
 @lru_cache(maxsize=8)
 def environment(prompts_dir: Path) -> Environment:
     """StrictUndefined: a misspelt variable fails loudly instead of sending a blank."""
@@ -53,6 +76,7 @@ def environment(prompts_dir: Path) -> Environment:
     env.filters["quote"] = lambda text: "\n".join(f"> {line}" for line in str(text).splitlines())
     env.filters["aoe"] = aoe
     env.filters["slack_date"] = slack_date
+    env.filters["paragraphs"] = paragraphs  # HTML email templates
     env.filters["countdown"] = relative  # `due | countdown(now)`: "in 3 days"
     env.globals["relative"] = relative
     env.globals["local_time"] = local_time

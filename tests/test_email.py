@@ -182,14 +182,16 @@ def test_a_certificate_that_does_not_verify_is_a_permanent_failure(tmp_path, smt
 
 def test_announce_to_email_from_the_command_line(mail_env):
     mailbox = mail_env
+    body = "It is now in Hall B & C.\n\nSee https://openreview.net/group?id=MLSys&x=1 for the list."
     result = CliRunner().invoke(app, ["announce", "general", "--var", "title=Poster session moves",
-                                      "--var", "body=It is now in Hall B & C.", "--to", "email"])
+                                      "--var", f"body={body}", "--to", "email"])
     assert result.exit_code == 0, result.output
     [mail] = mailbox.wait()
     assert mail["Subject"] == "Poster session moves"
-    assert "Hall B &amp; C." in mail.get_body(("html",)).get_content()  # HTML autoescapes
+    html = mail.get_body(("html",)).get_content()
+    assert "Hall B &amp; C.</p>" in html  # HTML autoescapes; paragraphs stay paragraphs, addresses are links
+    assert '<a href="https://openreview.net/group?id=MLSys&amp;x=1"' in html and "</a> for the list.</p>" in html
     assert "Hall B & C." in mail.get_body(("plain",)).get_content()
-
 
 
 def test_a_correction_is_a_new_message_that_references_the_original(mail_env):
