@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import insert
 
 from bot.assistant.answer import Answer
+from bot.digest import Answerer
 from bot.storage.db import Database
 from bot.storage.models import Question
 
@@ -86,9 +86,6 @@ GREETINGS = ["Hi! ", "Hello, ", "Quick question: ", "Hey all, "]
 # Where a question was asked: (via, channel, public, share of all questions).
 PLACES = [("mention", "CGENERAL", True, 0.60), ("thread", "CGENERAL", True, 0.10),
           ("mention", "GPRIVATE", False, 0.05), ("dm", "DIRECT", False, 0.15), ("command", "CGENERAL", False, 0.10)]
-
-Answerer = Callable[[str, datetime], Answer]
-
 
 @dataclass(frozen=True)
 class Logged:
