@@ -15,7 +15,7 @@ from rich.table import Table
 # imports (or breakage) don't stand in the way of another's.
 SUITES = {
     "knowledge": "knowledge_bench", "slack": "slack_bench", "reminders": "reminders_bench",
-    "digest": "digest_bench", "accuracy": "accuracy_bench", "site": "site_bench",
+    "digest": "digest_bench", "accuracy": "accuracy_bench", "site": "site_bench", "spam": "spam_bench",
 }
 RESULTS = Path(__file__).with_name("results")
 

@@ -3,6 +3,7 @@
 import email
 import email.policy
 import json
+import quopri
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -154,6 +155,25 @@ def test_attachments_follow_the_alternative_in_a_mixed_message(tmp_path, smtp_se
     assert "Hall B" in alternative.get_body(("plain",)).get_content()
     assert slides.get_filename() == "slides.pdf" and slides.get_payload(decode=True) == pdf
     assert day.get_filename() == "day.ics" and day.get_payload(decode=True) == ics.encode()
+
+
+def test_no_text_is_hidden_by_a_tiny_font_or_the_background_colour(tmp_path):
+    """The preview line is hidden by `display: none`; nothing is written small or in a background's colour."""
+    settings = mail_settings(tmp_path)
+    outbox, row = queued(settings, body={**BODY, "text": "Poster session moves\n\nIt is now in Hall B."})
+    assert sender(settings, outbox).send(row.id) == "sent"
+    [path] = (settings.bot_data_dir / "outbox" / "mail").glob("*.eml")
+    raw = path.read_bytes()
+    [html_part] = [part for part in raw.split(b"\r\n--") if b"Content-Type: text/html" in part]
+    assert b"Content-Transfer-Encoding: quoted-printable" in html_part
+    html = quopri.decodestring(html_part.split(b"\r\n\r\n", 1)[1]).decode()
+    [preview] = re.findall(r'<span class="preheader" style="([^"]*)">It is now in Hall B\.</span>', html)
+    assert "display: none" in preview and "color" not in preview and "font-size" not in preview
+    styles = " ".join(re.findall(r'style="([^"]*)"', html))
+    texts = set(re.findall(r"(?<![-\w])color:\s*(#[0-9a-f]+)", styles))
+    backgrounds = set(re.findall(r"background(?:-color)?:\s*(#[0-9a-f]+)", styles))
+    assert texts and backgrounds and not texts & backgrounds
+    assert min(int(size) for size in re.findall(r"font-size:\s*(\d+)px", styles)) >= 12
 
 
 @pytest.mark.parametrize("attachment, message", [
