@@ -12,7 +12,7 @@ from bot.addresses import LIST_URL_SCHEMES, list_url, mailbox, mailboxes
 
 DKIM = ("dkim_selector", "dkim_domain", "dkim_key_file")
 DNS_NAME = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9])?)*")
-DEFAULT_EMBEDDINGS = "all-MiniLM-L6-v2"
+DEFAULT_EMBEDDINGS = "all-MiniLM-L6-v2-int8"  # ONNX Runtime; on PyTorch: sentence-transformers:all-MiniLM-L6-v2
 EVENT_MAX_BYTES = 256 * 1024  # an event.yaml is a few KB; 10 MB of deadlines took minutes to plan
 
 

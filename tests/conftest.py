@@ -35,7 +35,7 @@ def copy_tree(source: Path, target: Path, *, top_level_skip: set[str] = frozense
 
 @pytest.fixture(scope="session")
 def embeddings():
-    """The packaged all-MiniLM-L6-v2, loaded once for the whole session (seconds, ~700 MB)."""
+    """The default embedding model, loaded once for the whole session."""
     return load_embeddings()
 
 

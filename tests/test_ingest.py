@@ -83,7 +83,7 @@ def test_the_index_refuses_another_embedding_model(settings, embeddings):
     ingest_all(store, settings)
     other = settings.model_copy(update={"embeddings": "fake:other-model"})
 
-    with pytest.raises(IndexMismatchError, match=r"built with all-MiniLM-L6-v2 \(384 dimensions\).*--rebuild"):
+    with pytest.raises(IndexMismatchError, match=r"built with all-MiniLM-L6-v2-int8 \(384 dimensions\).*--rebuild"):
         KnowledgeStore(other, embeddings)
     rebuilt = KnowledgeStore(other, load_embeddings(), rebuild=True)
     assert rebuilt.count() == 0

