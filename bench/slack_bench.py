@@ -20,7 +20,7 @@ import httpx
 from bench.knowledge_bench import REPO, _percentile
 from tests.eval.harness import load_items
 from tests.slack_emulator import BOT_TOKEN, SlackEmulator
-from tests.slack_harness import SECRET, SlackBot, free_port
+from tests.slack_harness import SECRET, HttpBot, SlackBot, free_port
 
 ASKERS = 50
 QUESTIONS_EACH = 4
@@ -63,7 +63,7 @@ def _load(bot: SlackBot, emulator: SlackEmulator, pid: int, askers: int, questio
             response, _ = bot.mention(questions[(asker * QUESTIONS_EACH + n) % len(questions)],
                                       channel=f"C{asker}", ts=ts)
             acked = time.monotonic()
-            assert response.status_code == 200
+            assert response.status_code == 200, (response.status_code, response.text[:200])
             [reply] = emulator.wait_for("chat.postMessage", timeout=120,
                                         where=lambda c, ts=ts: c.body.get("thread_ts") == ts)
             timings.append((acked - sent, reply.at - sent))
@@ -95,7 +95,7 @@ def run() -> dict[str, float | str]:
         process, base = _start_bot(Path(tmp_name), emulator)
         try:
             with httpx.Client(timeout=30, limits=httpx.Limits(max_connections=ASKERS)) as http:
-                bot = SlackBot(f"{base}/slack/events", emulator, None, http)  # type: ignore[arg-type]
+                bot = HttpBot(emulator, None, f"{base}/slack/events", http)  # type: ignore[arg-type]  # no ctx: another process
                 bot.mention("warm-up question about the deadline")
                 emulator.wait_for("chat.postMessage")
                 for askers in (ASKERS, 10):
