@@ -9,7 +9,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import cast
 
-from sqlalchemy import Connection, CursorResult, create_engine, event, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Table,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,6 +37,15 @@ from bot.storage.models import (
     Question,
     utcnow,
 )
+
+
+# Built once: a statement object keeps its cache key, so running it again skips SQLAlchemy's
+# coercion and key generation (two thirds of what these writes cost in Python). The columns written
+# are the parameters' keys.
+_QUESTIONS = cast(Table, Question.__table__)
+CLAIM_EVENT = insert(cast(Table, ProcessedEvent.__table__))
+INSERT_QUESTION = insert(_QUESTIONS)
+UPDATE_QUESTION = update(_QUESTIONS).where(_QUESTIONS.c.id == bindparam("question_id"))
 
 
 def database_url(settings: Settings) -> str:
@@ -93,7 +113,7 @@ class Database:
         """True the first time an event id is seen, False for every redelivery (across restarts)."""
         try:
             with self.statement() as c:
-                c.execute(insert(ProcessedEvent).values(event_id=event_id))
+                c.execute(CLAIM_EVENT, {"event_id": event_id})
             return True
         except IntegrityError:
             return False
@@ -102,7 +122,7 @@ class Database:
         """The new question's id, or None when this message was already taken (message + app_mention)."""
         try:
             with self.statement() as c:
-                key = c.execute(insert(Question).values(**fields)).inserted_primary_key
+                key = c.execute(INSERT_QUESTION, fields).inserted_primary_key
         except IntegrityError:
             return None
         assert key is not None  # an INSERT of one row has its key
@@ -117,7 +137,7 @@ class Database:
 
     def update_question(self, question_id: int, **fields) -> None:
         with self.statement() as c:
-            c.execute(update(Question).where(Question.id == question_id).values(**fields))
+            c.execute(UPDATE_QUESTION, {"question_id": question_id, **fields})
 
     def question(self, question_id: int) -> Question | None:
         with self.session() as s:
