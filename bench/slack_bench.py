@@ -1,4 +1,5 @@
-"""Issue 3 figures: ack latency, and mention → reply latency with 50 concurrent askers.
+"""Issue 3 figures: ack latency, and mention → reply latency with 50 concurrent askers; the cost of one
+Web API call, with a connection per call (slack-sdk's client) and over kept-alive connections (ours).
 
 The bot runs as it does in production, `workshop-bot serve` in HTTP mode in its own process; the
 askers (signed HTTP requests) and the emulated Slack Web API share this one.
@@ -7,6 +8,7 @@ askers (signed HTTP requests) and the emulated Slack Web API share this one.
 from __future__ import annotations
 
 import os
+import ssl
 import statistics
 import subprocess
 import sys
@@ -16,6 +18,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import trustme
+from slack_sdk import WebClient
+
+from bot.slack.client import PooledWebClient
 
 from bench.knowledge_bench import REPO, _percentile
 from tests.eval.harness import load_items
@@ -24,6 +30,7 @@ from tests.slack_harness import SECRET, HttpBot, SlackBot, free_port
 
 ASKERS = 50
 QUESTIONS_EACH = 4
+CALLS = 300
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -87,10 +94,40 @@ def _load(bot: SlackBot, emulator: SlackEmulator, pid: int, askers: int, questio
     }
 
 
+def _call_costs() -> dict[str, float]:
+    """Wall and CPU time of one chat.postMessage, by client, over HTTP and over HTTPS (as Slack is)."""
+    ca = trustme.CA()
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server)
+    client_tls = ssl.create_default_context()
+    ca.configure_trust(client_tls)
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "An answer of a few lines. " * 12}}]
+    figures = {}
+    for scheme, emulator, context in (("HTTP", SlackEmulator(), None), ("HTTPS", SlackEmulator(server), client_tls)):
+        emulator.start()
+        try:
+            clients = {"a connection per call (slack-sdk)": WebClient(token=BOT_TOKEN, base_url=emulator.url,
+                                                                      ssl=context),
+                       "kept alive (ours)": PooledWebClient(connections=1, token=BOT_TOKEN, base_url=emulator.url,
+                                                            ssl=context)}
+            for name, client in clients.items():
+                client.chat_postMessage(channel="C1", text="warm-up", blocks=blocks)
+                started, cpu = time.perf_counter(), time.process_time()
+                for _ in range(CALLS):
+                    client.chat_postMessage(channel="C1", text="An answer", blocks=blocks)
+                wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+                figures[f"Web API call over {scheme}, {name}: wall (ms)"] = wall / CALLS * 1000
+                # the emulator shares this process: its CPU counts too, alike for both clients
+                figures[f"Web API call over {scheme}, {name}: CPU, client + emulator (ms)"] = cpu / CALLS * 1000
+        finally:
+            emulator.stop()
+    return figures
+
+
 def run() -> dict[str, float | str]:
     questions = [item["q"] for item in load_items()]
+    figures: dict[str, float | str] = {**_call_costs()}
     emulator = SlackEmulator().start()
-    figures: dict[str, float | str] = {}
     with tempfile.TemporaryDirectory() as tmp_name:
         process, base = _start_bot(Path(tmp_name), emulator)
         try:
