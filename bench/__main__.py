@@ -16,6 +16,7 @@ from rich.table import Table
 SUITES = {
     "knowledge": "knowledge_bench", "slack": "slack_bench", "reminders": "reminders_bench",
     "digest": "digest_bench", "accuracy": "accuracy_bench", "site": "site_bench", "spam": "spam_bench",
+    "startup": "startup_bench",
 }
 RESULTS = Path(__file__).with_name("results")
 

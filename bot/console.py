@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from contextlib import suppress
+from typing import TextIO
 
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 
-from bot.assistant.question import QuestionError
 from bot.config import Settings
 from bot.knowledge.editions import Registry
-from bot.runtime import Runtime
+from bot.startup import ASSISTANT, DATABASE, Startup
 from bot.templates import render
 
 QUIT = {"quit", "exit", ":q"}
@@ -26,24 +26,26 @@ def welcome(settings: Settings, registry: Registry) -> str:
 
 
 def greet(settings: Settings, registry: Registry, console: Console) -> None:
-    """Shown at once, before the model loads (which takes a while on a cold start): the terminal is alive."""
+    """Shown at once, before the knowledge base loads (a few seconds): the terminal is alive."""
     console.print(welcome(settings, registry), highlight=False, markup=False)
-    console.print("(loading the model… questions typed meanwhile are answered when it is ready)", style="dim",
-                  highlight=False, markup=False)
+    console.print(render(settings.prompts_dir, "console/loading.txt.j2"), style="dim", highlight=False, markup=False)
 
 
-def run_console(runtime: Runtime, console: Console) -> None:
-    """Read questions until EOF or `quit`; print each answer with its sources.
+def run_console(startup: Startup, console: Console, stream: TextIO | None = None) -> None:
+    """Read questions (from `stream`, else the terminal) until EOF or `quit`; print each answer with its
+    sources. A question typed while the knowledge base loads waits for it, saying so.
 
     Questions are stored as Slack ones are; an unanswered one shows the message the organizers'
-    channel would receive in Slack.
+    channel would receive in Slack. StartupError when the knowledge base or the database failed to load.
     """
+    from bot.assistant.question import QuestionError
+
     with suppress(ImportError):  # line editing and history for input(), where the platform has readline
         import readline  # noqa: F401
-    settings, registry, assistant, db = runtime.settings, runtime.registry, runtime.assistant, runtime.db
+    settings, registry = startup.settings, startup.registry
     while True:
         try:
-            question = console.input("[bold cyan]you>[/bold cyan] ")
+            question = console.input("[bold cyan]you>[/bold cyan] ", stream=stream)
         except (EOFError, KeyboardInterrupt):
             console.print()
             return
@@ -54,6 +56,10 @@ def run_console(runtime: Runtime, console: Console) -> None:
             continue
         if not question.strip():
             continue
+        if not (startup.ready(ASSISTANT) and startup.ready(DATABASE)):
+            console.print(render(settings.prompts_dir, "console/waiting.txt.j2"), style="dim", highlight=False,
+                          markup=False)
+        assistant, db = startup.assistant, startup.db
         try:
             answer = assistant.ask(question)
         except QuestionError as error:

@@ -209,7 +209,7 @@ def running_bot(settings, store, emulator: SlackEmulator) -> Iterator[HttpBot]:
     ctx = Runtime(settings, store=store).slack
     app = build_app(ctx, client=web_client(settings))
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(asgi_app(app, ctx), host="127.0.0.1", port=port, log_level="warning",
+    server = uvicorn.Server(uvicorn.Config(asgi_app(ctx, lambda: app), host="127.0.0.1", port=port, log_level="warning",
                                            lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -6,17 +6,20 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import chromadb
 from chromadb.api.types import Include
 from chromadb.base_types import InclusionExclusionOperator, LiteralValue
 from chromadb.config import Settings as ChromaSettings
-from langchain_chroma import Chroma
-from langchain_core.embeddings import Embeddings
 
 from bot.config import Settings
-from bot.knowledge.chunks import Chunk
 from bot.private import private_folder, restrict_tree
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
+    from bot.knowledge.chunks import Chunk
 
 log = logging.getLogger(__name__)
 WRITING = "writing"  # collection metadata: an ingest is writing, or was killed while it was
@@ -54,20 +57,13 @@ class KnowledgeStore:
         self.client = chroma_client(settings)
         if rebuild and settings.chroma_collection in {c.name for c in self.client.list_collections()}:
             self.client.delete_collection(settings.chroma_collection)
-        self.vectorstore = Chroma(
-            client=self.client,
-            collection_name=settings.chroma_collection,
-            embedding_function=embeddings,
-            collection_metadata={"embedding_model": self.model_name, "embedding_dim": self.dimension},
-            collection_configuration={"hnsw": {"space": "cosine"}},
+        self.collection = self.client.get_or_create_collection(  # the vectors are ours: no embedding function
+            settings.chroma_collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedding_model": self.model_name, "embedding_dim": self.dimension},
         )
         self._check_model()
         self._generation_checked = 0.0
         self._generation = self._read_generation()
-
-    @property
-    def collection(self) -> chromadb.Collection:
-        return self.vectorstore._collection
 
     def _check_model(self) -> None:
         meta = self.collection.metadata or {}
@@ -135,9 +131,10 @@ class KnowledgeStore:
 
     def upsert(self, chunks: Sequence[Chunk]) -> None:
         if chunks:
-            self.vectorstore.add_texts(
-                [c.text for c in chunks], metadatas=[c.metadata for c in chunks], ids=[c.id for c in chunks]
-            )
+            texts = [c.text for c in chunks]
+            vectors: list[Sequence[float]] = [*self.embeddings.embed_documents(texts)]
+            self.collection.upsert(ids=[c.id for c in chunks], documents=texts, metadatas=[c.metadata for c in chunks],
+                                   embeddings=vectors)
 
     def delete(self, ids: Sequence[str]) -> None:
         if ids:

@@ -7,7 +7,6 @@ from slack_sdk import WebClient
 
 from bot.announcements.records import decide
 from bot.assistant.question import readable
-from bot.index.faq import index_faq
 from bot.slack.blocks import (
     ANSWER_MODAL,
     DRAFT_ANNOUNCE,
@@ -63,6 +62,8 @@ def register(app: App, ctx: SlackContext) -> None:
         # The question becomes the entry's heading, quoted in later answers: as people read it, no markup.
         entry = ctx.db.add_faq(readable(question.text), answer, edition, user,
                                permalink(client, posted["channel"], posted["ts"]))
+        from bot.index.faq import index_faq  # the index (Chroma) loads in the background while `serve` starts
+
         index_faq(ctx.assistant.store, entry, fallback_url=ctx.settings.site_base_url)
         ctx.show_closed(client, escalation.id)
 

@@ -1,0 +1,179 @@
+"""`serve` answers at once and loads its slow parts behind it: the prompt shows, or the port listens,
+within about a second, while the embedding model, the index and its refresh from the pages, and the
+reminder service take several more.
+
+Two threads load them: the database, then the reminder service (a reminder never waits for the model);
+and the knowledge base (the model, the index, its refresh), then the assistant over it. Whoever needs a
+part waits for it; `loading()` names what is not ready yet (/readyz); a part that fails to load fails
+whoever waits for it, and `serve` stops.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from bot.runtime import Runtime
+
+if TYPE_CHECKING:
+    from bot.assistant.assistant import Assistant
+    from bot.index.store import KnowledgeStore
+    from bot.index.watch import KnowledgeWatcher
+    from bot.knowledge.editions import Registry
+    from bot.outbox.ledger import Outbox
+    from bot.outbox.sender import Sender
+    from bot.scheduler.service import ReminderService
+    from bot.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+DATABASE, REMINDERS, ASSISTANT = "database", "reminders", "assistant"
+Step = tuple[str, Callable[[], object]]  # (the part's name, what loads it)
+
+
+class StartupError(RuntimeError):
+    """A part failed to load: what needs it cannot go on."""
+
+
+@contextmanager
+def long_lived() -> Iterator[None]:
+    """No garbage collection while the parts load: they are some 200,000 objects that live as long as the
+    process, and the collector walked them all again and again (about a second of CPU per start, and
+    half a second more on the way out). Once loaded, they are frozen out of every later collection."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
+class Startup:
+    """The runtime's slow parts, loaded in the background; read them here, and wait for them if need be.
+
+    `refresh` brings the index up to date with the pages (the command line prints its report).
+    """
+
+    def __init__(self, runtime: Runtime, refresh: Callable[[KnowledgeStore], object]) -> None:
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self._refresh = refresh
+        self._ready = {part: threading.Event() for part in (DATABASE, REMINDERS, ASSISTANT)}
+        self._stopping = threading.Event()
+        self.failure: Exception | None = None
+        self.watcher: KnowledgeWatcher | None = None
+        self.reminders: ReminderService | None = None  # once started
+        self._reminders: threading.Thread | None = None
+        self._loaders = 0
+        self._lock = threading.Lock()
+
+    @property
+    def registry(self) -> Registry:
+        """Without waiting: the editions are read from their folders and event.yaml files (quick)."""
+        return self.runtime.registry
+
+    def start(self, on_failure: Callable[[Exception], None] = lambda error: None, first: Step | None = None) -> Startup:
+        """Load in the background; `on_failure` is called (from a loading thread) when a part fails.
+        `first` is a part of the mode's own, loaded before the database (Slack's app, which needs it too)."""
+        chains: list[list[Step]] = [
+            [*([first] if first else []), (DATABASE, lambda: self.runtime.db), (REMINDERS, self._start_reminders)],
+            [(ASSISTANT, self._knowledge)],
+        ]
+        if first:
+            self._ready = {first[0]: threading.Event(), **self._ready}
+        gc.disable()  # as in long_lived(), until every part has loaded
+        self._loaders = len(chains)
+        threads = [threading.Thread(target=self._load, args=(chain, on_failure), name=f"load-{chain[-1][0]}",
+                                    daemon=True) for chain in chains]
+        self._reminders = threads[0]
+        for thread in threads:
+            thread.start()
+        return self
+
+    def _load(self, chain: list[Step], on_failure: Callable[[Exception], None]) -> None:
+        try:
+            for part, load in chain:
+                if self._stopping.is_set():
+                    return
+                load()
+                self._ready[part].set()
+        except Exception as error:  # told to whoever waits, and to serve, which stops
+            if not isinstance(error, RuntimeError):  # not one of ours, which say what to do: its traceback
+                log.error("loading failed", exc_info=error)
+            self.failure = self.failure or error
+            for part, _ in chain:
+                self._ready[part].set()  # whoever waits wakes, and sees the failure
+            on_failure(error)
+        finally:
+            with self._lock:
+                self._loaders -= 1
+                if self._loaders == 0:
+                    gc.freeze()
+                    gc.enable()
+
+    def _start_reminders(self) -> None:
+        """Never after stop(), which waits for this thread."""
+        if not self._stopping.is_set():
+            self.reminders = self.runtime.reminders
+            self.reminders.start()
+
+    def _knowledge(self) -> None:
+        """The model and the index, brought up to date with the pages; then the assistant over them."""
+        from bot.index.watch import KnowledgeWatcher
+
+        store = self.runtime.open_store()
+        self._refresh(store)
+        self.registry.refresh()
+        with self._lock:
+            if not self._stopping.is_set():
+                self.watcher = KnowledgeWatcher(self.settings, store, self.registry).start()
+        self.runtime.assistant  # noqa: B018  built here, not by the first question
+
+    def loading(self) -> list[str]:
+        """The parts not ready yet."""
+        return [part for part, ready in self._ready.items() if not ready.is_set()]
+
+    def ready(self, part: str) -> bool:
+        return self._ready[part].is_set() and self.failure is None
+
+    def wait(self, part: str) -> None:
+        """Until `part` is ready; StartupError if loading failed."""
+        self._ready[part].wait()
+        if self.failure is not None:
+            raise StartupError(f"the bot could not start: {self.failure}") from self.failure
+
+    @property
+    def assistant(self) -> Assistant:
+        self.wait(ASSISTANT)
+        return self.runtime.assistant
+
+    @property
+    def db(self) -> Database:
+        self.wait(DATABASE)
+        return self.runtime.db
+
+    @property
+    def outbox(self) -> Outbox:
+        self.wait(DATABASE)
+        return self.runtime.outbox
+
+    @property
+    def sender(self) -> Sender:
+        self.wait(DATABASE)
+        return self.runtime.sender
+
+    def stop(self) -> None:
+        """Stop what has started. The reminder service is waited for, so that it never starts after this;
+        a refresh still indexing ends with the process, as a killed ingest does."""
+        with self._lock:
+            self._stopping.set()
+        if self._reminders is not None:
+            self._reminders.join()
+        if self.watcher is not None:
+            self.watcher.stop()
+        if self.reminders is not None:
+            self.reminders.stop()
