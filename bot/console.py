@@ -31,6 +31,16 @@ def greet(settings: Settings, registry: Registry, console: Console) -> None:
     console.print(render(settings.prompts_dir, "console/loading.txt.j2"), style="dim", highlight=False, markup=False)
 
 
+def _read(console: Console, stream: TextIO | None) -> str:
+    """One line, as input() gives it: without its newline, EOFError at the end."""
+    line = console.input("[bold cyan]you>[/bold cyan] ", stream=stream)
+    if stream is None:
+        return line
+    if not line:
+        raise EOFError
+    return line.removesuffix("\n")
+
+
 def run_console(startup: Startup, console: Console, stream: TextIO | None = None) -> None:
     """Read questions (from `stream`, else the terminal) until EOF or `quit`; print each answer with its
     sources. A question typed while the knowledge base loads waits for it, saying so.
@@ -45,7 +55,7 @@ def run_console(startup: Startup, console: Console, stream: TextIO | None = None
     settings, registry = startup.settings, startup.registry
     while True:
         try:
-            question = console.input("[bold cyan]you>[/bold cyan] ", stream=stream)
+            question = _read(console, stream)
         except (EOFError, KeyboardInterrupt):
             console.print()
             return

@@ -68,7 +68,6 @@ class Startup:
         self.watcher: KnowledgeWatcher | None = None
         self.reminders: ReminderService | None = None  # once started
         self._reminders: threading.Thread | None = None
-        self._loaders = 0
         self._lock = threading.Lock()
 
     @property
@@ -80,13 +79,11 @@ class Startup:
         """Load in the background; `on_failure` is called (from a loading thread) when a part fails.
         `first` is a part of the mode's own, loaded before the database (Slack's app, which needs it too)."""
         chains: list[list[Step]] = [
-            [*([first] if first else []), (DATABASE, lambda: self.runtime.db), (REMINDERS, self._start_reminders)],
+            [*([first] if first else []), (DATABASE, self._database), (REMINDERS, self._start_reminders)],
             [(ASSISTANT, self._knowledge)],
         ]
         if first:
             self._ready = {first[0]: threading.Event(), **self._ready}
-        gc.disable()  # as in long_lived(), until every part has loaded
-        self._loaders = len(chains)
         threads = [threading.Thread(target=self._load, args=(chain, on_failure), name=f"load-{chain[-1][0]}",
                                     daemon=True) for chain in chains]
         self._reminders = threads[0]
@@ -108,30 +105,32 @@ class Startup:
             for part, _ in chain:
                 self._ready[part].set()  # whoever waits wakes, and sees the failure
             on_failure(error)
-        finally:
-            with self._lock:
-                self._loaders -= 1
-                if self._loaders == 0:
-                    gc.freeze()
-                    gc.enable()
+
+    def _database(self) -> None:
+        with long_lived():
+            self.runtime.db  # noqa: B018  opened (and migrated) here, not by the first request
 
     def _start_reminders(self) -> None:
         """Never after stop(), which waits for this thread."""
         if not self._stopping.is_set():
-            self.reminders = self.runtime.reminders
-            self.reminders.start()
+            with long_lived():
+                self.reminders = self.runtime.reminders
+                self.reminders.start()
 
     def _knowledge(self) -> None:
-        """The model and the index, brought up to date with the pages; then the assistant over them."""
+        """The model and the index, brought up to date with the pages; then the assistant over them.
+        The refresh collects its garbage as it goes: a first ingest parses every page."""
         from bot.index.watch import KnowledgeWatcher
 
-        store = self.runtime.open_store()
+        with long_lived():
+            store = self.runtime.open_store()
         self._refresh(store)
         self.registry.refresh()
         with self._lock:
             if not self._stopping.is_set():
                 self.watcher = KnowledgeWatcher(self.settings, store, self.registry).start()
-        self.runtime.assistant  # noqa: B018  built here, not by the first question
+        with long_lived():
+            self.runtime.assistant  # noqa: B018  built here, not by the first question
 
     def loading(self) -> list[str]:
         """The parts not ready yet."""
