@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import chromadb
+import numpy as np
 from chromadb.api.types import Include
 from chromadb.base_types import InclusionExclusionOperator, LiteralValue
 from chromadb.config import Settings as ChromaSettings
@@ -133,11 +134,16 @@ class KnowledgeStore:
     def ids_of_source(self, source: str) -> list[str]:
         return self.collection.get(where={"source": source}, include=[])["ids"]
 
-    def upsert(self, chunks: Sequence[Chunk]) -> None:
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        return self.embeddings.embed_documents(texts)
+
+    def upsert(self, chunks: Sequence[Chunk], vectors: np.ndarray | None = None) -> None:
+        """Write passages with their vectors (embedded here unless given)."""
         if chunks:
-            self.vectorstore.add_texts(
-                [c.text for c in chunks], metadatas=[c.metadata for c in chunks], ids=[c.id for c in chunks]
-            )
+            texts = [c.text for c in chunks]
+            embedded = np.asarray(self.embed(texts) if vectors is None else vectors, dtype=np.float32)
+            self.collection.upsert(ids=[c.id for c in chunks], documents=texts, embeddings=embedded,
+                                   metadatas=[c.metadata for c in chunks])
 
     def delete(self, ids: Sequence[str]) -> None:
         if ids:
