@@ -7,14 +7,18 @@ Per system and split (seed set; tuning editions; held-out editions), over all qu
 - unanswerable declined: of the questions the pages can't answer, the share declined (correct).
 - accuracy, edition unchecked: as accuracy, with the judge's edition check dropped (what the text alone earns).
 Confidence bands: our answered development-set (non-seed) questions by confidence, with their accuracy.
+Per evaluation set (question file), and per corpus and edition: our correct / wrong fact / declined counts,
+the figures compared between embedding models (`python -m bench --only accuracy --embeddings A --embeddings B`).
 """
 
 from __future__ import annotations
 
 import tempfile
+from collections import defaultdict
 from pathlib import Path
 
 from bench.naive_rag import NaiveRag
+from bot.config import Settings
 from bot.index.embeddings import load_embeddings
 from tests.eval.harness import CORPORA, Outcome, Score, corpus_items, evaluate, judge
 from tests.eval.setup import corpus_assistant
@@ -54,13 +58,30 @@ def band_figures(outcomes: list[Outcome]) -> Figures:
     return figures
 
 
+def counts(outcomes: list[Outcome]) -> str:
+    score = Score.of(outcomes)
+    return f"{score.correct} / {score.wrong} / {score.declined} of {score.total}"
+
+
+def set_figures(outcomes: list[Outcome]) -> Figures:
+    """correct / wrong fact / declined of our assistant, per question file and per corpus and edition."""
+    by_set: dict[str, list[Outcome]] = defaultdict(list)
+    by_edition: dict[str, list[Outcome]] = defaultdict(list)
+    for o in outcomes:
+        by_set[o.item["set"]].append(o)
+        by_edition[f"{o.corpus} {o.item.get('edition') or '(no edition)'} ({o.split})"].append(o)
+    head = "ours, correct / wrong / declined"
+    return ({f"{head}, set {name}": counts(group) for name, group in sorted(by_set.items())}
+            | {f"{head}, {name}": counts(group) for name, group in sorted(by_edition.items())})
+
+
 def splits(outcomes: list[Outcome]) -> dict[str, list[Outcome]]:
     """seed, tuning, held-out (inspected for bugs) and fresh held-out (never inspected) questions."""
     return {split: [o for o in outcomes if o.split == split] for split in ("seed", "tuning", "held-out", "fresh")}
 
 
 def run() -> Figures:
-    embeddings = load_embeddings()
+    embeddings = load_embeddings(Settings(_env_file=None).embeddings)
     ours: list[Outcome] = []
     naive: list[Outcome] = []
     baselines: dict[Path, NaiveRag] = {}
@@ -77,5 +98,8 @@ def run() -> Figures:
     for system, outcomes in (("ours", ours), ("naive", naive)):
         for split, group in splits(outcomes).items():
             figures |= split_figures(system, split, group)
+            if system == "ours":
+                figures[f"ours, correct / wrong / declined, split {split}"] = counts(group)
+    figures |= set_figures(ours)
     figures |= band_figures([o for o in ours if o.corpus != "seed"])
     return figures

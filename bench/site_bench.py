@@ -23,7 +23,7 @@ def _percentile(values: list[float], p: float) -> float:
 
 def run(rounds: int = 3) -> dict[str, float | int]:
     figures: dict[str, float | int] = {}
-    embeddings = load_embeddings()
+    embeddings = load_embeddings(Settings(_env_file=None).embeddings)
     embeddings.embed_query("warm-up")  # the model load is not ingest time
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)

@@ -19,8 +19,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from bot.config import Settings
 from bot.index.store import IndexedPage, KnowledgeStore
@@ -32,7 +33,10 @@ from bot.knowledge.pages import Page, PageError, RefusedPage, content_hash, page
 from bot.knowledge.publication import publication_of
 from bot.knowledge.site import EditionFolder, edition_folders
 
-BATCH = 64
+# Passages are embedded shortest first, a window at a time, so that each batch pads little (a window of
+# 64 in page order padded a fifth of the tokens; 1,024 pads 2%); they are written in page order.
+WINDOW = 1024
+BATCH = 128
 _NOTHING = IndexedPage(root="", hashes=set())
 log = logging.getLogger(__name__)
 
@@ -203,11 +207,9 @@ def ingest(store: KnowledgeStore, settings: Settings, *, roots: list[Path] | Non
         store.begin_writing()
     with _progress(console, len(chunks)) as progress:
         task = progress.add_task("embed", total=len(chunks)) if progress else None
-        for start in range(0, len(chunks), BATCH):
-            batch = chunks[start:start + BATCH]
-            store.upsert(batch)
-            if progress and task is not None:
-                progress.advance(task, len(batch))
+        for start in range(0, len(chunks), WINDOW):
+            window = chunks[start:start + WINDOW]
+            store.upsert(window, _embed(store, window, progress, task))
     report.passages = len(chunks)
 
     # Old passages go only after the new ones are in: the index never lacks a page mid-update.
@@ -221,6 +223,18 @@ def ingest(store: KnowledgeStore, settings: Settings, *, roots: list[Path] | Non
         store.finish_writing()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _embed(store: KnowledgeStore, chunks: list[Chunk], progress: Progress | None, task: TaskID | None) -> np.ndarray:
+    """The chunks' vectors, in their order; computed in batches of similar length."""
+    order = sorted(range(len(chunks)), key=lambda n: len(chunks[n].text))
+    vectors = np.empty((len(chunks), store.dimension), dtype=np.float32)
+    for start in range(0, len(order), BATCH):
+        batch = order[start:start + BATCH]
+        vectors[batch] = store.embed([chunks[n].text for n in batch])
+        if progress and task is not None:
+            progress.advance(task, len(batch))
+    return vectors
 
 
 def _gone(source: str, record: IndexedPage, run: _Run, covered: list[Path], scopes: list[Path] | None,

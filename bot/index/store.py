@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import chromadb
+import numpy as np
 from chromadb.api.types import Include
 from chromadb.base_types import InclusionExclusionOperator, LiteralValue
 from chromadb.config import Settings as ChromaSettings
@@ -129,12 +130,16 @@ class KnowledgeStore:
     def ids_of_source(self, source: str) -> list[str]:
         return self.collection.get(where={"source": source}, include=[])["ids"]
 
-    def upsert(self, chunks: Sequence[Chunk]) -> None:
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        return self.embeddings.embed_documents(texts)
+
+    def upsert(self, chunks: Sequence[Chunk], vectors: np.ndarray | None = None) -> None:
+        """Write passages with their vectors (embedded here unless given)."""
         if chunks:
             texts = [c.text for c in chunks]
-            vectors: list[Sequence[float]] = [*self.embeddings.embed_documents(texts)]
-            self.collection.upsert(ids=[c.id for c in chunks], documents=texts, metadatas=[c.metadata for c in chunks],
-                                   embeddings=vectors)
+            embedded = np.asarray(self.embed(texts) if vectors is None else vectors, dtype=np.float32)
+            self.collection.upsert(ids=[c.id for c in chunks], documents=texts, embeddings=embedded,
+                                   metadatas=[c.metadata for c in chunks])
 
     def delete(self, ids: Sequence[str]) -> None:
         if ids:

@@ -128,10 +128,11 @@ def load_items(path: Path = QUESTIONS) -> list[dict]:
 
 
 def corpus_items(corpus: Corpus) -> list[dict]:
-    """The corpus's own questions, and those of the shared files that name it (`corpus:`)."""
-    own = [item for path in corpus.files for item in load_items(path)]
-    shared = [{**item, "fresh": path.name == FRESH} for path in SHARED if path.exists() for item in load_items(path)
-              if item.get("corpus") == corpus.name]
+    """The corpus's own questions, and those of the shared files that name it (`corpus:`); each item
+    names its file (`set`)."""
+    own = [{**item, "set": path.name} for path in corpus.files for item in load_items(path)]
+    shared = [{**item, "set": path.name, "fresh": path.name == FRESH} for path in SHARED if path.exists()
+              for item in load_items(path) if item.get("corpus") == corpus.name]
     return own + shared
 
 
