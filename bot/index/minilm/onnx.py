@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import onnxruntime
-from langchain_core.embeddings import Embeddings
 from tokenizers import Tokenizer
 
 from bot.index.minilm import MODEL_SHA256, TOKENIZER, TOKENIZER_SHA256, model_file, verified
@@ -15,7 +14,7 @@ MAX_TOKENS = 256  # the model's max_seq_length
 BATCH = 32
 
 
-class MiniLM(Embeddings):
+class MiniLM:
     """Queries and documents are embedded alike (this model has no query prefix)."""
 
     def __init__(self, model: Path | None = None, tokenizer: Path = TOKENIZER) -> None:
