@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 
+from bot.assistant.question import QuestionError
 from bot.config import Settings
 from bot.knowledge.editions import Registry
 from bot.startup import ASSISTANT, DATABASE, Startup
@@ -48,8 +49,6 @@ def run_console(startup: Startup, console: Console, stream: TextIO | None = None
     Questions are stored as Slack ones are; an unanswered one shows the message the organizers'
     channel would receive in Slack. StartupError when the knowledge base or the database failed to load.
     """
-    from bot.assistant.question import QuestionError
-
     with suppress(ImportError):  # line editing and history for input(), where the platform has readline
         import readline  # noqa: F401
     settings, registry = startup.settings, startup.registry

@@ -1,11 +1,12 @@
 """`serve` answers at once and loads its slow parts behind it: the prompt shows, or the port listens,
-within about a second, while the embedding model, the index and its refresh from the pages, and the
-reminder service take several more.
+within about a second, while the database, the reminder service, the embedding model, the index and
+its refresh from the pages take several more.
 
-Two threads load them: the database, then the reminder service (a reminder never waits for the model);
-and the knowledge base (the model, the index, its refresh), then the assistant over it. Whoever needs a
-part waits for it; `loading()` names what is not ready yet (/readyz); a part that fails to load fails
-whoever waits for it, and `serve` stops.
+One thread loads them, in order: the database, the reminder service (a reminder never waits for the
+model), then the knowledge base and the assistant over it. One thread, because importing the same
+packages from two threads at once can fail (NumPy's imports, for one, are not safe that way). Whoever
+needs a part waits for it; `loading()` names what is not ready yet (/readyz); a part that fails to load
+fails whoever waits for it, and `serve` stops.
 """
 
 from __future__ import annotations
@@ -62,13 +63,15 @@ class Startup:
         self.runtime = runtime
         self.settings = runtime.settings
         self._refresh = refresh
-        self._ready = {part: threading.Event() for part in (DATABASE, REMINDERS, ASSISTANT)}
+        self._steps: list[Step] = [(DATABASE, self._database), (REMINDERS, self._start_reminders),
+                                   (ASSISTANT, self._knowledge)]
+        self._ready = {part: threading.Event() for part, _ in self._steps}
         self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
         self.failure: Exception | None = None
         self.watcher: KnowledgeWatcher | None = None
         self.reminders: ReminderService | None = None  # once started
-        self._reminders: threading.Thread | None = None
-        self._lock = threading.Lock()
 
     @property
     def registry(self) -> Registry:
@@ -76,24 +79,18 @@ class Startup:
         return self.runtime.registry
 
     def start(self, on_failure: Callable[[Exception], None] = lambda error: None, first: Step | None = None) -> Startup:
-        """Load in the background; `on_failure` is called (from a loading thread) when a part fails.
-        `first` is a part of the mode's own, loaded before the database (Slack's app, which needs it too)."""
-        chains: list[list[Step]] = [
-            [*([first] if first else []), (DATABASE, self._database), (REMINDERS, self._start_reminders)],
-            [(ASSISTANT, self._knowledge)],
-        ]
-        if first:
+        """Load in the background; `on_failure` is called (from the loading thread) when a part fails.
+        `first` is a part of the mode's own, loaded before the others (Slack's app)."""
+        if first is not None:
+            self._steps.insert(0, first)
             self._ready = {first[0]: threading.Event(), **self._ready}
-        threads = [threading.Thread(target=self._load, args=(chain, on_failure), name=f"load-{chain[-1][0]}",
-                                    daemon=True) for chain in chains]
-        self._reminders = threads[0]
-        for thread in threads:
-            thread.start()
+        self._thread = threading.Thread(target=self._load, args=(on_failure,), name="startup", daemon=True)
+        self._thread.start()
         return self
 
-    def _load(self, chain: list[Step], on_failure: Callable[[Exception], None]) -> None:
+    def _load(self, on_failure: Callable[[Exception], None]) -> None:
         try:
-            for part, load in chain:
+            for part, load in self._steps:
                 if self._stopping.is_set():
                     return
                 load()
@@ -101,9 +98,9 @@ class Startup:
         except Exception as error:  # told to whoever waits, and to serve, which stops
             if not isinstance(error, RuntimeError):  # not one of ours, which say what to do: its traceback
                 log.error("loading failed", exc_info=error)
-            self.failure = self.failure or error
-            for part, _ in chain:
-                self._ready[part].set()  # whoever waits wakes, and sees the failure
+            self.failure = error
+            for ready in self._ready.values():
+                ready.set()  # whoever waits wakes, and sees the failure
             on_failure(error)
 
     def _database(self) -> None:
@@ -111,9 +108,8 @@ class Startup:
             self.runtime.db  # noqa: B018  opened (and migrated) here, not by the first request
 
     def _start_reminders(self) -> None:
-        """Never after stop(), which waits for this thread."""
-        if not self._stopping.is_set():
-            with long_lived():
+        with long_lived(), self._lock:  # never after stop()
+            if not self._stopping.is_set():
                 self.reminders = self.runtime.reminders
                 self.reminders.start()
 
@@ -126,14 +122,14 @@ class Startup:
             store = self.runtime.open_store()
         self._refresh(store)
         self.registry.refresh()
-        with self._lock:
+        with self._lock:  # never after stop()
             if not self._stopping.is_set():
                 self.watcher = KnowledgeWatcher(self.settings, store, self.registry).start()
         with long_lived():
             self.runtime.assistant  # noqa: B018  built here, not by the first question
 
     def loading(self) -> list[str]:
-        """The parts not ready yet."""
+        """The parts not ready yet, in the order they load."""
         return [part for part, ready in self._ready.items() if not ready.is_set()]
 
     def ready(self, part: str) -> bool:
@@ -166,12 +162,10 @@ class Startup:
         return self.runtime.sender
 
     def stop(self) -> None:
-        """Stop what has started. The reminder service is waited for, so that it never starts after this;
-        a refresh still indexing ends with the process, as a killed ingest does."""
+        """Stop what has started; nothing starts after this. A refresh still indexing is left to end with
+        the process, as a killed ingest does."""
         with self._lock:
             self._stopping.set()
-        if self._reminders is not None:
-            self._reminders.join()
         if self.watcher is not None:
             self.watcher.stop()
         if self.reminders is not None:

@@ -18,8 +18,7 @@ from bot.config import Settings
 from bot.private import private_folder, restrict_tree
 
 if TYPE_CHECKING:
-    from langchain_core.embeddings import Embeddings
-
+    from bot.index.embeddings import Embedder
     from bot.knowledge.chunks import Chunk
 
 log = logging.getLogger(__name__)
@@ -50,7 +49,7 @@ def chroma_client(settings: Settings) -> chromadb.ClientAPI:
 class KnowledgeStore:
     """Passages with their vectors; `generation` changes whenever the contents do."""
 
-    def __init__(self, settings: Settings, embeddings: Embeddings, *, rebuild: bool = False) -> None:
+    def __init__(self, settings: Settings, embeddings: Embedder, *, rebuild: bool = False) -> None:
         self.settings = settings
         self.embeddings = embeddings
         self.model_name = settings.embeddings

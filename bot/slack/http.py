@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot.events.calendar import calendar
 from bot.templates import describer
 
 if TYPE_CHECKING:  # Bolt and its listeners load in the background while `serve` starts
@@ -73,9 +74,9 @@ def asgi_app(ctx: SlackContext, slack: Callable[[], App], loading: Callable[[], 
     verifier = SignatureVerifier(ctx.settings.slack_signing_secret or "")
 
     def dispatch(request: Request, body: bytes) -> Response:
+        app = slack()  # first: the adapter imports Bolt, which the startup imports meanwhile
         from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 
-        app = slack()
         try:
             bolt_request = to_bolt_request(request, body)
         except ValueError as error:  # signed, yet not JSON or form data (or not UTF-8)
@@ -108,8 +109,6 @@ def asgi_app(ctx: SlackContext, slack: Callable[[], App], loading: Callable[[], 
     async def calendar_feed(request: Request) -> Response:
         """The newest edition's calendar, or `?edition=<id>` (repeated: one calendar of several), read
         from the current editions at every fetch: a moved deadline shows, its SEQUENCE bumped."""
-        from bot.events.calendar import calendar
-
         editions = ctx.editions
         asked: list[str | None] = [*request.query_params.getlist("edition")] or [None]
         selected = []

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import onnxruntime
-from langchain_core.embeddings import Embeddings
 from tokenizers import Encoding, Tokenizer
 
 from bot.index.minilm import MODEL_SHA256, TOKENIZER, TOKENIZER_SHA256, model_file, verified
@@ -25,7 +24,7 @@ SHRINK_AFTER_TOKENS = 64
 THREADS = len(os.sched_getaffinity(0))
 
 
-class MiniLM(Embeddings):
+class MiniLM:
     """Queries and documents are embedded alike (this model has no query prefix).
 
     Runs go in parallel, one core each (one thread per run): on a 2-core machine shared with other
