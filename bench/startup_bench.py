@@ -5,18 +5,24 @@ timed from its start; the median of RUNS.
 
 from __future__ import annotations
 
+import json
 import os
+import queue
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 
 import httpx
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.server import ServerConnection, serve
 
-from tests.slack_emulator import BOT_TOKEN, SlackEmulator
+from tests.slack_emulator import APP_TOKEN, BOT_TOKEN, SlackEmulator
 from tests.slack_harness import SECRET, free_port
 
 REPO = Path(__file__).resolve().parent.parent
@@ -99,6 +105,33 @@ def http(env: dict[str, str], emulator: SlackEmulator) -> tuple[float, float]:
     return listening, ready
 
 
+def socket_mode(env: dict[str, str], emulator: SlackEmulator) -> float:
+    """Seconds from the start of `serve` in Socket Mode until its websocket is connected."""
+    connected: queue.Queue[float] = queue.Queue()
+
+    def slack_side(connection: ServerConnection) -> None:
+        connected.put(time.perf_counter())
+        connection.send(json.dumps({"type": "hello", "num_connections": 1}))
+        with suppress(ConnectionClosed):  # held open until the bot goes
+            for _ in connection:
+                pass
+
+    with serve(slack_side, "127.0.0.1", 0) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        emulator.socket_url = f"ws://127.0.0.1:{server.socket.getsockname()[1]}/link"
+        env = {**env, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": APP_TOKEN, "SLACK_API_URL": emulator.url}
+        started = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        try:
+            at = connected.get(timeout=LIMIT)
+        finally:
+            process.terminate()
+            process.wait(timeout=LIMIT)
+            server.shutdown()
+    return at - started
+
+
 def cold_ask(env: dict[str, str]) -> float:
     """Seconds for `workshop-bot ask` in a new process, to its exit."""
     started = time.perf_counter()
@@ -121,10 +154,12 @@ def run() -> dict[str, float | str]:
         emulator = SlackEmulator().start()
         try:
             listening, ready = zip(*(http(env, emulator) for _ in range(RUNS)), strict=True)
+            connected = [socket_mode(env, emulator) for _ in range(RUNS)]
         finally:
             emulator.stop()
         figures["HTTP mode: /healthz 200, listening (s)"] = statistics.median(listening)
         figures["HTTP mode: /readyz 200 (s)"] = statistics.median(ready)
+        figures["Socket Mode: connected (s)"] = statistics.median(connected)
         figures["cold ask, existing index (s)"] = median_cold_ask(env)
         figures["load average at end (1 min)"] = os.getloadavg()[0]
         figures["runs (median of)"] = str(RUNS)

@@ -122,11 +122,11 @@ class Startup:
             store = self.runtime.open_store()
         self._refresh(store)
         self.registry.refresh()
-        with self._lock:  # never after stop()
-            if not self._stopping.is_set():
-                self.watcher = KnowledgeWatcher(self.settings, store, self.registry).start()
         with long_lived():
             self.runtime.assistant  # noqa: B018  built here, not by the first question
+        with self._lock:  # never after stop(); and after this thread's imports, which it would cross
+            if not self._stopping.is_set():
+                self.watcher = KnowledgeWatcher(self.settings, store, self.registry).start()
 
     def loading(self) -> list[str]:
         """The parts not ready yet, in the order they load."""

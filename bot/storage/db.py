@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.private import private_file, private_folder
-from bot.storage.migrate import upgrade
 from bot.storage.models import (
     Base,
     Escalation,
@@ -89,6 +88,8 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             with self.engine.connect() as connection:  # WAL is a property of the file: set once
                 connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+        from bot.storage.migrate import upgrade  # Alembic: half a second of imports, for whoever opens a database
+
         upgrade(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
