@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import chromadb
 import numpy as np
@@ -18,6 +18,8 @@ from bot.config import Settings
 from bot.private import private_folder, restrict_tree
 
 if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
     from bot.index.embeddings import Embedder
     from bot.knowledge.chunks import Chunk
 
@@ -57,10 +59,17 @@ class KnowledgeStore:
         self.client = chroma_client(settings)
         if rebuild and settings.chroma_collection in {c.name for c in self.client.list_collections()}:
             self.client.delete_collection(settings.chroma_collection)
-        self.collection = self.client.get_or_create_collection(  # the vectors are ours: no embedding function
-            settings.chroma_collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
-            metadata={"embedding_model": self.model_name, "embedding_dim": self.dimension},
+        from langchain_chroma import Chroma  # LangChain's vector store over the collection (a fifth of a second)
+
+        self.vectorstore = Chroma(
+            client=self.client, collection_name=settings.chroma_collection,
+            embedding_function=cast("Embeddings", embeddings),
+            collection_metadata={"embedding_model": self.model_name, "embedding_dim": self.dimension},
+            collection_configuration={"hnsw": {"space": "cosine"}},
         )
+        # Passages are written with the vectors ingest has already made, and searched over a snapshot
+        # of them (retrieval.py): the collection itself, not the wrapper's embed-on-write.
+        self.collection: chromadb.Collection = self.vectorstore._collection
         self._check_model()
         self._generation_checked = 0.0
         self._generation = self._read_generation()
