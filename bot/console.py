@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 from contextlib import suppress
 from typing import TextIO
 
@@ -32,17 +34,37 @@ def greet(settings: Settings, registry: Registry, console: Console) -> None:
     console.print(render(settings.prompts_dir, "console/loading.txt.j2"), style="dim", highlight=False, markup=False)
 
 
-def _read(console: Console, stream: TextIO | None) -> str:
-    """One line, as input() gives it: without its newline, EOFError at the end."""
-    line = console.input("[bold cyan]you>[/bold cyan] ", stream=stream)
-    if stream is None:
-        return line
-    if not line:
-        raise EOFError
-    return line.removesuffix("\n")
+class Prompt:
+    """Where the console waits for a line. A part that fails to load while it waits interrupts it, as
+    Ctrl-C would (only the main thread can be); a question waiting for that part gets the error instead."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._reading = False
+        self._thread = threading.get_ident()
+
+    def read(self, console: Console, stream: TextIO | None) -> str:
+        """One line, as input() gives it: without its newline, EOFError at the end."""
+        with self._lock:
+            self._reading = True
+        try:
+            line = console.input("[bold cyan]you>[/bold cyan] ", stream=stream)
+        finally:
+            with self._lock:
+                self._reading = False
+        if stream is None:
+            return line
+        if not line:
+            raise EOFError
+        return line.removesuffix("\n")
+
+    def interrupt(self, error: Exception) -> None:
+        with self._lock:
+            if self._reading and self._thread == threading.main_thread().ident:
+                signal.pthread_kill(self._thread, signal.SIGINT)
 
 
-def run_console(startup: Startup, console: Console, stream: TextIO | None = None) -> None:
+def run_console(startup: Startup, console: Console, stream: TextIO | None = None, prompt: Prompt | None = None) -> None:
     """Read questions (from `stream`, else the terminal) until EOF or `quit`; print each answer with its
     sources. A question typed while the knowledge base loads waits for it, saying so.
 
@@ -52,9 +74,10 @@ def run_console(startup: Startup, console: Console, stream: TextIO | None = None
     with suppress(ImportError):  # line editing and history for input(), where the platform has readline
         import readline  # noqa: F401
     settings, registry = startup.settings, startup.registry
+    prompt = prompt or Prompt()
     while True:
         try:
-            question = _read(console, stream)
+            question = prompt.read(console, stream)
         except (EOFError, KeyboardInterrupt):
             console.print()
             return

@@ -7,7 +7,6 @@ have loaded; `startup` loads them behind it, and a part that fails to load stops
 from __future__ import annotations
 
 import logging
-import signal
 import sys
 import threading
 from concurrent.futures import Future
@@ -39,15 +38,13 @@ def serve(startup: Startup) -> None:
 def _console(startup: Startup) -> None:
     from rich.console import Console
 
-    from bot.console import greet, run_console
+    from bot.console import Prompt, greet, run_console
 
     console = Console()
     greet(startup.settings, startup.registry, console)
-    main = threading.main_thread().ident
-    assert main is not None
-    # A part that fails interrupts the prompt (as Ctrl-C would): `serve` then says why and exits.
-    startup.start(on_failure=lambda error: signal.pthread_kill(main, signal.SIGINT))
-    run_console(startup, console)
+    prompt = Prompt()
+    startup.start(on_failure=prompt.interrupt)  # then `serve` says why, and exits
+    run_console(startup, console, prompt=prompt)
 
 
 def _socket_mode(startup: Startup) -> None:
