@@ -1,4 +1,5 @@
-"""Issue 3 figures: ack latency, and mention → reply latency with 50 concurrent askers.
+"""Issue 3 figures: ack latency, and mention → reply latency with 50 concurrent askers; the cost of one
+Web API call, with a connection per call (slack-sdk's client) and over kept-alive connections (ours).
 
 The bot runs as it does in production, `workshop-bot serve` in HTTP mode in its own process; the
 askers (signed HTTP requests) and the emulated Slack Web API share this one.
@@ -7,6 +8,7 @@ askers (signed HTTP requests) and the emulated Slack Web API share this one.
 from __future__ import annotations
 
 import os
+import ssl
 import statistics
 import subprocess
 import sys
@@ -16,14 +18,19 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import trustme
+from slack_sdk import WebClient
+
+from bot.slack.client import PooledWebClient
 
 from bench.knowledge_bench import REPO, _percentile
 from tests.eval.harness import load_items
 from tests.slack_emulator import BOT_TOKEN, SlackEmulator
-from tests.slack_harness import SECRET, SlackBot, free_port
+from tests.slack_harness import SECRET, HttpBot, SlackBot, free_port
 
 ASKERS = 50
 QUESTIONS_EACH = 4
+CALLS = 300
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -43,10 +50,11 @@ def _start_bot(tmp: Path, emulator: SlackEmulator) -> tuple[subprocess.Popen, st
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:  # the assistant loaded, not just listening
                 return process, base
         except httpx.HTTPError:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.2)
     process.kill()
     raise RuntimeError("the bot did not start within 180 s")
 
@@ -63,7 +71,7 @@ def _load(bot: SlackBot, emulator: SlackEmulator, pid: int, askers: int, questio
             response, _ = bot.mention(questions[(asker * QUESTIONS_EACH + n) % len(questions)],
                                       channel=f"C{asker}", ts=ts)
             acked = time.monotonic()
-            assert response.status_code == 200
+            assert response.status_code == 200, (response.status_code, response.text[:200])
             [reply] = emulator.wait_for("chat.postMessage", timeout=120,
                                         where=lambda c, ts=ts: c.body.get("thread_ts") == ts)
             timings.append((acked - sent, reply.at - sent))
@@ -87,15 +95,45 @@ def _load(bot: SlackBot, emulator: SlackEmulator, pid: int, askers: int, questio
     }
 
 
+def _call_costs() -> dict[str, float]:
+    """Wall and CPU time of one chat.postMessage, by client, over HTTP and over HTTPS (as Slack is)."""
+    ca = trustme.CA()
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server)
+    client_tls = ssl.create_default_context()
+    ca.configure_trust(client_tls)
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "An answer of a few lines. " * 12}}]
+    figures = {}
+    for scheme, emulator, context in (("HTTP", SlackEmulator(), None), ("HTTPS", SlackEmulator(server), client_tls)):
+        emulator.start()
+        try:
+            clients = {"a connection per call (slack-sdk)": WebClient(token=BOT_TOKEN, base_url=emulator.url,
+                                                                      ssl=context),
+                       "kept alive (ours)": PooledWebClient(connections=1, token=BOT_TOKEN, base_url=emulator.url,
+                                                            ssl=context)}
+            for name, client in clients.items():
+                client.chat_postMessage(channel="C1", text="warm-up", blocks=blocks)
+                started, cpu = time.perf_counter(), time.process_time()
+                for _ in range(CALLS):
+                    client.chat_postMessage(channel="C1", text="An answer", blocks=blocks)
+                wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+                figures[f"Web API call over {scheme}, {name}: wall (ms)"] = wall / CALLS * 1000
+                # the emulator shares this process: its CPU counts too, alike for both clients
+                figures[f"Web API call over {scheme}, {name}: CPU, client + emulator (ms)"] = cpu / CALLS * 1000
+        finally:
+            emulator.stop()
+    return figures
+
+
 def run() -> dict[str, float | str]:
     questions = [item["q"] for item in load_items()]
+    figures: dict[str, float | str] = {**_call_costs()}
     emulator = SlackEmulator().start()
-    figures: dict[str, float | str] = {}
     with tempfile.TemporaryDirectory() as tmp_name:
         process, base = _start_bot(Path(tmp_name), emulator)
         try:
             with httpx.Client(timeout=30, limits=httpx.Limits(max_connections=ASKERS)) as http:
-                bot = SlackBot(f"{base}/slack/events", emulator, None, http)  # type: ignore[arg-type]
+                bot = HttpBot(emulator, None, f"{base}/slack/events", http)  # type: ignore[arg-type]  # no ctx: another process
                 bot.mention("warm-up question about the deadline")
                 emulator.wait_for("chat.postMessage")
                 for askers in (ASKERS, 10):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import sys
@@ -81,14 +82,15 @@ def _open_store(runtime: Runtime, rebuild: bool = False):
         raise _fail(str(error)) from error
 
 
-def _ingest(store, settings: Settings, paths: list[Path]):
+def _ingest(store, settings: Settings, paths: list[Path], progress: bool = True):
     from bot.index.ingest import ingest, split_paths
 
     try:
         roots, scopes = split_paths(paths, settings)
     except FileNotFoundError as error:
         raise _fail(str(error)) from error
-    report = ingest(store, settings, roots=roots, scopes=scopes, console=err)
+    report = ingest(store, settings, roots=roots, scopes=scopes,
+                    console=err if progress else Console(stderr=True, force_terminal=False))
     for warning in report.warnings:
         _report("warning", str(warning))
     for problem in report.errors:
@@ -172,6 +174,7 @@ def ask_command(
     """Answer a question from the pages (ingests KNOWLEDGE_DIR first if the index is empty)."""
     from bot.assistant.answer import Answer
     from bot.assistant.question import QuestionError, clean_question
+    from bot.startup import long_lived
     from bot.templates import render
 
     runtime = _runtime(data_dir)
@@ -183,10 +186,12 @@ def ask_command(
         except QuestionError as error:
             raise _fail(str(error)) from error
     owner = _own_index(settings)
-    store = _open_store(runtime)
+    with long_lived():
+        store = _open_store(runtime)
     if store.count() == 0 and owner is not None:
         _ingest(store, settings, [settings.knowledge_dir])
-    assistant = runtime.assistant
+    with long_lived():
+        assistant = runtime.assistant
     if edition is not None and assistant.editions.get(edition) is None:
         raise _fail(f"unknown edition '{edition}' (known: {', '.join(assistant.editions.ids())})")
 
@@ -216,8 +221,8 @@ def ask_command(
 @app.command("serve")
 def serve_command(data_dir: DataDir = None) -> None:
     """Run the bot: Socket Mode, HTTP mode, or (no Slack credentials) a console on this terminal."""
-    from bot.index.watch import KnowledgeWatcher
     from bot.serve import serve
+    from bot.startup import Startup, StartupError
 
     runtime = _runtime(data_dir)
     settings = runtime.settings
@@ -225,25 +230,24 @@ def serve_command(data_dir: DataDir = None) -> None:
     if owner is None:
         raise _fail(f"another workshop-bot serve owns the index in {settings.bot_data_dir}: one bot per data "
                     "folder (several need a Chroma server, CHROMA_HOST)")
-    runtime.reminders.start()  # before the model loads: a reminder never waits for the assistant
-    if settings.slack_mode == "console":
-        from rich.console import Console
+    if not settings.knowledge_dir.exists():
+        raise _fail(f"{settings.knowledge_dir.resolve()}: no such file or folder")
 
-        from bot.console import greet
+    def refresh(store) -> None:  # in the background: no progress bar across the console's prompt
+        report = _ingest(store, settings, [settings.knowledge_dir], progress=False)
+        if report.changed or settings.slack_mode != "console":  # a log line, or news at the prompt
+            err.print(report.summary(), highlight=False)
 
-        greet(settings, runtime.registry, Console())
-    watcher = None
+    startup = Startup(runtime, refresh)
     try:
-        store = _open_store(runtime)
-        report = _ingest(store, settings, [settings.knowledge_dir])
-        err.print(report.summary(), highlight=False)
-        runtime.registry.refresh()
-        watcher = KnowledgeWatcher(settings, store, runtime.registry).start()
-        serve(runtime)
+        serve(startup)
+    except (StartupError, KeyboardInterrupt):  # a part failed to load: said below
+        if startup.failure is None:
+            raise
     finally:
-        if watcher is not None:
-            watcher.stop()
-        runtime.reminders.stop()
+        startup.stop()
+    if startup.failure is not None:
+        raise _fail(str(startup.failure))
 
 
 @app.command("facts")
@@ -533,4 +537,7 @@ def main() -> None:
     from bot.private import restrict_umask
 
     restrict_umask()  # questions, the index, mail: nothing any command writes is readable by others
-    app()
+    try:
+        app()
+    finally:  # what is left is freed with the process: not walked by the collector first (half a second)
+        gc.freeze()

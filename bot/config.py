@@ -47,8 +47,8 @@ class Settings(BaseSettings):
     organizer_user_ids: str = Field("", description="comma-separated Slack user ids of organizers")
     organizer_group: str | None = Field(None, description="Slack user group id whose members are organizers")
     placeholder_after: float = Field(1.0, description="seconds before a slow answer shows a placeholder")
-    slack_workers: int = Field(16, description="threads handling Slack requests after ack")
-    answer_workers: int = Field(32, description="threads computing answers (concurrent ones share an embedding batch)")
+    slack_workers: int = Field(8, description="threads handling Slack requests after ack")
+    answer_workers: int = Field(8, description="threads computing answers (concurrent ones share an embedding batch)")
     slack_max_body: int = Field(1_048_576, gt=0, description="HTTP mode: larger request bodies get 413")
 
     announcements_channel: str | None = Field(None, description="channel for reminders and announcements")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 from contextlib import suppress
+from typing import TextIO
 
 from rich.console import Console
 from rich.markup import escape
@@ -11,7 +14,7 @@ from rich.panel import Panel
 from bot.assistant.question import QuestionError
 from bot.config import Settings
 from bot.knowledge.editions import Registry
-from bot.runtime import Runtime
+from bot.startup import ASSISTANT, DATABASE, Startup
 from bot.templates import render
 
 QUIT = {"quit", "exit", ":q"}
@@ -26,24 +29,55 @@ def welcome(settings: Settings, registry: Registry) -> str:
 
 
 def greet(settings: Settings, registry: Registry, console: Console) -> None:
-    """Shown at once, before the model loads (which takes a while on a cold start): the terminal is alive."""
+    """Shown at once, before the knowledge base loads (a few seconds): the terminal is alive."""
     console.print(welcome(settings, registry), highlight=False, markup=False)
-    console.print("(loading the model… questions typed meanwhile are answered when it is ready)", style="dim",
-                  highlight=False, markup=False)
+    console.print(render(settings.prompts_dir, "console/loading.txt.j2"), style="dim", highlight=False, markup=False)
 
 
-def run_console(runtime: Runtime, console: Console) -> None:
-    """Read questions until EOF or `quit`; print each answer with its sources.
+class Prompt:
+    """Where the console waits for a line. A part that fails to load while it waits interrupts it, as
+    Ctrl-C would (only the main thread can be); a question waiting for that part gets the error instead."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._reading = False
+        self._thread = threading.get_ident()
+
+    def read(self, console: Console, stream: TextIO | None) -> str:
+        """One line, as input() gives it: without its newline, EOFError at the end."""
+        with self._lock:
+            self._reading = True
+        try:
+            line = console.input("[bold cyan]you>[/bold cyan] ", stream=stream)
+        finally:
+            with self._lock:
+                self._reading = False
+        if stream is None:
+            return line
+        if not line:
+            raise EOFError
+        return line.removesuffix("\n")
+
+    def interrupt(self, error: Exception) -> None:
+        with self._lock:
+            if self._reading and self._thread == threading.main_thread().ident:
+                signal.pthread_kill(self._thread, signal.SIGINT)
+
+
+def run_console(startup: Startup, console: Console, stream: TextIO | None = None, prompt: Prompt | None = None) -> None:
+    """Read questions (from `stream`, else the terminal) until EOF or `quit`; print each answer with its
+    sources. A question typed while the knowledge base loads waits for it, saying so.
 
     Questions are stored as Slack ones are; an unanswered one shows the message the organizers'
-    channel would receive in Slack.
+    channel would receive in Slack. StartupError when the knowledge base or the database failed to load.
     """
     with suppress(ImportError):  # line editing and history for input(), where the platform has readline
         import readline  # noqa: F401
-    settings, registry, assistant, db = runtime.settings, runtime.registry, runtime.assistant, runtime.db
+    settings, registry = startup.settings, startup.registry
+    prompt = prompt or Prompt()
     while True:
         try:
-            question = console.input("[bold cyan]you>[/bold cyan] ")
+            question = prompt.read(console, stream)
         except (EOFError, KeyboardInterrupt):
             console.print()
             return
@@ -54,6 +88,10 @@ def run_console(runtime: Runtime, console: Console) -> None:
             continue
         if not question.strip():
             continue
+        if not (startup.ready(ASSISTANT) and startup.ready(DATABASE)):
+            console.print(render(settings.prompts_dir, "console/waiting.txt.j2"), style="dim", highlight=False,
+                          markup=False)
+        assistant, db = startup.assistant, startup.db
         try:
             answer = assistant.ask(question)
         except QuestionError as error:

@@ -14,23 +14,24 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings
-from bot.deliveries import Delivery, Medium
-from bot.knowledge.editions import Edition, Registry
-from bot.outbox.ledger import Outbox
-from bot.outbox.sender import Sender
-from bot.storage.db import Database
-from bot.storage.models import OutboxMessage
 
-if TYPE_CHECKING:  # Chroma, the embedding model, the scheduler and Slack load only when asked for
+if TYPE_CHECKING:  # the database, Chroma, the embedding model, the scheduler and Slack load when asked for
     from bot.assistant.answer import Answer
     from bot.assistant.assistant import Assistant
+    from bot.deliveries import Delivery, Medium
     from bot.index.store import KnowledgeStore
+    from bot.knowledge.editions import Edition, Registry
+    from bot.outbox.ledger import Outbox
+    from bot.outbox.sender import Sender
     from bot.scheduler.service import ReminderService
     from bot.slack.context import SlackContext
+    from bot.storage.db import Database
+    from bot.storage.models import OutboxMessage
 
 
 def deliveries_for(settings: Settings, registry: Registry) -> dict[Medium, Delivery]:
     """Slack when a bot token is set, else the console; email by SMTP, else .eml files."""
+    from bot.deliveries import Medium
     from bot.deliveries.email import EmailDelivery
 
     newest = registry.editions.default
@@ -56,15 +57,21 @@ class Runtime:
 
     @cached_property
     def db(self) -> Database:
+        from bot.storage.db import Database
+
         return Database.from_settings(self.settings)
 
     @cached_property
     def registry(self) -> Registry:
         """The process's one view of the editions, refreshed by whoever notices a change."""
+        from bot.knowledge.editions import Registry
+
         return Registry(self.settings)
 
     @cached_property
     def outbox(self) -> Outbox:
+        from bot.outbox.ledger import Outbox
+
         return Outbox(self.db)
 
     @cached_property
@@ -75,6 +82,7 @@ class Runtime:
     def sender(self) -> Sender:
         """Sent announcements become knowledge: indexed once they have gone out."""
         from bot.announcements.indexing import indexer
+        from bot.outbox.sender import Sender
 
         return Sender(self.settings, self.outbox, self.deliveries, attempts=self._send_attempts,
                       on_sent=indexer(self.db, self.open_store, self.settings.site_base_url))
@@ -135,7 +143,8 @@ class Runtime:
 
     @cached_property
     def slack(self) -> SlackContext:
-        """What the Slack listeners share: the assistant, the database, the outbox and its sender."""
+        """What the Slack listeners share: the assistant, the database, the outbox and its sender, each
+        built when first used."""
         from bot.slack.context import SlackContext
 
-        return SlackContext(self.settings, self.assistant, self.db, self.outbox, self.sender)
+        return SlackContext(self.settings, self)

@@ -1,42 +1,100 @@
-"""`workshop-bot serve`: Socket Mode, HTTP mode or the console, from the credentials."""
+"""`workshop-bot serve`: Socket Mode, HTTP mode or the console, from the credentials.
+
+Each mode is up (the prompt shown, the port listening, the socket connected) before the slow parts
+have loaded; `startup` loads them behind it, and a part that fails to load stops the bot.
+"""
 
 from __future__ import annotations
 
 import logging
+import sys
+import threading
+from concurrent.futures import Future
+from typing import TYPE_CHECKING
 
-from bot.runtime import Runtime
+from bot.startup import Startup
+
+if TYPE_CHECKING:
+    from slack_bolt import App
 
 log = logging.getLogger(__name__)
+# Seconds a thread holds the GIL while others wait for it (Python's default: 0.005). Acknowledging a
+# request takes the GIL many times; under load, each time behind the threads computing answers. A
+# shorter turn lets acknowledgements through sooner, for a few more thread switches.
+GIL_SWITCH_INTERVAL = 0.001
 
 
-def serve(runtime: Runtime) -> None:
-    """Answer questions until stopped; the reminder service (started earlier) runs alongside."""
-    settings = runtime.settings
-    mode = settings.slack_mode
+def serve(startup: Startup) -> None:
+    """Answer questions until stopped; the reminder service runs alongside once loaded."""
+    mode = startup.settings.slack_mode
     if mode == "console":
-        from rich.console import Console
+        _console(startup)
+    elif mode == "socket":
+        _socket_mode(startup)
+    else:
+        _http(startup)
 
-        from bot.console import run_console
 
-        run_console(runtime, Console())
-        return
+def _console(startup: Startup) -> None:
+    from rich.console import Console
+
+    from bot.console import Prompt, greet, run_console
+
+    console = Console()
+    greet(startup.settings, startup.registry, console)
+    prompt = Prompt()
+    startup.start(on_failure=prompt.interrupt)  # then `serve` says why, and exits
+    run_console(startup, console, prompt=prompt)
+
+
+def _socket_mode(startup: Startup) -> None:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.slack.app import build_app
+    from bot.slack.client import web_client
+    from bot.slack.context import SlackContext
 
-    ctx = runtime.slack
-    if mode == "socket":
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL)
+    settings = startup.settings
+    handler = SocketModeHandler(build_app(SlackContext(settings, startup), verify_requests=False),
+                                settings.slack_app_token, web_client=web_client(settings, settings.slack_app_token))
+    handler.connect()
+    stopped = threading.Event()
+    startup.start(on_failure=lambda error: stopped.set())
+    try:
+        stopped.wait()
+    finally:
+        handler.close()
 
-        from bot.slack.client import web_client
 
-        app = build_app(ctx, verify_requests=False)
-        app_client = web_client(settings, settings.slack_app_token)
-        SocketModeHandler(app, settings.slack_app_token, web_client=app_client).start()
-        return
-
+def _http(startup: Startup) -> None:
     import uvicorn
 
+    from bot.slack.context import SlackContext
     from bot.slack.http import asgi_app
 
-    log.warning("HTTP mode on %s:%s (POST /slack/events, GET /healthz, GET /metrics)", settings.host, settings.port)
-    uvicorn.run(asgi_app(build_app(ctx), ctx), host=settings.host, port=settings.port, log_level="warning")
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL)
+    settings = startup.settings
+    ctx = SlackContext(settings, startup)
+    slack: Future[App] = Future()
+
+    def build_slack() -> None:  # Bolt and the listeners: a second or two of imports, not before listening
+        try:
+            from bot.slack.app import build_app
+
+            slack.set_result(build_app(ctx))
+        except Exception as error:  # the requests waiting for it fail; the startup stops the server
+            slack.set_exception(error)
+            raise
+
+    def stop(error: Exception) -> None:
+        server.should_exit = True
+
+    def started() -> None:
+        startup.start(on_failure=stop, first=("slack", build_slack))
+
+    server = uvicorn.Server(uvicorn.Config(asgi_app(ctx, slack.result, startup.loading, started), host=settings.host,
+                                           port=settings.port, log_level="warning"))
+    log.warning("HTTP mode on %s:%s (POST /slack/events, GET /healthz, GET /readyz, GET /metrics)",
+                settings.host, settings.port)
+    server.run()

@@ -99,4 +99,4 @@ def store(settings, embeddings) -> KnowledgeStore:
     return KnowledgeStore(settings, embeddings)
 
 
-pytest_plugins = ["tests.slack_harness", "tests.reminder_harness", "tests.smtp_harness"]
+pytest_plugins = ["tests.slack_harness", "tests.reminder_harness", "tests.smtp_harness", "tests.chroma_harness"]

@@ -3,12 +3,19 @@
 It implements the methods the bot calls, checks the bot token (`invalid_auth`), validates Block Kit
 limits (`invalid_blocks`), and answers 429 with Retry-After when told to. `response_url` posts land
 here too (`/response/<id>`), recorded as method `response_url`.
+
+Like Slack, it speaks HTTP/1.1 and keeps connections open between calls (every answer says its
+Content-Length), over TLS when given a certificate; `stop()` closes the open connections too, so a
+stopped emulator answers nothing more.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
+import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -43,7 +50,8 @@ def block_problems(blocks: list[dict]) -> list[str]:
 
 
 class SlackEmulator:
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        """`tls`: a server context (a certificate for 127.0.0.1) to answer over HTTPS."""
         self.calls: list[Call] = []
         self.lock = threading.Lock()
         self.rate_limited: dict[str, int] = {}  # method -> how many more calls get 429
@@ -53,17 +61,22 @@ class SlackEmulator:
         self.socket_url: str | None = None
         self.channel_errors: dict[str, tuple[int, str, int]] = {}  # channel -> (status, error, times; -1 always)
         self._ts = itertools.count(1)
+        self._connections: set[socket.socket] = set()  # open now
+        self.connections = 0  # accepted so far
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        self.scheme = "https" if tls is not None else "http"
         # a short poll: stop() returns within it, and every Slack test stops one emulator
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/api/"
+        return f"{self.scheme}://127.0.0.1:{self.server.server_address[1]}/api/"
 
     def response_url(self, name: str) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/response/{name}"
+        return f"{self.scheme}://127.0.0.1:{self.server.server_address[1]}/response/{name}"
 
     def start(self) -> SlackEmulator:
         self.thread.start()
@@ -72,6 +85,14 @@ class SlackEmulator:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+        self.drop_connections()
+
+    def drop_connections(self) -> None:
+        """Close every open connection, as Slack closes idle ones."""
+        with self.lock:
+            for connection in self._connections:  # kept-alive ones would otherwise go on answering
+                with contextlib.suppress(OSError):  # closed by the client meanwhile
+                    connection.shutdown(socket.SHUT_RDWR)
 
     def rate_limit(self, method: str, times: int, retry_after: int = 1) -> None:
         self.rate_limited[method] = times
@@ -163,6 +184,20 @@ class SlackEmulator:
         emulator = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # persistent connections
+            disable_nagle_algorithm = True  # else a kept-alive connection waits 40 ms for the body after the head
+
+            def setup(self) -> None:
+                super().setup()
+                with emulator.lock:
+                    emulator._connections.add(self.connection)
+                    emulator.connections += 1
+
+            def finish(self) -> None:
+                with emulator.lock:
+                    emulator._connections.discard(self.connection)
+                super().finish()
+
             def log_message(self, *args) -> None:
                 pass
 

@@ -209,7 +209,7 @@ def running_bot(settings, store, emulator: SlackEmulator) -> Iterator[HttpBot]:
     ctx = Runtime(settings, store=store).slack
     app = build_app(ctx, client=web_client(settings))
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(asgi_app(app, ctx), host="127.0.0.1", port=port, log_level="warning",
+    server = uvicorn.Server(uvicorn.Config(asgi_app(ctx, lambda: app), host="127.0.0.1", port=port, log_level="warning",
                                            lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -247,34 +247,50 @@ def http_bot(tmp_path, slack_store, slack_emulator):
 
 @dataclass
 class BotProcess:
-    """`workshop-bot serve` in HTTP mode as its own process, ready: it answers /healthz."""
+    """`workshop-bot serve` in HTTP mode as its own process."""
 
     process: subprocess.Popen
     port: int
     env: dict[str, str]
 
     @classmethod
-    def start(cls, data_dir, knowledge, emulator: SlackEmulator) -> BotProcess:
+    def launch(cls, data_dir, knowledge, emulator: SlackEmulator, **env: str) -> BotProcess:
+        """Started, not waited for: it listens within a second or two, and loads the rest behind."""
         port = free_port()
         env = {**os.environ, "BOT_DATA_DIR": str(data_dir), "KNOWLEDGE_DIR": str(knowledge),
                "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": emulator.url,
-               "HOST": "127.0.0.1", "PORT": str(port), "RELOAD_INTERVAL": "0.5"}
+               "HOST": "127.0.0.1", "PORT": str(port), "RELOAD_INTERVAL": "0.5", **env}
         process = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=REPO, env=env,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        bot = cls(process, port, env)
-        try:  # its reminder service starts before it serves: ready means reminders run too
-            wait_until(lambda: process.poll() is not None or bot.healthy(), 180, every=0.2, what="the bot ready")
-            assert process.poll() is None, f"the bot exited with code {process.poll()} before it was ready"
-        except AssertionError:
-            bot.kill()
-            raise
+        return cls(process, port, env)
+
+    @classmethod
+    def start(cls, data_dir, knowledge, emulator: SlackEmulator, **env: str) -> BotProcess:
+        """Started and ready (/readyz): its assistant and its reminder service run."""
+        bot = cls.launch(data_dir, knowledge, emulator, **env)
+        bot.wait_until("/readyz")
         return bot
 
-    def healthy(self) -> bool:
+    def get(self, path: str) -> httpx.Response | None:
         try:
-            return httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=5).status_code == 200
+            return httpx.get(f"http://127.0.0.1:{self.port}{path}", timeout=5)
         except httpx.TransportError:
-            return False
+            return None
+
+    def answers(self, path: str) -> bool:
+        """Whether `path` answers 200."""
+        response = self.get(path)
+        return response is not None and response.status_code == 200
+
+    def wait_until(self, path: str) -> None:
+        """Until `path` answers 200; fails at once if the bot exits."""
+        try:
+            wait_until(lambda: self.process.poll() is not None or self.answers(path), 180, every=0.1,
+                       what=f"{path} answering 200")
+            assert self.process.poll() is None, f"the bot exited with code {self.process.poll()}"
+        except AssertionError:
+            self.kill()
+            raise
 
     def kill(self) -> None:
         self.process.kill()

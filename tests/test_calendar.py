@@ -155,7 +155,8 @@ def feed(settings, store, slack_emulator):
     settings = settings.model_copy(update={"slack_bot_token": BOT_TOKEN, "slack_signing_secret": "secret",
                                            "slack_api_url": slack_emulator.url})
     runtime = Runtime(settings, store=store)
-    with TestClient(asgi_app(build_app(runtime.slack, client=web_client(settings)), runtime.slack)) as client:
+    app = build_app(runtime.slack, client=web_client(settings))
+    with TestClient(asgi_app(runtime.slack, lambda: app)) as client:
         client.runtime = runtime
         yield client
 

@@ -157,7 +157,7 @@ def test_serve_without_credentials_is_a_console(tmp_path):
     assert "Questions that name no year are about ML for Systems Workshop at NeurIPS 2025" in shown
     assert "do not have to be anonymized" in shown and "Sources:" in shown
     assert shown.count("`help` shows this again") == 2  # `help` is answered by the console, not the assistant
-    assert shown.index("loading the model") < shown.index("do not have to be anonymized")
+    assert shown.index("loading the knowledge base") < shown.index("do not have to be anonymized")
     assert "Question for the organizers from you: Is there a free lunch for pets?" in shown
     assert "<@you>" not in shown and "*Question" not in shown  # the organizers' preview is plain text
 

@@ -28,7 +28,6 @@ def test_a_moved_deadline_is_drafted_and_announced_on_approval(service, slack_st
 
     settings = service.settings.model_copy(update={"slack_signing_secret": SECRET, "organizer_user_ids": ORGANIZER})
     with in_process_bot(settings, slack_store, slack_emulator) as bot:
-        bot.ctx.sender = reminders.sender
         bot.click("draft_announce", "1", user="URANDOM", channel=ORGANIZERS)
         assert "only the workshop organizers" in slack_emulator.wait_for("chat.postEphemeral")[0].body["text"]
         bot.click("draft_announce", "1", user=ORGANIZER, channel=ORGANIZERS, message_ts=draft.body["posted_ts"])

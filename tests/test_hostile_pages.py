@@ -25,7 +25,7 @@ from bot.index.store import KnowledgeStore
 from bot.knowledge.editions import Registry
 
 from .conftest import REPO, copy_tree, make_settings
-from .test_chroma_server import chroma_server  # noqa: F401 (a fixture)
+from .chroma_harness import chroma_server  # noqa: F401 (a fixture)
 from .test_live_knowledge import wait_until
 
 HOSTILE = REPO / "tests" / "hostile" / "pages"

@@ -159,6 +159,38 @@ def test_a_429_storm_delivers_everything_honouring_retry_after(slack_bot):
         assert delivered - last_429 >= 1.0
 
 
+def test_answers_go_out_over_one_kept_alive_connection(slack_bot):
+    slack_bot.mention("Is the NeurIPS checklist required?", channel="C1")
+    slack_bot.slack.wait_for("chat.postMessage")
+    slack_bot.settle()
+    opened = slack_bot.slack.connections
+    for n in range(2, 5):
+        slack_bot.mention("Is the NeurIPS checklist required?", channel=f"C{n}")
+        slack_bot.slack.wait_for("chat.postMessage", n)
+        slack_bot.settle()
+    assert slack_bot.slack.connections == opened
+
+
+def test_a_connection_slack_closed_is_replaced_and_the_answer_posted_once(slack_bot):
+    slack_bot.mention("Is the NeurIPS checklist required?", channel="C1")
+    slack_bot.slack.wait_for("chat.postMessage")
+    slack_bot.settle()
+    slack_bot.slack.drop_connections()
+    slack_bot.mention("Is the NeurIPS checklist required?", channel="C2")
+    slack_bot.settle()
+    assert [p.body["channel"] for p in slack_bot.slack.of("chat.postMessage")] == ["C1", "C2"]
+
+
+def test_a_server_error_is_retried_and_the_answer_posted(slack_bot):
+    slack_bot.slack.channel_errors["C5"] = (503, "service_unavailable", 1)
+    _, ts = slack_bot.mention("Is the NeurIPS checklist required?", channel="C5")
+    refused, posted = slack_bot.slack.wait_for("chat.postMessage", 2, timeout=60)
+    assert refused.body["thread_ts"] == posted.body["thread_ts"] == ts
+    slack_bot.settle()
+    [question] = slack_bot.ctx.db.thread_history("C5", ts)
+    assert question.reply_ts == posted.body["posted_ts"]
+
+
 class GatedChatModel(FakeListChatModel):
     """A chat model that answers only once the test opens its gate: slow for exactly as long as the
     test needs, with no clock involved."""

@@ -111,10 +111,11 @@ def test_a_request_older_than_five_minutes_gets_401(slack_bot):
 
 
 @pytest.mark.slow  # the HTTP layer: a real server
-def test_health_and_metrics_endpoints(http_bot):
+def test_health_readiness_and_metrics_endpoints(http_bot):
     base = http_bot.url.removesuffix("/slack/events")
-    health = http_bot.http.get(f"{base}/healthz").json()
-    assert health["ok"] is True and health["passages"] > 50 and health["editions"][0] == "neurips2025"
+    assert http_bot.http.get(f"{base}/healthz").json() == {"ok": True}
+    ready = http_bot.http.get(f"{base}/readyz").json()
+    assert ready["ready"] is True and ready["passages"] > 50 and ready["editions"][0] == "neurips2025"
     http_bot.mention("Is the page limit strict?")
     http_bot.slack.wait_for("chat.postMessage")
     metrics = http_bot.http.get(f"{base}/metrics").text

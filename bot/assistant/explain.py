@@ -10,6 +10,7 @@ deadline), while "when was the FirePlace *paper* presented?" is still about Fire
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from typing import TypeVar
 
 from rapidfuzz import fuzz
@@ -20,7 +21,7 @@ T = TypeVar("T")
 FUZZY = 85  # a word this similar (0-100) to a fact's word is that word misspelt ("Mirhoseni")
 
 
-def matches(term: str, words: set[str]) -> bool:
+def matches(term: str, words: AbstractSet[str]) -> bool:
     return term in words or (len(term) >= 5 and any(len(w) >= 4 and fuzz.ratio(term, w) >= FUZZY for w in words))
 
 

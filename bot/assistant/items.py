@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from bot.assistant.explain import matches
 from bot.assistant.intent import Intent
 from bot.index.retrieval import QueryTerms
-from bot.index.text import tokens
+from bot.index.text import token_set
 from bot.knowledge.derive import HEADER, PageText
 
 MEMBERSHIP = re.compile(
@@ -69,7 +69,7 @@ def item_reply(question: str, terms: QueryTerms, intent: Intent, texts: list[Pag
     total = sum(source.weights.get(t, 1.0) for t in subject)
     found = []
     for text, line in _candidates(texts):
-        words = set(tokens(line))
+        words = token_set(line)
         held = sum(source.weights.get(t, 1.0) for t in subject if matches(t, words))
         if held / total > SUBJECT_SHARE and (not authorship or intent.satisfied_by(line, None)):
             found.append((held, text, line))

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
-from langchain_core.output_parsers import StrOutputParser
-from langchain_core.runnables import Runnable, RunnableLambda
+from typing import TYPE_CHECKING
 
 from bot.index.retrieval import Hit
 from bot.templates import render
+
+if TYPE_CHECKING:  # LangChain loads only when LLM_MODEL is set: a second off every start without it
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.runnables import Runnable
 
 NOT_FOUND = "NOT_FOUND"
 CITATION = re.compile(r"\[(\d+)\]")
@@ -34,10 +34,15 @@ class LLMAnswerer:
     """Prompt templates from `prompts/assistant/`; the model is any LangChain chat model."""
 
     def __init__(self, model: BaseChatModel, prompts_dir: Path) -> None:
+        from langchain_core.output_parsers import StrOutputParser
+        from langchain_core.runnables import RunnableLambda
+
         self.prompts_dir = prompts_dir
         self.chain: Runnable = RunnableLambda(self._messages) | model | StrOutputParser()
 
     def _messages(self, inputs: dict) -> list:
+        from langchain_core.messages import HumanMessage, SystemMessage
+
         system = render(self.prompts_dir, "assistant/system.md.j2", **inputs["system"])
         user = render(self.prompts_dir, "assistant/user.md.j2", **inputs["user"])
         return [SystemMessage(system), HumanMessage(user)]

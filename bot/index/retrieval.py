@@ -21,7 +21,7 @@ from rank_bm25 import BM25Okapi
 
 from bot.index.store import KnowledgeStore
 from bot.index.lexicon import is_word
-from bot.index.text import STOPWORDS, WORD, stem, tokens
+from bot.index.text import STOPWORDS, WORD, stem, token_set, tokens
 from bot.knowledge.derive import PageText
 from bot.knowledge.site import EVENT_FILE
 
@@ -63,13 +63,13 @@ class QueryTerms:
         total = sum(self.weights[t] for t in counted)
         if not total:
             return 0.0
-        present = set(tokens(text))
+        present = token_set(text)
         return sum(self.weights[t] for t in counted if t in present) / total
 
     def covered_rarity(self, text: str) -> float:
         """How much rare vocabulary of the question `text` holds, in units of the rarest possible word:
         "references … page limit" is specific; "provided … workshop" is not."""
-        present = set(tokens(text))
+        present = token_set(text)
         return sum(w for t, w in self.weights.items() if t in present and t not in self.unknown) / (self.ceiling or 1.0)
 
     @property

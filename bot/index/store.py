@@ -6,18 +6,22 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 import chromadb
 import numpy as np
 from chromadb.api.types import Include
 from chromadb.base_types import InclusionExclusionOperator, LiteralValue
 from chromadb.config import Settings as ChromaSettings
-from langchain_chroma import Chroma
-from langchain_core.embeddings import Embeddings
 
 from bot.config import Settings
-from bot.knowledge.chunks import Chunk
 from bot.private import private_folder, restrict_tree
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
+    from bot.index.embeddings import Embedder
+    from bot.knowledge.chunks import Chunk
 
 log = logging.getLogger(__name__)
 WRITING = "writing"  # collection metadata: an ingest is writing, or was killed while it was
@@ -47,7 +51,7 @@ def chroma_client(settings: Settings) -> chromadb.ClientAPI:
 class KnowledgeStore:
     """Passages with their vectors; `generation` changes whenever the contents do."""
 
-    def __init__(self, settings: Settings, embeddings: Embeddings, *, rebuild: bool = False) -> None:
+    def __init__(self, settings: Settings, embeddings: Embedder, *, rebuild: bool = False) -> None:
         self.settings = settings
         self.embeddings = embeddings
         self.model_name = settings.embeddings
@@ -55,20 +59,20 @@ class KnowledgeStore:
         self.client = chroma_client(settings)
         if rebuild and settings.chroma_collection in {c.name for c in self.client.list_collections()}:
             self.client.delete_collection(settings.chroma_collection)
+        from langchain_chroma import Chroma  # LangChain's vector store over the collection (a fifth of a second)
+
         self.vectorstore = Chroma(
-            client=self.client,
-            collection_name=settings.chroma_collection,
-            embedding_function=embeddings,
+            client=self.client, collection_name=settings.chroma_collection,
+            embedding_function=cast("Embeddings", embeddings),
             collection_metadata={"embedding_model": self.model_name, "embedding_dim": self.dimension},
             collection_configuration={"hnsw": {"space": "cosine"}},
         )
+        # Passages are written with the vectors ingest has already made, and searched over a snapshot
+        # of them (retrieval.py): the collection itself, not the wrapper's embed-on-write.
+        self.collection: chromadb.Collection = self.vectorstore._collection
         self._check_model()
         self._generation_checked = 0.0
         self._generation = self._read_generation()
-
-    @property
-    def collection(self) -> chromadb.Collection:
-        return self.vectorstore._collection
 
     def _check_model(self) -> None:
         meta = self.collection.metadata or {}

@@ -30,3 +30,9 @@ def stem(word: str) -> str:
 def tokens(text: str) -> list[str]:
     """Stemmed content words of `text`, in order, repeats kept (BM25 counts them)."""
     return [stem(w) for w in WORD.findall(text.lower()) if w not in STOPWORDS]
+
+
+@lru_cache(maxsize=32768)
+def token_set(text: str) -> frozenset[str]:
+    """The distinct tokens of `text`, remembered: each question measures the same passages' lines again."""
+    return frozenset(tokens(text))

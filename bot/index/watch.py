@@ -13,13 +13,15 @@ import logging
 import os
 import threading
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from bot.config import Settings
-from bot.index.ingest import IngestReport, ingest
-from bot.index.store import KnowledgeStore
-from bot.knowledge.editions import Registry
 from bot.private import private_file, private_folder, write_private
+
+if TYPE_CHECKING:  # the lock and the request need none of these: commands that only take the lock stay quick
+    from bot.index.ingest import IngestReport
+    from bot.index.store import KnowledgeStore
+    from bot.knowledge.editions import Registry
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +97,8 @@ class KnowledgeWatcher:
 
     def check(self) -> IngestReport | None:
         """Ingest if a page changed or an ingest was requested; the report, or None if nothing was due."""
+        from bot.index.ingest import ingest
+
         with self._lock:
             request = self.settings.bot_data_dir / REQUEST_FILE
             asked = json.loads(request.read_text()) if request.exists() else None

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from bot.knowledge.html_text import Section
-from bot.knowledge.pages import Page
+if TYPE_CHECKING:  # read pages are cut at ingest; answering (which quotes sentences) needs no HTML parser
+    from bot.knowledge.html_text import Section
+    from bot.knowledge.pages import Page
 
 MAX_CHARS = 400  # about a paragraph: small passages keep dense similarity sharp
 HARD_MAX = 800  # no passage body is longer than this
@@ -97,6 +99,8 @@ def card_lists(sections: list[Section]) -> list[Section]:
     "Who are the speakers?" is then answered by one passage that names them all. A card may have
     sections of its own (a speaker's Abstract and Bio) between it and the next card.
     """
+    from bot.knowledge.html_text import Section
+
     result: list[Section] = []
     i = 0
     while i < len(sections):
@@ -125,6 +129,8 @@ def _under(section: Section, parent: list[str]) -> bool:
 
 def chunk_page(page: Page, root: str = "") -> list[Chunk]:
     """Passages of `page` (read from the knowledge root `root`), with deterministic ids (`source#n`)."""
+    from bot.knowledge.html_text import Section
+
     sections = card_lists(page.sections)
     if page.header:
         sections = [Section(path=[HEADER_SECTION], lines=list(page.header)), *sections]

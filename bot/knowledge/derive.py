@@ -14,12 +14,14 @@ from collections import Counter
 from itertools import groupby, pairwise
 from dataclasses import dataclass, field
 from datetime import date, time
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from bot.knowledge.dates import dates_in, times_in, zone_in
 from bot.knowledge.labels import PREVIOUS, deadline_kind, label_before
-from bot.knowledge.pages import Page
 from bot.knowledge.site import YEAR
+
+if TYPE_CHECKING:
+    from bot.knowledge.pages import Page
 
 HEADER = "Header"
 DATES_SECTION = re.compile(r"\b(dates?|deadlines?|timeline|schedule of|calendar)\b", re.IGNORECASE)

@@ -14,8 +14,6 @@ import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 
-from bibtexparser.bibdatabase import UndefinedString
-from bibtexparser.bparser import BibTexParser
 
 # Sites often give their .bib files (empty) front matter, so that Jekyll copies them.
 FRONT_MATTER = re.compile(r"\A---\s*\n.*?^---\s*$\n?", re.S | re.M)
@@ -39,6 +37,9 @@ COMMAND = re.compile(r"\\([A-Za-z]+)(?:\{\})?\s*|\\([&%$#_{}\\ ])")
 def read_bibliography(path: Path) -> list[dict[str, str]]:
     """The entries of a BibTeX file in file order, each a mapping of lower-case field names (plus `ID`);
     a ValueError for a file bibtexparser cannot read (an undefined `@string`)."""
+    from bibtexparser.bibdatabase import UndefinedString  # a site with a bibliography is rare: not every start
+    from bibtexparser.bparser import BibTexParser
+
     text = path.read_text(encoding="utf-8-sig")
     parser = BibTexParser(common_strings=True, ignore_nonstandard_types=False)  # a parser keeps what it has read
     try:

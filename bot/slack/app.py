@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
 from bot.slack.client import web_client
@@ -25,6 +25,13 @@ def build_app(ctx: SlackContext, client: WebClient | None = None, *, verify_requ
         process_before_response=False,
         listener_executor=ctx.listeners,
     )
+
+    @app.middleware
+    def shared_client(context: BoltContext, next) -> BoltResponse | None:
+        """Listeners call Slack with the app's client and its kept-alive connections, not with the
+        plain client Bolt makes for each request (the token is the same)."""
+        context["client"] = app.client
+        return next()
 
     @app.middleware
     def drop_redeliveries(body: dict, next) -> BoltResponse | None:  # `next` is the name Bolt passes

@@ -1,4 +1,9 @@
-"""What every Slack listener needs: the assistant, the database, templates, who organizes."""
+"""What every Slack listener needs: the assistant, the database, templates, who organizes.
+
+The assistant and the database come from `parts`: built when first used, or, while `serve` is still
+loading them, waited for. A request is acknowledged before its listener asks for the assistant, so
+an event that arrives during the start is answered once it is ready.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +12,20 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.assistant.assistant import Assistant
 from bot.config import Settings
-from bot.outbox.ledger import Outbox
-from bot.outbox.sender import Sender
-from bot.slack.blocks import fallback, notice_blocks
-from bot.storage.db import Database
-from bot.storage.models import EscalationStatus
 from bot.templates import render
+
+if TYPE_CHECKING:  # loaded by `parts`, in the background while `serve` starts
+    from bot.assistant.assistant import Assistant
+    from bot.knowledge.editions import Editions, Registry
+    from bot.outbox.ledger import Outbox
+    from bot.outbox.sender import Sender
+    from bot.storage.db import Database
 
 GROUP_CACHE_SECONDS = 300
 T = TypeVar("T")
@@ -53,13 +59,29 @@ class ListenerPool(ThreadPoolExecutor):
             return self._changed.wait_for(lambda: self._busy == 0, timeout)
 
 
+class Parts(Protocol):
+    """Where the slow parts come from (the runtime, or `serve`'s startup)."""
+
+    @property
+    def registry(self) -> Registry: ...
+
+    @property
+    def assistant(self) -> Assistant: ...
+
+    @property
+    def db(self) -> Database: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+    @property
+    def sender(self) -> Sender: ...
+
+
 @dataclass
 class SlackContext:
     settings: Settings
-    assistant: Assistant
-    db: Database
-    outbox: Outbox
-    sender: Sender  # sends what organizers approve or announce, through the outbox
+    parts: Parts
     answering: ThreadPoolExecutor = field(init=False)
     listeners: ListenerPool = field(init=False)
     _group: tuple[float, frozenset[str]] = (0.0, frozenset())  # (fetched at, members) of ORGANIZER_GROUP
@@ -70,12 +92,37 @@ class SlackContext:
         self.answering = ThreadPoolExecutor(self.settings.answer_workers, thread_name_prefix="answer")
         self.listeners = ListenerPool(self.settings.slack_workers)
 
+    @property
+    def editions(self) -> Editions:
+        """At once: the editions need neither the model nor the index."""
+        return self.parts.registry.editions
+
+    @property
+    def assistant(self) -> Assistant:
+        return self.parts.assistant
+
+    @property
+    def db(self) -> Database:
+        return self.parts.db
+
+    @property
+    def outbox(self) -> Outbox:
+        return self.parts.outbox
+
+    @property
+    def sender(self) -> Sender:
+        """Sends what organizers approve or announce, through the outbox."""
+        return self.parts.sender
+
     def show_closed(self, client: WebClient, escalation_id: int) -> None:
         """If the escalation is closed, its organizers' message loses its buttons and says who closed it.
 
         Its poster (storing where the message is) and an organizer (closing it) may act at the same
         moment: each calls this after its own write, and it reads the escalation afresh, so whichever
         of the two comes second sees both and updates the message."""
+        from bot.slack.blocks import fallback, notice_blocks
+        from bot.storage.models import EscalationStatus
+
         escalation = self.db.escalation(escalation_id)
         if escalation is None or escalation.status == EscalationStatus.OPEN:
             return

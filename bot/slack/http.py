@@ -1,17 +1,23 @@
-"""HTTP mode: an ASGI app with Slack's endpoint, a health check, Prometheus metrics and the calendar feed.
+"""HTTP mode: an ASGI app with Slack's endpoint, liveness and readiness checks, Prometheus metrics and
+the calendar feed.
 
 Anyone can reach the endpoint, so nothing is parsed, and nothing larger than SLACK_MAX_BODY is read,
 before Slack's signature is checked; a refused request costs one log line.
+
+The app serves before the bot has loaded: /healthz answers at once, /readyz names what is still
+loading, and a Slack request waits for what it needs (the Bolt app and the database, about a second
+into the start) before it is acknowledged; its answer comes once the assistant is ready.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from slack_bolt import App
-from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_sdk.signature import SignatureVerifier
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -20,8 +26,12 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.events.calendar import calendar
-from bot.slack.context import SlackContext
 from bot.templates import describer
+
+if TYPE_CHECKING:  # Bolt and its listeners load in the background while `serve` starts
+    from slack_bolt import App
+
+    from bot.slack.context import SlackContext
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +67,16 @@ def check_signature(verifier: SignatureVerifier, body: bytes, request: Request) 
         raise Refused(401, "invalid or expired Slack signature")
 
 
-def asgi_app(app: App, ctx: SlackContext) -> Starlette:
+def asgi_app(ctx: SlackContext, slack: Callable[[], App], loading: Callable[[], list[str]] = list,
+             started: Callable[[], None] = lambda: None) -> Starlette:
+    """`slack` returns the Bolt app, waiting while it is built; `loading` names the parts not ready yet;
+    `started` is called as the server starts (`serve` then loads the rest, no longer in its way)."""
     verifier = SignatureVerifier(ctx.settings.slack_signing_secret or "")
 
     def dispatch(request: Request, body: bytes) -> Response:
+        app = slack()  # first: the adapter imports Bolt, which the startup imports meanwhile
+        from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+
         try:
             bolt_request = to_bolt_request(request, body)
         except ValueError as error:  # signed, yet not JSON or form data (or not UTF-8)
@@ -80,13 +96,20 @@ def asgi_app(app: App, ctx: SlackContext) -> Starlette:
             return PlainTextResponse(str(refusal), status_code=refusal.status)
 
     async def healthz(_: Request) -> Response:
-        passages = await run_in_threadpool(ctx.assistant.store.count)
-        return JSONResponse({"ok": True, "passages": passages, "editions": ctx.assistant.editions.ids()})
+        """Liveness: the process serves HTTP (it may still be loading)."""
+        return JSONResponse({"ok": True})
+
+    async def readyz(_: Request) -> Response:
+        """Readiness: 200 once everything has loaded, else 503 naming what has not."""
+        if waiting := loading():
+            return JSONResponse({"ready": False, "loading": waiting}, status_code=503)
+        passages = await run_in_threadpool(ctx.assistant.store.count)  # ready: no wait
+        return JSONResponse({"ready": True, "passages": passages, "editions": ctx.editions.ids()})
 
     async def calendar_feed(request: Request) -> Response:
         """The newest edition's calendar, or `?edition=<id>` (repeated: one calendar of several), read
         from the current editions at every fetch: a moved deadline shows, its SEQUENCE bumped."""
-        editions = ctx.assistant.editions
+        editions = ctx.editions
         asked: list[str | None] = [*request.query_params.getlist("edition")] or [None]
         selected = []
         for wanted in asked:
@@ -106,9 +129,15 @@ def asgi_app(app: App, ctx: SlackContext) -> Starlette:
     async def metrics(_: Request) -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    return Starlette(routes=[
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        started()
+        yield
+
+    return Starlette(lifespan=lifespan, routes=[
         Route("/slack/events", slack_events, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         Route("/calendar.ics", calendar_feed, methods=["GET"]),
     ])

@@ -12,13 +12,12 @@ from bot.storage.digest_review import DigestReviewRows
 
 
 def register(app: App, ctx: SlackContext) -> None:
-    entries = DigestReviewRows(ctx.db)
-
     def choose(exclude: bool):
         def on_choice(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
             ack()
             if not ctx.organizer_pressed(client, body):
                 return
+            entries = DigestReviewRows(ctx.db)  # the database may still be loading when listeners register
             entry = entries.get(int(action["value"]))
             if entry is None:
                 return

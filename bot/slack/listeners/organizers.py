@@ -7,7 +7,6 @@ from slack_sdk import WebClient
 
 from bot.announcements.records import decide
 from bot.assistant.question import readable
-from bot.index.faq import index_faq
 from bot.slack.blocks import (
     ANSWER_MODAL,
     DRAFT_ANNOUNCE,
@@ -63,7 +62,10 @@ def register(app: App, ctx: SlackContext) -> None:
         # The question becomes the entry's heading, quoted in later answers: as people read it, no markup.
         entry = ctx.db.add_faq(readable(question.text), answer, edition, user,
                                permalink(client, posted["channel"], posted["ts"]))
-        index_faq(ctx.assistant.store, entry, fallback_url=ctx.settings.site_base_url)
+        store = ctx.assistant.store  # loaded (with Chroma, imported) before this thread imports what uses it
+        from bot.index.faq import index_faq
+
+        index_faq(store, entry, fallback_url=ctx.settings.site_base_url)
         ctx.show_closed(client, escalation.id)
 
     @app.action(ORGANIZER_RESOLVE)

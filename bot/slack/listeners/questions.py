@@ -66,10 +66,10 @@ def answer_with_placeholder(ctx: SlackContext, ask: Callable[[], Answer], post: 
 def _message_question(ctx: SlackContext, client: WebClient, event: dict, via: str) -> None:
     channel, ts, root = event["channel"], event["ts"], event.get("thread_ts")
     history = [q.text for q in ctx.db.thread_history(channel, root)] if root else []
-    record = ctx.db.record_question(via=via, user_id=event.get("user"), channel_id=channel, message_ts=ts,
-                                    thread_ts=root, text=readable(event.get("text", "")),
-                                    public=via != "dm" and ctx.is_public(channel, client))
-    if record is None:
+    question_id = ctx.db.record_question(via=via, user_id=event.get("user"), channel_id=channel, message_ts=ts,
+                                         thread_ts=root, text=readable(event.get("text", "")),
+                                         public=via != "dm" and ctx.is_public(channel, client))
+    if question_id is None:
         return  # the same message came as both `message` and `app_mention`: answered once
     reply_thread = root or (ts if via != "dm" else None)
 
@@ -82,7 +82,7 @@ def _message_question(ctx: SlackContext, client: WebClient, event: dict, via: st
         client.chat_update(channel=reply[0], ts=reply[1], text=text, blocks=blocks)
 
     answer_with_placeholder(ctx, lambda: ctx.assistant.ask(event.get("text", ""), history=history),
-                            post, replace, record.id, via)
+                            post, replace, question_id, via)
 
 
 def _from_a_person(event: dict) -> bool:
@@ -112,9 +112,9 @@ def register(app: App, ctx: SlackContext) -> None:
             usage = ctx.text("usage", command="/ask")
             respond(text=usage, blocks=notice_blocks(usage))
             return
-        record = ctx.db.record_question(via="command", user_id=command.get("user_id"), public=False,
-                                        channel_id=command.get("channel_id"), text=readable(text))
-        assert record is not None  # a command has no message ts: nothing it could be a second copy of
+        question_id = ctx.db.record_question(via="command", user_id=command.get("user_id"), public=False,
+                                             channel_id=command.get("channel_id"), text=readable(text))
+        assert question_id is not None  # a command has no message ts: nothing it could be a second copy of
 
         def post(message: str, blocks: list[dict]) -> None:
             respond(text=message, blocks=blocks, response_type="ephemeral")
@@ -122,5 +122,5 @@ def register(app: App, ctx: SlackContext) -> None:
         def replace(_reply: None, message: str, blocks: list[dict]) -> None:
             respond(text=message, blocks=blocks, response_type="ephemeral", replace_original=True)
 
-        answer_with_placeholder(ctx, lambda: ctx.assistant.ask(text), post, replace, record.id, "command",
+        answer_with_placeholder(ctx, lambda: ctx.assistant.ask(text), post, replace, question_id, "command",
                                 shareable=True)

@@ -1,0 +1,172 @@
+"""`serve` answers at once and loads its slow parts behind it: the prompt shows, or the port listens,
+within about a second, while the database, the reminder service, the embedding model, the index and
+its refresh from the pages take several more.
+
+One thread loads them, in order: the database, the reminder service (a reminder never waits for the
+model), then the knowledge base and the assistant over it. One thread, because importing the same
+packages from two threads at once can fail (NumPy's imports, for one, are not safe that way). Whoever
+needs a part waits for it; `loading()` names what is not ready yet (/readyz); a part that fails to load
+fails whoever waits for it, and `serve` stops.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from bot.runtime import Runtime
+
+if TYPE_CHECKING:
+    from bot.assistant.assistant import Assistant
+    from bot.index.store import KnowledgeStore
+    from bot.index.watch import KnowledgeWatcher
+    from bot.knowledge.editions import Registry
+    from bot.outbox.ledger import Outbox
+    from bot.outbox.sender import Sender
+    from bot.scheduler.service import ReminderService
+    from bot.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+DATABASE, REMINDERS, ASSISTANT = "database", "reminders", "assistant"
+Step = tuple[str, Callable[[], object]]  # (the part's name, what loads it)
+
+
+class StartupError(RuntimeError):
+    """A part failed to load: what needs it cannot go on."""
+
+
+@contextmanager
+def long_lived() -> Iterator[None]:
+    """No garbage collection while the parts load: they are some 200,000 objects that live as long as the
+    process, and the collector walked them all again and again (about a second of CPU per start, and
+    half a second more on the way out). Once loaded, they are frozen out of every later collection."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
+class Startup:
+    """The runtime's slow parts, loaded in the background; read them here, and wait for them if need be.
+
+    `refresh` brings the index up to date with the pages (the command line prints its report).
+    """
+
+    def __init__(self, runtime: Runtime, refresh: Callable[[KnowledgeStore], object]) -> None:
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self._refresh = refresh
+        self._steps: list[Step] = [(DATABASE, self._database), (REMINDERS, self._start_reminders),
+                                   (ASSISTANT, self._knowledge)]
+        self._ready = {part: threading.Event() for part, _ in self._steps}
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self.failure: Exception | None = None
+        self.watcher: KnowledgeWatcher | None = None
+        self.reminders: ReminderService | None = None  # once started
+
+    @property
+    def registry(self) -> Registry:
+        """Without waiting: the editions are read from their folders and event.yaml files (quick)."""
+        return self.runtime.registry
+
+    def start(self, on_failure: Callable[[Exception], None] = lambda error: None, first: Step | None = None) -> Startup:
+        """Load in the background; `on_failure` is called (from the loading thread) when a part fails.
+        `first` is a part of the mode's own, loaded before the others (Slack's app)."""
+        if first is not None:
+            self._steps.insert(0, first)
+            self._ready = {first[0]: threading.Event(), **self._ready}
+        self._thread = threading.Thread(target=self._load, args=(on_failure,), name="startup", daemon=True)
+        self._thread.start()
+        return self
+
+    def _load(self, on_failure: Callable[[Exception], None]) -> None:
+        try:
+            for part, load in self._steps:
+                if self._stopping.is_set():
+                    return
+                load()
+                self._ready[part].set()
+        except Exception as error:  # told to whoever waits, and to serve, which stops
+            if not isinstance(error, RuntimeError):  # not one of ours, which say what to do: its traceback
+                log.error("loading failed", exc_info=error)
+            self.failure = error
+            for ready in self._ready.values():
+                ready.set()  # whoever waits wakes, and sees the failure
+            on_failure(error)
+
+    def _database(self) -> None:
+        with long_lived():
+            self.runtime.db  # noqa: B018  opened (and migrated) here, not by the first request
+
+    def _start_reminders(self) -> None:
+        with long_lived(), self._lock:  # never after stop()
+            if not self._stopping.is_set():
+                self.reminders = self.runtime.reminders
+                self.reminders.start()
+
+    def _knowledge(self) -> None:
+        """The model and the index, brought up to date with the pages; then the assistant over them.
+        The refresh collects its garbage as it goes: a first ingest parses every page."""
+        from bot.index.watch import KnowledgeWatcher
+
+        with long_lived():
+            store = self.runtime.open_store()
+        self._refresh(store)
+        self.registry.refresh()
+        with long_lived():
+            self.runtime.assistant  # noqa: B018  built here, not by the first question
+        with self._lock:  # never after stop(); and after this thread's imports, which it would cross
+            if not self._stopping.is_set():
+                self.watcher = KnowledgeWatcher(self.settings, store, self.registry).start()
+
+    def loading(self) -> list[str]:
+        """The parts not ready yet, in the order they load."""
+        return [part for part, ready in self._ready.items() if not ready.is_set()]
+
+    def ready(self, part: str) -> bool:
+        return self._ready[part].is_set() and self.failure is None
+
+    def wait(self, part: str) -> None:
+        """Until `part` is ready; StartupError if loading failed."""
+        self._ready[part].wait()
+        if self.failure is not None:
+            raise StartupError(f"the bot could not start: {self.failure}") from self.failure
+
+    @property
+    def assistant(self) -> Assistant:
+        self.wait(ASSISTANT)
+        return self.runtime.assistant
+
+    @property
+    def db(self) -> Database:
+        self.wait(DATABASE)
+        return self.runtime.db
+
+    @property
+    def outbox(self) -> Outbox:
+        self.wait(DATABASE)
+        return self.runtime.outbox
+
+    @property
+    def sender(self) -> Sender:
+        self.wait(DATABASE)
+        return self.runtime.sender
+
+    def stop(self) -> None:
+        """Stop what has started; nothing starts after this. A refresh still indexing is left to end with
+        the process, as a killed ingest does."""
+        with self._lock:
+            self._stopping.set()
+        if self.watcher is not None:
+            self.watcher.stop()
+        if self.reminders is not None:
+            self.reminders.stop()
