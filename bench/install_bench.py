@@ -53,9 +53,10 @@ def largest_packages(venv: Path) -> str:
 
 
 def clean_env() -> dict[str, str]:
-    """This environment without the bot's settings (the clone runs on its defaults) or an active venv."""
-    return {key: value for key, value in os.environ.items()
-            if key.lower() not in Settings.model_fields and key not in {"VIRTUAL_ENV", "PYTHONPATH"}}
+    """This environment as a user's shell has it: without the bot's settings (the clone runs on its defaults),
+    an active venv, or PYTHONDONTWRITEBYTECODE (set on some CI machines; Python writes bytecode by default)."""
+    return {key: value for key, value in os.environ.items() if key.lower() not in Settings.model_fields
+            and key not in {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE"}}
 
 
 def to_prompt(clone: Path, env: dict[str, str]) -> float:
