@@ -23,7 +23,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection, serve
 
 from tests.slack_emulator import APP_TOKEN, BOT_TOKEN, SlackEmulator
-from tests.slack_harness import SECRET, free_port
+from tests.slack_harness import SECRET, free_port, signature
 
 REPO = Path(__file__).resolve().parent.parent
 RUNS = 5
@@ -79,8 +79,9 @@ def console(env: dict[str, str]) -> tuple[float, float]:
     return prompt, answer
 
 
-def http(env: dict[str, str], emulator: SlackEmulator) -> tuple[float, float]:
-    """(/healthz answers 200, /readyz answers 200) in seconds from the start of `serve` in HTTP mode."""
+def http(env: dict[str, str], emulator: SlackEmulator) -> tuple[float, float, float]:
+    """(/healthz answers 200, a mention sent then is acknowledged, /readyz answers 200) in seconds from
+    the start of `serve` in HTTP mode."""
     port = free_port()
     env = {**env, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": emulator.url,
            "HOST": "127.0.0.1", "PORT": str(port)}
@@ -97,12 +98,20 @@ def http(env: dict[str, str], emulator: SlackEmulator) -> tuple[float, float]:
     try:
         _until(lambda: answers("/healthz"), process, "/healthz")
         listening = time.perf_counter() - started
+        body = json.dumps({"type": "event_callback", "team_id": "T1", "event_id": f"Ev{port}", "event": {
+            "type": "app_mention", "user": "U1", "channel": "C1", "ts": f"{port}.000100", "text": f"<@U> {QUESTION}"}})
+        stamp = int(time.time())
+        acked = httpx.post(f"http://127.0.0.1:{port}/slack/events", content=body.encode(), timeout=LIMIT, headers={
+            "Content-Type": "application/json", "X-Slack-Request-Timestamp": str(stamp),
+            "X-Slack-Signature": signature(body, stamp)})
+        assert acked.status_code == 200, acked.text
+        ack = time.perf_counter() - started - listening
         _until(lambda: answers("/readyz"), process, "/readyz")
         ready = time.perf_counter() - started
     finally:
         process.terminate()
         process.wait(timeout=LIMIT)
-    return listening, ready
+    return listening, ack, ready
 
 
 def socket_mode(env: dict[str, str], emulator: SlackEmulator) -> float:
@@ -153,11 +162,12 @@ def run() -> dict[str, float | str]:
         figures["console: answer to a question typed at the prompt (s)"] = statistics.median(answers)
         emulator = SlackEmulator().start()
         try:
-            listening, ready = zip(*(http(env, emulator) for _ in range(RUNS)), strict=True)
+            listening, acks, ready = zip(*(http(env, emulator) for _ in range(RUNS)), strict=True)
             connected = [socket_mode(env, emulator) for _ in range(RUNS)]
         finally:
             emulator.stop()
         figures["HTTP mode: /healthz 200, listening (s)"] = statistics.median(listening)
+        figures["HTTP mode: a mention sent on listening, acknowledged after (s)"] = statistics.median(acks)
         figures["HTTP mode: /readyz 200 (s)"] = statistics.median(ready)
         figures["Socket Mode: connected (s)"] = statistics.median(connected)
         figures["cold ask, existing index (s)"] = median_cold_ask(env)

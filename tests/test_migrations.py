@@ -87,6 +87,11 @@ def test_the_models_and_the_migrations_agree(tmp_path):
     assert differences(db.engine) == []
 
 
+def test_head_is_the_newest_migration():
+    """A database at HEAD is opened without Alembic: HEAD must move with every new migration."""
+    assert migrate.head() == migrate.HEAD
+
+
 def test_opening_a_database_at_head_changes_nothing(tmp_path):
     path = tmp_path / "bot.db"
     Database(f"sqlite:///{path}").engine.dispose()

@@ -12,17 +12,17 @@ from contextlib import contextmanager
 from functools import cache
 from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect
 
 from bot.storage.models import Base
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # Alembic loads only when a database is not at HEAD (half a second of imports)
+    from alembic.config import Config
     from alembic.runtime.environment import NameFilterParentNames, NameFilterType
+    from alembic.script import ScriptDirectory
 
 SCRIPTS = "bot.storage:migrations"
+HEAD = "0003"  # the newest migration (a test checks it is Alembic's head): a database there is opened as it is
 BASELINE = "0001"  # the schema that create_all made before migrations
 VERSION_TABLE = "alembic_version"
 NOT_OURS = frozenset({"apscheduler_jobs"})  # APScheduler creates and changes its own table
@@ -40,6 +40,8 @@ def include_name(name: str | None, type_: NameFilterType, parent_names: NameFilt
 
 @cache
 def scripts() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_config())
 
 
@@ -55,12 +57,14 @@ def current_revision(engine: Engine) -> str | None:
 def upgrade(engine: Engine) -> None:
     """Bring the database to head. Two processes opening a new database at once: one migrates, the other waits."""
     with engine.connect() as connection:
-        if _at_head(connection, engine):
+        if _revisions(connection) == {HEAD} or _at_head(connection, engine):
             return
         connection.rollback()  # the check's read transaction; the lock below starts a write one
         with _migration_lock(connection):
             if _at_head(connection, engine):  # the other process migrated while this one waited
                 return
+            from alembic import command
+
             config = _config()
             config.attributes["connection"] = connection
             if _made_before_migrations(connection):
@@ -121,6 +125,8 @@ def _migration_lock(connection: Connection) -> Iterator[None]:
 
 
 def _config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", SCRIPTS)
     return config
