@@ -59,12 +59,15 @@ def _start_bot(tmp: Path, emulator: SlackEmulator) -> tuple[subprocess.Popen, st
     raise RuntimeError("the bot did not start within 180 s")
 
 
-def _load(bot: SlackBot, emulator: SlackEmulator, pid: int, askers: int, questions: list[str]) -> dict[str, float]:
-    """`askers` people, each asking QUESTIONS_EACH questions one after another (a closed loop)."""
+def _load(bots: list[SlackBot], emulator: SlackEmulator, pids: list[int], askers: int,
+          questions: list[str]) -> dict[str, float]:
+    """`askers` people, each asking QUESTIONS_EACH questions one after another (a closed loop), spread
+    over the bots' processes (`pids`) as a load balancer would."""
     emulator.clear()
 
     def ask(asker: int) -> list[tuple[float, float]]:
         timings = []
+        bot = bots[asker % len(bots)]
         for n in range(QUESTIONS_EACH):
             ts = f"1700{askers:02d}{asker:03d}{n:02d}.000100"
             sent = time.monotonic()
@@ -77,11 +80,11 @@ def _load(bot: SlackBot, emulator: SlackEmulator, pid: int, askers: int, questio
             timings.append((acked - sent, reply.at - sent))
         return timings
 
-    started, bot_started, own_started = time.monotonic(), _cpu_seconds(pid), time.process_time()
+    started, bot_started, own_started = time.monotonic(), sum(map(_cpu_seconds, pids)), time.process_time()
     with ThreadPoolExecutor(askers) as pool:
         results = [t for timings in pool.map(ask, range(askers)) for t in timings]
     elapsed = time.monotonic() - started
-    bot_cpu, own_cpu = _cpu_seconds(pid) - bot_started, time.process_time() - own_started
+    bot_cpu, own_cpu = sum(map(_cpu_seconds, pids)) - bot_started, time.process_time() - own_started
     acks = [a * 1000 for a, _ in results]
     replies = [r * 1000 for _, r in results]
     return {
@@ -137,7 +140,7 @@ def run() -> dict[str, float | str]:
                 bot.mention("warm-up question about the deadline")
                 emulator.wait_for("chat.postMessage")
                 for askers in (ASKERS, 10):
-                    figures.update(_load(bot, emulator, process.pid, askers, questions))
+                    figures.update(_load([bot], emulator, [process.pid], askers, questions))
         finally:
             process.terminate()
             process.wait(timeout=30)
