@@ -18,7 +18,8 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PYTHONUNBUFFERED=1 PATH=/
 RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
     python -m venv /opt/venv \
     && pip install --no-index --find-links /wheels 'workshop-bot[postgres]' \
-    && useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin workshop-bot \
+    && groupadd --system --gid 10001 workshop-bot \
+    && useradd --system --uid 10001 --gid workshop-bot --home-dir /app --shell /usr/sbin/nologin workshop-bot \
     && mkdir -p /data && chown workshop-bot:workshop-bot /data
 WORKDIR /app
 # The sample editions; mount your own over /app/knowledge (read-only is enough).
