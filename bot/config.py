@@ -14,6 +14,13 @@ DKIM = ("dkim_selector", "dkim_domain", "dkim_key_file")
 DNS_NAME = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9])?)*")
 DEFAULT_EMBEDDINGS = "all-MiniLM-L6-v2-int8"  # ONNX Runtime; on PyTorch: sentence-transformers:all-MiniLM-L6-v2
 EVENT_MAX_BYTES = 256 * 1024  # an event.yaml is a few KB; 10 MB of deadlines took minutes to plan
+PACKAGE = Path(__file__).resolve().parent
+
+
+def templates_dir(package: Path) -> Path:
+    """The templates a wheel ships in the package (setup.py), else prompts/ beside it in a checkout."""
+    packaged = package / "prompts"
+    return packaged if packaged.is_dir() else package.parent / "prompts"
 
 
 class Settings(BaseSettings):
@@ -33,7 +40,7 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(4000, description="longer questions are refused")
     answer_max_chars: int = Field(600, description="length budget of extractive answers")
     log_level: str = Field("WARNING", description="logging level")
-    prompts_dir: Path = Field(Path(__file__).resolve().parent.parent / "prompts", description="Jinja2 templates")
+    prompts_dir: Path = Field(default_factory=lambda: templates_dir(PACKAGE), description="Jinja2 templates")
 
     database_url: str | None = Field(None, description="SQLAlchemy URL; SQLite in BOT_DATA_DIR when unset")
 

@@ -1,0 +1,34 @@
+# workshop-bot in HTTP mode: the small default install (the embedding model on ONNX Runtime, no PyTorch)
+# plus the postgres extra, run by a non-root user. See "Deploying" in the README.
+#   docker build -t workshop-bot .
+#   docker run --env-file workshop-bot.env -p 3000:3000 -v workshop-bot-data:/data workshop-bot
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+
+# Wheels of the bot and of everything it needs, built once; nothing of this stage ships.
+FROM ${PYTHON_IMAGE} AS builder
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+WORKDIR /src
+COPY pyproject.toml setup.py MANIFEST.in README.md constraints.txt ./
+COPY bot ./bot
+COPY prompts ./prompts
+RUN pip wheel --wheel-dir /wheels -c constraints.txt '.[postgres]'
+
+FROM ${PYTHON_IMAGE}
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PYTHONUNBUFFERED=1 PATH=/opt/venv/bin:$PATH
+RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
+    python -m venv /opt/venv \
+    && pip install --no-index --find-links /wheels 'workshop-bot[postgres]' \
+    && groupadd --system --gid 10001 workshop-bot \
+    && useradd --system --uid 10001 --gid workshop-bot --home-dir /app --shell /usr/sbin/nologin workshop-bot \
+    && mkdir -p /data && chown workshop-bot:workshop-bot /data
+WORKDIR /app
+# The sample editions; mount your own over /app/knowledge (read-only is enough).
+COPY knowledge ./knowledge
+ENV BOT_DATA_DIR=/data KNOWLEDGE_DIR=/app/knowledge HOST=0.0.0.0 PORT=3000
+VOLUME ["/data"]
+USER workshop-bot
+EXPOSE 3000
+# Liveness: /healthz answers as soon as HTTP mode listens (there is no HTTP server in Socket Mode).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ['PORT'] + '/healthz', timeout=4)"]
+CMD ["workshop-bot", "serve"]
