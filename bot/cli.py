@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import json
-import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from rich.console import Console
 from rich.text import Text
 
 from bot.config import Settings, invalid_settings
+from bot.logs import configure_logging
 
 if TYPE_CHECKING:  # the runtime pulls in SQLAlchemy and more: `--help` and `--version` stay instant
     from typer._click import Context, HelpFormatter  # the click that Typer bundles and calls commands with
@@ -58,7 +58,7 @@ def _settings(data_dir: Path | None) -> Settings:
         raise _fail(invalid_settings(error)) from None
     if data_dir is not None:
         settings = settings.model_copy(update={"bot_data_dir": data_dir})
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(settings)
     return settings
 
 

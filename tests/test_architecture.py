@@ -9,8 +9,9 @@ from .conftest import REPO
 # builds the bot from all of them, the startup loads it in the background, and the modes and the command
 # line sit on top.
 LAYERS = ["__init__", "addresses", "config", "logs", "metrics", "private", "mrkdwn", "redact", "events", "storage",
-          "templates", "knowledge", "deliveries", "outbox", "index", "assistant", "scheduler", "digest", "digest_review",
-          "announcements", "health", "slack", "runtime", "startup", "console", "serve", "cli", "__main__"]
+          "templates", "knowledge", "deliveries", "outbox", "index", "assistant", "scheduler", "digest",
+          "digest_review", "announcements", "health", "slack", "runtime", "startup", "console", "serve", "cli",
+          "__main__"]
 
 
 def part(module: str) -> str:
