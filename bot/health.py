@@ -61,6 +61,7 @@ class _Server(uvicorn.Server):
     def __init__(self, config: uvicorn.Config) -> None:
         super().__init__(config)
         self.settled = threading.Event()
+        self.exit_code: str | int | None = None
 
     async def startup(self, sockets: list | None = None) -> None:
         await super().startup(sockets)
@@ -69,6 +70,8 @@ class _Server(uvicorn.Server):
     def run(self, sockets: list | None = None) -> None:
         try:
             super().run(sockets)
+        except SystemExit as stopped:  # on this thread: handed to the one that waits in `HealthServer.start`
+            self.exit_code = stopped.code
         finally:
             self.settled.set()
 
@@ -82,11 +85,11 @@ class HealthServer:
         self.address = f"{host}:{port}"
 
     def start(self) -> HealthServer:
-        """Returns once the port listens; SystemExit (as in HTTP mode) if it cannot."""
+        """Returns once the port listens; SystemExit with uvicorn's code (as in HTTP mode) if it cannot."""
         self.thread.start()
         self.server.settled.wait()
         if not self.server.started:
-            raise SystemExit(1)
+            raise SystemExit(self.server.exit_code or 1)
         log.warning("GET /healthz, /readyz and /metrics on %s", self.address)
         return self
 

@@ -35,7 +35,7 @@ class OutboxCollector(Collector):
     def __init__(self) -> None:
         self.db: Database | None = None
 
-    def watch(self, db: Database) -> None:
+    def watch(self, db: Database | None) -> None:
         self.db = db
 
     def describe(self) -> list[Metric]:
