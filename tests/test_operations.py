@@ -10,22 +10,25 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
 from websockets.sync.server import serve
 
+import bot.slack.metrics  # noqa: F401  the Slack counters the dashboard shows, registered when imported
 from bot.config import Settings
 from bot.deliveries import EMAIL
 from bot.health import HealthServer, health_app
 from bot.logs import HANDLER, configure_logging
 from bot.outbox.sender import Sender
+from bot.storage.db import Database
 from bot.storage.metrics import OUTBOX_METRICS
 from bot.storage.models import OutboxStatus
 
-from .conftest import make_settings
+from .conftest import REPO, make_settings
 from .reminder_harness import write_event
-from .slack_emulator import APP_TOKEN
-from .slack_harness import BotProcess
+from .slack_emulator import APP_TOKEN, BOT_TOKEN
+from .slack_harness import SECRET, BotProcess
 from .test_email import mail_settings, queued, sender
 from .waiting import wait_until
 
@@ -192,4 +195,14 @@ def test_socket_mode_serves_health_readiness_and_metrics_and_logs_json_without_s
     assert records and all({"timestamp", "level", "logger", "message"} <= set(r) for r in records)
     assert any(r["logger"] == "bot.health" for r in records)
     text = log.read_text(encoding="utf-8")
-    assert APP_TOKEN not in text and SECRETS["smtp_password"] not in text
+    assert all(secret not in text for secret in (BOT_TOKEN, APP_TOKEN, SECRET, SECRETS["smtp_password"]))
+
+
+def test_the_grafana_dashboard_parses_and_shows_only_metrics_the_bot_exposes(tmp_path, metrics):
+    dashboard = json.loads((REPO / "deploy" / "grafana-dashboard.json").read_text(encoding="utf-8"))
+    shown = {name for panel in dashboard["panels"] for target in panel["targets"]
+             for name in re.findall(r"workshop_bot_\w+", target["expr"])}
+    OUTBOX_METRICS.watch(Database.from_settings(make_settings(tmp_path)))
+    families = list(REGISTRY.collect())
+    exposed = {family.name + suffix for family in families for suffix in ("", "_total", "_bucket")}
+    assert shown and shown <= exposed
