@@ -3,12 +3,16 @@ out of reprs and logs."""
 
 import json
 import logging
+import os
 import queue
 import re
 import socket
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
@@ -28,7 +32,7 @@ from bot.storage.models import OutboxStatus
 from .conftest import REPO, make_settings
 from .reminder_harness import write_event
 from .slack_emulator import APP_TOKEN, BOT_TOKEN
-from .slack_harness import SECRET, BotProcess
+from .slack_harness import SECRET, BotProcess, free_port
 from .test_email import mail_settings, queued, sender
 from .waiting import wait_until
 
@@ -206,3 +210,34 @@ def test_the_grafana_dashboard_parses_and_shows_only_metrics_the_bot_exposes(tmp
     families = list(REGISTRY.collect())
     exposed = {family.name + suffix for family in families for suffix in ("", "_total", "_bucket")}
     assert shown and shown <= exposed
+
+
+@pytest.mark.slow  # the bot as a process, its model loaded
+def test_the_console_serves_health_and_metrics_when_port_is_set(tmp_path):
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir()
+    port = free_port()
+    env = {name: value for name, value in os.environ.items() if not name.startswith("SLACK_")}
+    env |= {"BOT_DATA_DIR": str(tmp_path / "data"), "KNOWLEDGE_DIR": str(knowledge), "HOST": "127.0.0.1",
+            "PORT": str(port)}
+    bot = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=REPO, env=env, stdin=subprocess.PIPE,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        def get(path: str) -> httpx.Response | None:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}{path}", timeout=5)
+            except httpx.TransportError:
+                return None
+            return response if response.status_code == 200 else None
+
+        wait_until(lambda: bot.poll() is not None or get("/readyz"), 180, what="/readyz answering 200")
+        assert bot.poll() is None, f"the bot exited with code {bot.returncode}"
+        assert get("/healthz") is not None
+        metrics = get("/metrics")
+        assert metrics is not None and "workshop_bot_leader 1.0" in metrics.text
+        bot.communicate(b"quit\n", timeout=30)
+        assert bot.returncode == 0
+    finally:
+        if bot.poll() is None:
+            bot.kill()
+            bot.wait(timeout=10)
