@@ -15,11 +15,12 @@ import threading
 from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
-from bot.health import HealthServer, health_app
 from bot.startup import Startup
 
 if TYPE_CHECKING:
     from slack_bolt import App
+
+    from bot.health import HealthServer
 
 log = logging.getLogger(__name__)
 # Seconds a thread holds the GIL while others wait for it (Python's default: 0.005). Acknowledging a
@@ -45,6 +46,8 @@ def ready_details(startup: Startup) -> dict[str, object]:
 
 
 def _health(startup: Startup) -> HealthServer:
+    from bot.health import HealthServer, health_app  # uvicorn: not imported by a console without PORT
+
     settings = startup.settings
     return HealthServer(health_app(startup.loading, lambda: ready_details(startup)), settings.host, settings.port)
 
