@@ -128,7 +128,8 @@ def socket_mode(env: dict[str, str], emulator: SlackEmulator) -> float:
     with serve(slack_side, "127.0.0.1", 0) as server:
         threading.Thread(target=server.serve_forever, daemon=True).start()
         emulator.socket_url = f"ws://127.0.0.1:{server.socket.getsockname()[1]}/link"
-        env = {**env, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": APP_TOKEN, "SLACK_API_URL": emulator.url}
+        env = {**env, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": APP_TOKEN, "SLACK_API_URL": emulator.url,
+               "HOST": "127.0.0.1", "PORT": str(free_port())}  # /healthz, /readyz, /metrics
         started = time.perf_counter()
         process = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)

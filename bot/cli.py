@@ -6,6 +6,7 @@ import gc
 import json
 import logging
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -17,6 +18,7 @@ from rich.console import Console
 from rich.text import Text
 
 from bot.config import Settings, invalid_settings
+from bot.logs import configure_logging
 
 if TYPE_CHECKING:  # the runtime pulls in SQLAlchemy and more: `--help` and `--version` stay instant
     from typer._click import Context, HelpFormatter  # the click that Typer bundles and calls commands with
@@ -24,6 +26,7 @@ if TYPE_CHECKING:  # the runtime pulls in SQLAlchemy and more: `--help` and `--v
     from bot.runtime import Runtime
 
 # Plain help, as terminals and copy-paste like it: no boxes, no `<bool>` type tags on flags.
+log = logging.getLogger(__name__)
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, rich_markup_mode=None)
 err = Console(stderr=True, markup=False)  # messages quote files and values: `[/x]` is text, not markup
 BAD_INPUT = 2
@@ -58,7 +61,7 @@ def _settings(data_dir: Path | None) -> Settings:
         raise _fail(invalid_settings(error)) from None
     if data_dir is not None:
         settings = settings.model_copy(update={"bot_data_dir": data_dir})
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(settings)
     return settings
 
 
@@ -82,7 +85,13 @@ def _open_store(runtime: Runtime, rebuild: bool = False):
         raise _fail(str(error)) from error
 
 
-def _ingest(store, settings: Settings, paths: list[Path], progress: bool = True):
+def _log(kind: str, message: str) -> None:
+    """What `serve` has to say once it runs: a service's stderr is its log, in LOG_FORMAT."""
+    log.log(logging.ERROR if kind == "error" else logging.WARNING, message)
+
+
+def _ingest(store, settings: Settings, paths: list[Path], progress: bool = True,
+            say: Callable[[str, str], None] = _report):
     from bot.index.ingest import ingest, split_paths
 
     try:
@@ -92,9 +101,9 @@ def _ingest(store, settings: Settings, paths: list[Path], progress: bool = True)
     report = ingest(store, settings, roots=roots, scopes=scopes,
                     console=err if progress else Console(stderr=True, force_terminal=False))
     for warning in report.warnings:
-        _report("warning", str(warning))
+        say("warning", str(warning))
     for problem in report.errors:
-        _report("error", str(problem))
+        say("error", str(problem))
     return report
 
 
@@ -234,9 +243,12 @@ def serve_command(data_dir: DataDir = None) -> None:
         raise _fail(f"{settings.knowledge_dir.resolve()}: no such file or folder")
 
     def refresh(store) -> None:  # in the background: no progress bar across the console's prompt
-        report = _ingest(store, settings, [settings.knowledge_dir], progress=False)
-        if report.changed or settings.slack_mode != "console":  # a log line, or news at the prompt
-            err.print(report.summary(), highlight=False)
+        if settings.slack_mode == "console":  # news at the prompt
+            report = _ingest(store, settings, [settings.knowledge_dir], progress=False)
+            if report.changed:
+                err.print(report.summary(), highlight=False)
+        else:  # log lines
+            _log("warning", _ingest(store, settings, [settings.knowledge_dir], progress=False, say=_log).summary())
 
     startup = Startup(runtime, refresh)
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.addresses import LIST_URL_SCHEMES, list_url, mailbox, mailboxes
@@ -40,16 +40,17 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(4000, description="longer questions are refused")
     answer_max_chars: int = Field(600, description="length budget of extractive answers")
     log_level: str = Field("WARNING", description="logging level")
+    log_format: str = Field("text", pattern="^(text|json)$", description="text, or json: one object a line")
     prompts_dir: Path = Field(default_factory=lambda: templates_dir(PACKAGE), description="Jinja2 templates")
 
-    database_url: str | None = Field(None, description="SQLAlchemy URL; SQLite in BOT_DATA_DIR when unset")
+    database_url: SecretStr | None = Field(None, description="SQLAlchemy URL; SQLite in BOT_DATA_DIR when unset")
 
-    slack_bot_token: str | None = Field(None, description="xoxb-…: Slack is used when set")
-    slack_app_token: str | None = Field(None, description="xapp-…: Socket Mode when set")
-    slack_signing_secret: str | None = Field(None, description="HTTP mode: verifies Slack's requests")
+    slack_bot_token: SecretStr | None = Field(None, description="xoxb-…: Slack is used when set")
+    slack_app_token: SecretStr | None = Field(None, description="xapp-…: Socket Mode when set")
+    slack_signing_secret: SecretStr | None = Field(None, description="HTTP mode: verifies Slack's requests")
     slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL")
-    host: str = Field("0.0.0.0", description="HTTP mode: interface to listen on")
-    port: int = Field(3000, description="HTTP mode: port")
+    host: str = Field("0.0.0.0", description="interface to listen on: HTTP mode, /healthz, /readyz, /metrics")
+    port: int = Field(3000, description="port of HTTP mode and of /healthz, /readyz, /metrics (console: if set)")
     organizers_channel: str | None = Field(None, description="channel id where escalations go")
     organizer_user_ids: str = Field("", description="comma-separated Slack user ids of organizers")
     organizer_group: str | None = Field(None, description="Slack user group id whose members are organizers")
@@ -68,7 +69,7 @@ class Settings(BaseSettings):
     smtp_host: str | None = Field(None, description="SMTP server; without it mail is written to files")
     smtp_port: int | None = Field(None, description="SMTP port (default 587 for starttls, 465 for ssl, 25 for none)")
     smtp_username: str | None = Field(None, description="SMTP login")
-    smtp_password: str | None = Field(None, description="SMTP password")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password")
     smtp_security: str = Field("starttls", pattern="^(starttls|ssl|none)$", description="starttls, ssl or none")
     smtp_deadline: float = Field(60.0, gt=0, description="seconds one email may take in all; then retried")
     mail_from: str | None = Field(None, description="From: `Name <addr>` or `addr`; needed to send to the list")

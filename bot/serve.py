@@ -2,6 +2,9 @@
 
 Each mode is up (the prompt shown, the port listening, the socket connected) before the slow parts
 have loaded; `startup` loads them behind it, and a part that fails to load stops the bot.
+
+Every mode serves GET /healthz, /readyz and /metrics on PORT: HTTP mode beside Slack's endpoint, Socket
+Mode on a thread of its own; the console only when PORT is set (it is someone's terminal, seldom probed).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from bot.startup import Startup
 
 if TYPE_CHECKING:
     from slack_bolt import App
+
+    from bot.health import HealthServer
 
 log = logging.getLogger(__name__)
 # Seconds a thread holds the GIL while others wait for it (Python's default: 0.005). Acknowledging a
@@ -35,16 +40,33 @@ def serve(startup: Startup) -> None:
         _http(startup)
 
 
+def ready_details(startup: Startup) -> dict[str, object]:
+    """What /readyz reports once everything has loaded (nothing waits then)."""
+    return {"passages": startup.assistant.store.count(), "editions": startup.registry.editions.ids()}
+
+
+def _health(startup: Startup) -> HealthServer:
+    from bot.health import HealthServer, health_app  # uvicorn: not imported by a console without PORT
+
+    settings = startup.settings
+    return HealthServer(health_app(startup.loading, lambda: ready_details(startup)), settings.host, settings.port)
+
+
 def _console(startup: Startup) -> None:
     from rich.console import Console
 
     from bot.console import Prompt, greet, run_console
 
+    health = _health(startup).start() if "port" in startup.settings.model_fields_set else None
     console = Console()
     greet(startup.settings, startup.registry, console)
     prompt = Prompt()
     startup.start(on_failure=prompt.interrupt)  # then `serve` says why, and exits
-    run_console(startup, console, prompt=prompt)
+    try:
+        run_console(startup, console, prompt=prompt)
+    finally:
+        if health is not None:
+            health.stop()
 
 
 def _socket_mode(startup: Startup) -> None:
@@ -56,15 +78,20 @@ def _socket_mode(startup: Startup) -> None:
 
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     settings = startup.settings
-    handler = SocketModeHandler(build_app(SlackContext(settings, startup), verify_requests=False),
-                                settings.slack_app_token, web_client=web_client(settings, settings.slack_app_token))
-    handler.connect()
-    stopped = threading.Event()
-    startup.start(on_failure=lambda error: stopped.set())
+    health = _health(startup).start()
     try:
-        stopped.wait()
+        token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
+        handler = SocketModeHandler(build_app(SlackContext(settings, startup), verify_requests=False), token,
+                                    web_client=web_client(settings, token))
+        handler.connect()
+        stopped = threading.Event()
+        startup.start(on_failure=lambda error: stopped.set())
+        try:
+            stopped.wait()
+        finally:
+            handler.close()
     finally:
-        handler.close()
+        health.stop()
 
 
 def _http(startup: Startup) -> None:
@@ -94,7 +121,8 @@ def _http(startup: Startup) -> None:
         startup.start(on_failure=stop, first=("slack", build_slack))
 
     server = uvicorn.Server(uvicorn.Config(asgi_app(ctx, slack.result, startup.loading, started), host=settings.host,
-                                           port=settings.port, log_level="warning"))
+                                           port=settings.port, log_level="warning",
+                                           log_config=None))  # its loggers log as ours do (bot/logs.py)
     log.warning("HTTP mode on %s:%s (POST /slack/events, GET /healthz, GET /readyz, GET /metrics)",
                 settings.host, settings.port)
     server.run()

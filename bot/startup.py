@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from bot.metrics import LEADER
 from bot.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -104,14 +105,17 @@ class Startup:
             on_failure(error)
 
     def _database(self) -> None:
+        from bot.storage.metrics import OUTBOX_METRICS
+
         with long_lived():
-            self.runtime.db  # noqa: B018  opened (and migrated) here, not by the first request
+            OUTBOX_METRICS.watch(self.runtime.db)  # opened (and migrated) here, not by the first request
 
     def _start_reminders(self) -> None:
         with long_lived(), self._lock:  # never after stop()
             if not self._stopping.is_set():
                 self.reminders = self.runtime.reminders
                 self.reminders.start()
+                LEADER.set(1)  # the scheduler runs here (a lease may hand it to another replica: it sets 0)
 
     def _knowledge(self) -> None:
         """The model and the index, brought up to date with the pages; then the assistant over them.
@@ -170,3 +174,4 @@ class Startup:
             self.watcher.stop()
         if self.reminders is not None:
             self.reminders.stop()
+            LEADER.set(0)

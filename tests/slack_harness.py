@@ -19,7 +19,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -254,20 +254,22 @@ class BotProcess:
     env: dict[str, str]
 
     @classmethod
-    def launch(cls, data_dir, knowledge, emulator: SlackEmulator, **env: str) -> BotProcess:
-        """Started, not waited for: it listens within a second or two, and loads the rest behind."""
+    def launch(cls, data_dir, knowledge, emulator: SlackEmulator, log: Path | None = None, **env: str) -> BotProcess:
+        """Started, not waited for: it listens within a second or two, and loads the rest behind. Its
+        stderr (its log) goes to `log` if given."""
         port = free_port()
         env = {**os.environ, "BOT_DATA_DIR": str(data_dir), "KNOWLEDGE_DIR": str(knowledge),
                "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": emulator.url,
                "HOST": "127.0.0.1", "PORT": str(port), "RELOAD_INTERVAL": "0.5", **env}
-        process = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=REPO, env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with open(log, "wb") if log else nullcontext(subprocess.DEVNULL) as stderr:
+            process = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=REPO, env=env,
+                                       stdout=subprocess.DEVNULL, stderr=stderr)
         return cls(process, port, env)
 
     @classmethod
-    def start(cls, data_dir, knowledge, emulator: SlackEmulator, **env: str) -> BotProcess:
+    def start(cls, data_dir, knowledge, emulator: SlackEmulator, log: Path | None = None, **env: str) -> BotProcess:
         """Started and ready (/readyz): its assistant and its reminder service run."""
-        bot = cls.launch(data_dir, knowledge, emulator, **env)
+        bot = cls.launch(data_dir, knowledge, emulator, log, **env)
         bot.wait_until("/readyz")
         return bot
 

@@ -8,9 +8,10 @@ from .conftest import REPO
 # Lowest first. knowledge → index → assistant; events → scheduler → outbox → deliveries; the runtime
 # builds the bot from all of them, the startup loads it in the background, and the modes and the command
 # line sit on top.
-LAYERS = ["__init__", "addresses", "config", "private", "mrkdwn", "redact", "events", "storage", "templates",
-          "knowledge", "deliveries", "outbox", "index", "assistant", "scheduler", "digest", "digest_review",
-          "announcements", "slack", "runtime", "startup", "console", "serve", "cli", "__main__"]
+LAYERS = ["__init__", "addresses", "config", "logs", "metrics", "private", "mrkdwn", "redact", "events", "storage",
+          "templates", "knowledge", "deliveries", "outbox", "index", "assistant", "scheduler", "digest",
+          "digest_review", "announcements", "health", "slack", "runtime", "startup", "console", "serve", "cli",
+          "__main__"]
 
 
 def part(module: str) -> str:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import ics
 import pytest
+from pydantic import SecretStr
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -152,7 +153,8 @@ def test_the_command_refuses_an_unknown_edition_or_a_broken_event_yaml(run, sett
 @pytest.fixture
 def feed(settings, store, slack_emulator):
     """The real ASGI app of HTTP mode, as `serve` builds it, and the runtime behind it."""
-    settings = settings.model_copy(update={"slack_bot_token": BOT_TOKEN, "slack_signing_secret": "secret",
+    settings = settings.model_copy(update={"slack_bot_token": SecretStr(BOT_TOKEN),
+                                           "slack_signing_secret": SecretStr("secret"),
                                            "slack_api_url": slack_emulator.url})
     runtime = Runtime(settings, store=store)
     app = build_app(runtime.slack, client=web_client(settings))
@@ -211,8 +213,8 @@ def test_an_email_reminder_attaches_its_deadlines_event(service, smtp_server, sl
     host, port, mailbox = smtp_server
     due = (datetime.now(UTC) + timedelta(hours=1)).replace(microsecond=0)
     write_event(service.knowledge, due, ["2s"], email=True)
-    reminders = service(email=True, smtp_host=host, smtp_port=port, smtp_username=USER, smtp_password=PASSWORD,
-                        mailing_list=MAILING_LIST, mail_from="bot@mlforsystems.org")
+    reminders = service(email=True, smtp_host=host, smtp_port=port, smtp_username=USER,
+                        smtp_password=SecretStr(PASSWORD), mailing_list=MAILING_LIST, mail_from="bot@mlforsystems.org")
     [key] = [job.id for job in reminders.scheduler.get_jobs(jobstore="default")]
     reminders.fire(key)  # the timer's time, on an explicit clock
     mailbox.wait(1)

@@ -3,6 +3,7 @@
 import json
 from datetime import UTC, datetime, timedelta
 
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.storage.models import AuditEntry
@@ -26,7 +27,8 @@ def test_a_moved_deadline_is_drafted_and_announced_on_approval(service, slack_st
     assert "*Paper submission* (Test Workshop 2030) moved from" in draft.body["text"]
     assert buttons(draft) == {"draft_announce": "1", "draft_dismiss": "1"}
 
-    settings = service.settings.model_copy(update={"slack_signing_secret": SECRET, "organizer_user_ids": ORGANIZER})
+    settings = service.settings.model_copy(update={"slack_signing_secret": SecretStr(SECRET),
+                                                   "organizer_user_ids": ORGANIZER})
     with in_process_bot(settings, slack_store, slack_emulator) as bot:
         bot.click("draft_announce", "1", user="URANDOM", channel=ORGANIZERS)
         assert "only the workshop organizers" in slack_emulator.wait_for("chat.postEphemeral")[0].body["text"]

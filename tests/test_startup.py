@@ -10,6 +10,7 @@ import threading
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from rich.console import Console
 
 from bot.console import run_console
@@ -83,7 +84,8 @@ def test_a_part_that_cannot_load_fails_the_waiting_question(tmp_path, settings, 
     with sqlite3.connect(newer) as connection:
         connection.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
         connection.execute("INSERT INTO alembic_version VALUES ('9999')")
-    runtime = Runtime(settings.model_copy(update={"database_url": f"sqlite:///{newer}"}), deliveries={}, store=store)
+    newer_url = SecretStr(f"sqlite:///{newer}")
+    runtime = Runtime(settings.model_copy(update={"database_url": newer_url}), deliveries={}, store=store)
     failed = threading.Event()
     startup = Startup(runtime, refresh=lambda opened: None).start(on_failure=lambda error: failed.set())
     console = Typed(startup)

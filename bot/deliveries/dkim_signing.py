@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dkim
 from dkim.crypto import UnparsableKeyError, parse_pem_private_key
+from pydantic import SecretBytes
 
 from bot.config import Settings
 from bot.deliveries import PermanentError
@@ -25,8 +26,8 @@ class DkimSigner:
     def __init__(self, selector: str, domain: str, key_file: Path) -> None:
         self.selector, self.domain = selector.encode("ascii"), domain.encode("ascii")
         try:
-            self.key = key_file.read_bytes()
-            parse_pem_private_key(self.key)
+            self.key = SecretBytes(key_file.read_bytes())  # never shown in a repr or a log
+            parse_pem_private_key(self.key.get_secret_value())
         except OSError as error:
             raise PermanentError(f"DKIM_KEY_FILE {key_file}: cannot read it: {error.strerror}") from error
         except UnparsableKeyError as error:
@@ -44,7 +45,8 @@ class DkimSigner:
         present = {name.lower() for name in BytesHeaderParser().parsebytes(message)}
         headers = [name.encode("ascii") for name in SIGNED if name.lower() in present]
         try:
-            signature = dkim.sign(message, self.selector, self.domain, self.key, include_headers=headers,
+            signature = dkim.sign(message, self.selector, self.domain, self.key.get_secret_value(),
+                                  include_headers=headers,
                                   canonicalize=(b"relaxed", b"relaxed"))
         except dkim.DKIMException as error:
             raise PermanentError(f"DKIM signing failed: {error}") from error

@@ -241,7 +241,7 @@ class EmailDelivery:
             if s.smtp_security == "starttls":
                 smtp.starttls(context=context)
             if s.smtp_username:
-                smtp.login(s.smtp_username, s.smtp_password or "")
+                smtp.login(s.smtp_username, s.smtp_password.get_secret_value() if s.smtp_password else "")
         except BaseException:
             smtp.close()
             raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -10,8 +11,10 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 
 from bot.config import Settings
 from bot.deliveries import Delivery, Destination, Medium, PermanentError, TransientError
+from bot.metrics import REMINDER_LATENESS, SEND_SECONDS
 from bot.outbox.keys import failure_key
 from bot.outbox.ledger import Outbox
+from bot.storage.metrics import REMINDER_KINDS, medium
 from bot.storage.models import OutboxMessage, OutboxStatus
 from bot.templates import render
 
@@ -34,6 +37,7 @@ class Sender:
         row = self.outbox.claim(row_id)
         if row is None:
             return None
+        started = time.monotonic()
         try:
             delivery = self.delivery(row)
             if delivery is None:
@@ -54,6 +58,9 @@ class Sender:
             return self._failed(row, f"unexpected error: {error!r}")
         self.outbox.finish(row.id, OutboxStatus.SENT, external_id=external_id)
         row.external_id = external_id
+        SEND_SECONDS.labels(medium(row.destination)).observe(time.monotonic() - started)
+        if row.kind in REMINDER_KINDS:
+            REMINDER_LATENESS.observe(max(0.0, (datetime.now(UTC) - row.due_at).total_seconds()))
         if self.on_sent is not None:
             try:
                 self.on_sent(row)

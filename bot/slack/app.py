@@ -20,7 +20,8 @@ def build_app(ctx: SlackContext, client: WebClient | None = None, *, verify_requ
     settings = ctx.settings
     app = App(
         client=client or web_client(settings),
-        signing_secret=settings.slack_signing_secret if verify_requests else None,
+        signing_secret=settings.slack_signing_secret.get_secret_value()
+        if verify_requests and settings.slack_signing_secret else None,
         request_verification_enabled=verify_requests,
         process_before_response=False,
         listener_executor=ctx.listeners,

@@ -62,7 +62,7 @@ def web_client(settings: Settings, token: str | None = None) -> WebClient:
     """Retries: 429 honouring Retry-After, 5xx and dropped connections (Bolt copies these handlers)."""
     return PooledWebClient(
         connections=settings.slack_workers,
-        token=token or settings.slack_bot_token,
+        token=token or (settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None),
         base_url=settings.slack_api_url,
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=3),

@@ -1,5 +1,5 @@
-"""HTTP mode: an ASGI app with Slack's endpoint, liveness and readiness checks, Prometheus metrics and
-the calendar feed.
+"""HTTP mode: an ASGI app with Slack's endpoint and the calendar feed, and (bot/health.py) the liveness
+and readiness checks and Prometheus metrics that every mode serves.
 
 Anyone can reach the endpoint, so nothing is parsed, and nothing larger than SLACK_MAX_BODY is read,
 before Slack's signature is checked; a refused request costs one log line.
@@ -17,15 +17,15 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from slack_sdk.signature import SignatureVerifier
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Mount, Route
 
 from bot.events.calendar import calendar
+from bot.health import health_app
 from bot.templates import describer
 
 if TYPE_CHECKING:  # Bolt and its listeners load in the background while `serve` starts
@@ -71,7 +71,8 @@ def asgi_app(ctx: SlackContext, slack: Callable[[], App], loading: Callable[[], 
              started: Callable[[], None] = lambda: None) -> Starlette:
     """`slack` returns the Bolt app, waiting while it is built; `loading` names the parts not ready yet;
     `started` is called as the server starts (`serve` then loads the rest, no longer in its way)."""
-    verifier = SignatureVerifier(ctx.settings.slack_signing_secret or "")
+    secret = ctx.settings.slack_signing_secret
+    verifier = SignatureVerifier(secret.get_secret_value() if secret else "")
 
     def dispatch(request: Request, body: bytes) -> Response:
         app = slack()  # first: the adapter imports Bolt, which the startup imports meanwhile
@@ -95,17 +96,6 @@ def asgi_app(ctx: SlackContext, slack: Callable[[], App], loading: Callable[[], 
                         request.client.host if request.client else "?", refusal.status, refusal)
             return PlainTextResponse(str(refusal), status_code=refusal.status)
 
-    async def healthz(_: Request) -> Response:
-        """Liveness: the process serves HTTP (it may still be loading)."""
-        return JSONResponse({"ok": True})
-
-    async def readyz(_: Request) -> Response:
-        """Readiness: 200 once everything has loaded, else 503 naming what has not."""
-        if waiting := loading():
-            return JSONResponse({"ready": False, "loading": waiting}, status_code=503)
-        passages = await run_in_threadpool(ctx.assistant.store.count)  # ready: no wait
-        return JSONResponse({"ready": True, "passages": passages, "editions": ctx.editions.ids()})
-
     async def calendar_feed(request: Request) -> Response:
         """The newest edition's calendar, or `?edition=<id>` (repeated: one calendar of several), read
         from the current editions at every fetch: a moved deadline shows, its SEQUENCE bumped."""
@@ -126,9 +116,6 @@ def asgi_app(ctx: SlackContext, slack: Callable[[], App], loading: Callable[[], 
         ics = calendar(selected, datetime.now(UTC), describer(ctx.settings.prompts_dir))
         return Response(ics, media_type="text/calendar; charset=utf-8")
 
-    async def metrics(_: Request) -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
-
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         started()
@@ -136,8 +123,11 @@ def asgi_app(ctx: SlackContext, slack: Callable[[], App], loading: Callable[[], 
 
     return Starlette(lifespan=lifespan, routes=[
         Route("/slack/events", slack_events, methods=["POST"]),
-        Route("/healthz", healthz, methods=["GET"]),
-        Route("/readyz", readyz, methods=["GET"]),
-        Route("/metrics", metrics, methods=["GET"]),
         Route("/calendar.ics", calendar_feed, methods=["GET"]),
+        Mount("", health_app(loading, lambda: ready_details(ctx))),  # /healthz, /readyz, /metrics
     ])
+
+
+def ready_details(ctx: SlackContext) -> dict[str, object]:
+    """What /readyz reports once everything has loaded (nothing waits then)."""
+    return {"passages": ctx.assistant.store.count(), "editions": ctx.editions.ids()}

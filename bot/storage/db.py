@@ -49,7 +49,7 @@ UPDATE_QUESTION = update(_QUESTIONS).where(_QUESTIONS.c.id == bindparam("questio
 
 def database_url(settings: Settings) -> str:
     if settings.database_url:
-        return settings.database_url
+        return settings.database_url.get_secret_value()  # to SQLAlchemy only, whose URL masks it in a repr
     private_folder(settings.bot_data_dir)
     return f"sqlite:///{settings.bot_data_dir / 'bot.db'}"
 

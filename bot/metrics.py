@@ -1,0 +1,11 @@
+"""Prometheus metrics measured in this process (the outbox's counts are read from the database at each
+scrape instead: bot/storage/metrics.py)."""
+
+from prometheus_client import Gauge, Histogram
+
+LEADER = Gauge("workshop_bot_leader", "1 while this process runs the reminder service (the scheduler)")
+SEND_SECONDS = Histogram("workshop_bot_outbox_send_seconds", "Time to deliver one outbox message, retries included",
+                         ["medium"], buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60))
+REMINDER_LATENESS = Histogram("workshop_bot_reminder_lateness_seconds",
+                              "How long after its due time a reminder went out",
+                              buckets=(1, 5, 15, 30, 60, 120, 300, 900, 1800, 3600))
