@@ -1,9 +1,14 @@
 """Two `serve` replicas on one database and one Chroma server: one runs the reminders; Slack's events,
 and its retries, go to either. The leader is killed (-9) between two reminders: the other takes over,
-and every reminder is posted once, every event answered once."""
+and every reminder is posted once, every event answered once.
+
+Killed, the leader's process is gone, and the survivor (on the same host) takes its lease at once.
+Frozen (SIGSTOP), as a replica on another machine that stops answering, its lease has to expire first:
+a reminder falls due while it does, and the survivor sends it once it leads."""
 
 from __future__ import annotations
 
+import signal
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -29,7 +34,8 @@ def replied_in_thread(emulator, ts: str) -> int:
     return len([c for c in emulator.of("chat.postMessage") if c.body.get("thread_ts") == ts])
 
 
-def test_two_replicas_one_killed_between_reminders(tmp_path, chroma_server, slack_emulator):
+@pytest.mark.parametrize("end", ["killed", "frozen"])
+def test_two_replicas_the_leader_lost_between_reminders(tmp_path, chroma_server, slack_emulator, end):
     """Reminders are planned from the moment both replicas are ready, so a slow start changes nothing."""
     knowledge = tmp_path / "knowledge"
     knowledge.mkdir()
@@ -69,11 +75,15 @@ def test_two_replicas_one_killed_between_reminders(tmp_path, chroma_server, slac
                        what="every event answered")
 
             slack_emulator.wait_for("chat.postMessage", 2, timeout=120, where=lambda c: c.body.get("channel") == "CANN")
-            first.kill()  # SIGKILL: the lease is left to expire
-            killed = time.monotonic()
+            if end == "killed":
+                first.kill()  # SIGKILL: its lease is left behind
+            else:
+                first.process.send_signal(signal.SIGSTOP)  # alive, silent: its lease has to expire
+            lost = time.monotonic()
             wait_until(lambda: leader() is survivor, 60, every=0.02, what="the survivor holding the lease")
-            print(f"takeover: the survivor held the lease {time.monotonic() - killed:.2f} s after the kill "
-                  f"(LEADER_LEASE={LEASE})")
+            print(f"takeover: the survivor held the lease {time.monotonic() - lost:.2f} s after the leader was "
+                  f"{end} (LEADER_LEASE={LEASE})")
+            first.kill()  # frozen: never to wake up
 
             for event, event_id in asked:  # Slack retries again, now all to the survivor
                 assert to[replicas.index(survivor)].event(event, event_id=event_id, headers=RETRY).status_code == 200
