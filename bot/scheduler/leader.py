@@ -98,7 +98,7 @@ class Leader:
             self._follow()
         if release:
             try:
-                self.leases.release(self.name, self.holder)
+                self.leases.release(self.name, self.holder, self.seconds)
             except SQLAlchemyError as error:  # it expires instead
                 log.warning("could not give up the %s lease: %s", self.name, error)
 
@@ -140,7 +140,7 @@ class Leader:
             service.start()
         except Exception:
             service.stop()
-            self.leases.release(self.name, self.holder)
+            self.leases.release(self.name, self.holder, self.seconds)
             raise
         self.service = service
         log.info("%s holds the %s lease: its service runs here", self.holder, self.name)

@@ -5,6 +5,10 @@ there is none (INSERT … ON CONFLICT DO NOTHING), else taken only if it is ours
 whose WHERE says so, its rowcount saying whether it did). Expiry is on the database's clock (PostgreSQL's
 CURRENT_TIMESTAMP): replicas on several machines need not agree on the time. A SQLite file is shared only
 by processes on one machine, whose clock is the one used.
+
+A replica that froze inside one of these transactions would hold the row's lock: on PostgreSQL, which would
+wait for it forever, the others give up waiting after a third of the lease (and try again), and the server
+ends the frozen transaction once it has been idle that long. SQLite's busy timeout bounds the wait there.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ class LeaseRows:
         the current holder is known to be dead (an earlier life of this process): its lease is taken at
         once, without waiting for it to expire."""
         with self.db.engine.begin() as c:
+            _bounded(c, seconds)
             now = _now(c)
             values = {"name": name, "holder": holder, "expires_at": now + timedelta(seconds=seconds)}
             if _insert_if_absent(c, values):
@@ -42,9 +47,10 @@ class LeaseRows:
             other = c.execute(select(LEASES.c.holder).where(LEASES.c.name == name)).scalar()
             return other is not None and gone(other) and _take(c, values, LEASES.c.holder == other)
 
-    def release(self, name: str, holder: str) -> bool:
-        """Give the lease up, if `holder` holds it: another process takes it at its next attempt."""
+    def release(self, name: str, holder: str, seconds: float) -> bool:
+        """Give the lease (of `seconds`) up, if `holder` holds it: another process takes it at its next attempt."""
         with self.db.engine.begin() as c:
+            _bounded(c, seconds)
             return c.execute(delete(LEASES).where(LEASES.c.name == name, LEASES.c.holder == holder)).rowcount == 1
 
     def holder(self, name: str) -> tuple[str, datetime] | None:
@@ -52,6 +58,13 @@ class LeaseRows:
         with self.db.engine.connect() as c:
             row = c.execute(select(LEASES.c.holder, LEASES.c.expires_at).where(LEASES.c.name == name)).first()
             return (row.holder, row.expires_at) if row else None
+
+
+def _bounded(c: Connection, seconds: float) -> None:
+    if c.dialect.name == "postgresql":
+        milliseconds = int(1000 * max(seconds, 1.0) / 3)
+        c.exec_driver_sql(f"SET LOCAL lock_timeout = {milliseconds}")
+        c.exec_driver_sql(f"SET LOCAL idle_in_transaction_session_timeout = {milliseconds}")
 
 
 def _now(c: Connection) -> datetime:
