@@ -90,6 +90,7 @@ class Runtime:
 
     @cached_property
     def reminders(self) -> ReminderService:
+        """One reminder service, for whoever starts and stops it directly rather than under the lease."""
         return self.reminder_service()
 
     @cached_property
