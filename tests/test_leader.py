@@ -113,6 +113,39 @@ def test_a_leader_shutting_down_hands_over_at_once(replicas):
     assert [timer.split(":")[2] for timer in second.timers] == ["30m"]
 
 
+class HeldAtStart:
+    """A real reminder service whose start waits to be let through, as one settling a crash waits on Slack."""
+
+    def __init__(self, service: ReminderService) -> None:
+        self.service, self.go = service, threading.Event()
+
+    def start(self) -> None:
+        assert self.go.wait(60)
+        self.service.start()
+
+    def stop(self) -> None:
+        self.service.stop()
+
+
+def test_a_service_slow_to_start_keeps_its_lease_meanwhile(replicas):
+    lease = 1.5
+    first, second = replicas(lease), replicas(lease)
+    held = HeldAtStart(first.runtime.reminder_service())
+    first.leader.make = lambda: held
+    starting = threading.Thread(target=first.leader.start)
+    starting.start()
+    wait_until(lambda: LeaseRows(first.runtime.db).holder(NAME), 30, what="the lease taken")
+    second.leader.start()
+    _, expires = lease_of(first)
+    wait_until(lambda: lease_of(first)[1] > expires + timedelta(seconds=3 * lease), 60,
+               what="the lease renewed for three leases' time")
+    assert lease_of(first)[0] == first.leader.holder and not second.leader.leading
+    held.go.set()
+    starting.join(60)
+    assert first.leader.leading and not second.leader.leading
+    assert held.service.scheduler.running
+
+
 def test_a_lease_left_by_a_dead_process_on_this_host_is_taken_at_once(tmp_path):
     rows = LeaseRows(Database(f"sqlite:///{tmp_path / 'bot.db'}"))
     me, host = holder_id(), socket.gethostname()

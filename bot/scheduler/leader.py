@@ -110,40 +110,62 @@ class Leader:
                 log.exception("the %s service could not start; the lease is given up", self.name)
 
     def _attempt(self) -> None:
-        began = time.monotonic()
-        held: bool | None
-        try:
-            held = self.leases.acquire(self.name, self.holder, self.seconds, gone=dead)
-        except SQLAlchemyError as error:
-            if self._thread is None:  # the first attempt: the caller says why
-                raise
-            log.warning("could not renew the %s lease: %s", self.name, error)
-            held = None  # unknown: still ours until it may have expired
+        held = self._renew(first=self._thread is None)
         with self._lock:
             if self._stopping.is_set():
                 return
-            if held:
-                self._valid_until = began + self.seconds
-                if self.service is None:
-                    self._lead()
+            if held and self.service is None:
+                self._lead()
             elif self.service is not None and (held is False or self._lapsing()):
                 log.warning("%s lost the %s lease: its service stops", self.holder, self.name)
                 self._follow()
+
+    def _renew(self, first: bool = False) -> bool | None:
+        """Take or renew the lease: whether it is ours now; None when the database did not say (then it
+        stays ours until it may have expired). At the first attempt, the caller is told why."""
+        began = time.monotonic()
+        try:
+            held = self.leases.acquire(self.name, self.holder, self.seconds, gone=dead)
+        except SQLAlchemyError as error:
+            if first:
+                raise
+            log.warning("could not renew the %s lease: %s", self.name, error)
+            return None
+        if held:
+            self._valid_until = began + self.seconds
+        return held
 
     def _lapsing(self) -> bool:
         """Not renewed for two thirds of the lease: stopped now, the service is surely gone before it expires."""
         return time.monotonic() >= self._valid_until - self.seconds / 3
 
     def _lead(self) -> None:
-        service = self.make()
+        """Start a new service, renewing the lease meanwhile: a start may take a while (settling what a
+        crash left means asking Slack), and must not outlast the lease, or two replicas would run."""
+        service, started, refused = self.make(), threading.Event(), threading.Event()
+
+        def renew() -> None:
+            while not started.wait(self.seconds / 3):
+                if self._renew() is False:
+                    refused.set()
+
+        renewing = threading.Thread(target=renew, name=f"{self.name}-lease-while-starting", daemon=True)
+        renewing.start()
         try:
             service.start()
         except Exception:
             service.stop()
             self.leases.release(self.name, self.holder, self.seconds)
             raise
+        finally:
+            started.set()
+            renewing.join()
         self.service = service
-        log.info("%s holds the %s lease: its service runs here", self.holder, self.name)
+        if refused.is_set() or self._lapsing():
+            log.warning("%s lost the %s lease while its service started: it stops", self.holder, self.name)
+            self._follow()
+        else:
+            log.info("%s holds the %s lease: its service runs here", self.holder, self.name)
 
     def _follow(self) -> None:
         if self.service is not None:
