@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     program_post_time: str = Field("08:00", description="local time of the programme post on the workshop day")
     reminder_grace: int = Field(3600, description="seconds a reminder missed while down is still worth sending")
     reload_interval: float = Field(30.0, description="seconds between checks of event.yaml files for changes")
+    leader_lease: float = Field(15.0, gt=0, description="seconds the replica running the reminders holds its lease")
     event_max_bytes: int = Field(EVENT_MAX_BYTES, gt=0, description="a larger event.yaml is refused")
 
     smtp_host: str | None = Field(None, description="SMTP server; without it mail is written to files")

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the database, Chroma, the embedding model, the scheduler an
     from bot.knowledge.editions import Edition, Registry
     from bot.outbox.ledger import Outbox
     from bot.outbox.sender import Sender
+    from bot.scheduler.leader import Leader
     from bot.scheduler.service import ReminderService
     from bot.slack.context import SlackContext
     from bot.storage.db import Database
@@ -89,7 +90,20 @@ class Runtime:
 
     @cached_property
     def reminders(self) -> ReminderService:
-        """Reminders, the digest and its review; a moved deadline gets a draft announcement for the organizers."""
+        """One reminder service, for whoever starts and stops it directly rather than under the lease."""
+        return self.reminder_service()
+
+    @cached_property
+    def leader(self) -> Leader:
+        """Runs the reminder service while this process holds its lease: one replica of several does."""
+        from bot.scheduler.leader import Leader
+        from bot.storage.lease import LeaseRows
+
+        return Leader(LeaseRows(self.db), self.settings.leader_lease, self.reminder_service)
+
+    def reminder_service(self) -> ReminderService:
+        """Reminders, the digest and its review; a moved deadline gets a draft announcement for the organizers.
+        A new one each time: a replica that leads again starts afresh."""
         from bot import digest, digest_review
         from bot.scheduler.service import Recurring, ReminderService
 

@@ -3,9 +3,10 @@ within about a second, while the database, the reminder service, the embedding m
 its refresh from the pages take several more.
 
 One thread loads them, in order: the database, the reminder service (a reminder never waits for the
-model), then the knowledge base and the assistant over it. One thread, because importing the same
-packages from two threads at once can fail (NumPy's imports, for one, are not safe that way). Whoever
-needs a part waits for it; `loading()` names what is not ready yet (/readyz); a part that fails to load
+model; of several replicas, the one holding the lease runs it, and the others are ready without it),
+then the knowledge base and the assistant over it. One thread, because importing the same packages
+from two threads at once can fail (NumPy's imports, for one, are not safe that way). Whoever needs a
+part waits for it; `loading()` names what is not ready yet (/readyz); a part that fails to load
 fails whoever waits for it, and `serve` stops.
 """
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from bot.knowledge.editions import Registry
     from bot.outbox.ledger import Outbox
     from bot.outbox.sender import Sender
-    from bot.scheduler.service import ReminderService
+    from bot.scheduler.leader import Leader
     from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ class Startup:
         self._thread: threading.Thread | None = None
         self.failure: Exception | None = None
         self.watcher: KnowledgeWatcher | None = None
-        self.reminders: ReminderService | None = None  # once started
+        self.leader: Leader | None = None  # once started: it runs the reminder service while it holds the lease
 
     @property
     def registry(self) -> Registry:
@@ -113,9 +114,8 @@ class Startup:
     def _start_reminders(self) -> None:
         with long_lived(), self._lock:  # never after stop()
             if not self._stopping.is_set():
-                self.reminders = self.runtime.reminders
-                self.reminders.start()
-                LEADER.set(1)  # the scheduler runs here (a lease may hand it to another replica: it sets 0)
+                leader = self.leader = self.runtime.leader.start()
+                LEADER.set_function(lambda: float(leader.leading))  # 1 while the scheduler runs here
 
     def _knowledge(self) -> None:
         """The model and the index, brought up to date with the pages; then the assistant over them.
@@ -172,6 +172,5 @@ class Startup:
             self._stopping.set()
         if self.watcher is not None:
             self.watcher.stop()
-        if self.reminders is not None:
-            self.reminders.stop()
-            LEADER.set(0)
+        if self.leader is not None:
+            self.leader.stop()  # the lease given up: another replica takes over at once

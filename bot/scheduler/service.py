@@ -105,7 +105,8 @@ class ReminderService:
     def stop(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        _running.pop(self.name, None)
+        if _running.get(self.name) is self:  # not a newer one started since (a replica leading again)
+            del _running[self.name]
 
     # --- planning ---------------------------------------------------------------------------------
 

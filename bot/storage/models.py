@@ -211,3 +211,13 @@ class DigestEntry(Base):
     wording: Mapped[str] = mapped_column(Text)
     keys: Mapped[str] = mapped_column(Text)
     excluded_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class Lease(Base):
+    """Who holds a named lease, and until when (the database's clock): one replica runs the reminder service."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(255))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
