@@ -179,6 +179,14 @@ def test_replicas_adding_and_claiming_the_same_outbox_row_one_wins(postgres_url)
     assert len(claimed) == 1 and claimed[0].attempts == 1
 
 
+def test_askers_escalating_the_same_question_make_one_escalation(postgres_url):
+    db = Database(postgres_url)
+    question = db.record_question(via="dm", channel_id="D", message_ts="1.0", text="?")
+    made = race(postgres_url, lambda racer: racer.escalate(question, "U1"))
+    assert sorted(created for _, created in made) == [False] * (RACERS - 1) + [True]
+    assert len({escalation.id for escalation, _ in made}) == 1
+
+
 def test_organizers_closing_the_same_escalation_one_wins(postgres_url):
     db = Database(postgres_url)
     escalation, _ = db.escalate(db.record_question(via="dm", channel_id="D", message_ts="1.0", text="?"), "U1")

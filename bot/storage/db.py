@@ -21,7 +21,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
@@ -176,14 +175,13 @@ class Database:
 
     def escalate(self, question_id: int, requested_by: str) -> tuple[Escalation, bool]:
         """The escalation of a question, and whether it was created now (asking twice is one)."""
-        try:
-            with self.session() as s:
-                escalation = Escalation(question_id=question_id, requested_by=requested_by)
-                s.add(escalation)
-            return escalation, True
-        except IntegrityError:
-            with self.session() as s:
-                return s.scalars(select(Escalation).filter_by(question_id=question_id)).one(), False
+        with self.session() as s:
+            created = s.scalars(conflicts.insert(self.engine.dialect.name, Escalation)
+                                .values(question_id=question_id, requested_by=requested_by)
+                                .on_conflict_do_nothing(index_elements=["question_id"]).returning(Escalation)).first()
+            if created is not None:
+                return created, True
+            return s.scalars(select(Escalation).filter_by(question_id=question_id)).one(), False
 
     def update_escalation(self, escalation_id: int, **fields) -> Escalation:
         return self._update(Escalation, escalation_id, fields)
