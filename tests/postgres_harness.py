@@ -1,7 +1,7 @@
 """A throwaway PostgreSQL for the storage tests: one server per test session, a fresh database per test.
 
 The server is pgserver's (the dev extra: a wheel that ships PostgreSQL), or, without it, the system's initdb
-and pg_ctl. Its data folder is under pytest's temporary folder and it listens on a Unix socket only. When it
+and pg_ctl. Its data folder is a temporary one (see `_data_folder`) and it listens on a Unix socket only. When it
 cannot start, the tests that need it fail and say why; WORKSHOP_BOT_TEST_POSTGRES=off skips them, visibly.
 """
 
@@ -13,6 +13,7 @@ import logging
 import os
 import shutil
 import subprocess
+import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
 SWITCH = "WORKSHOP_BOT_TEST_POSTGRES"
+_OWN_FOLDER = "workshop-bot-test-postgres-"
 # Each test database runs in a zone other than UTC, so a datetime that does not come back in UTC shows.
 SESSION_ZONE = "America/Los_Angeles"
 
@@ -106,8 +108,9 @@ def start(folder: Path) -> Postgres:
 def postgres_server(tmp_path_factory) -> Iterator[Postgres]:
     if os.environ.get(SWITCH, "").lower() == "off":
         pytest.skip(f"{SWITCH}=off: the PostgreSQL half of the storage tests is not run")
+    folder = _data_folder(tmp_path_factory)
     try:
-        server = start(tmp_path_factory.mktemp("postgres"))
+        server = start(folder)
     except Exception as error:
         detail = error.stderr if isinstance(error, subprocess.CalledProcessError) else ""
         pytest.fail(f"could not start a PostgreSQL server for the storage tests: {error} {detail}\n"
@@ -115,6 +118,17 @@ def postgres_server(tmp_path_factory) -> Iterator[Postgres]:
                     f"or set {SWITCH}=off to skip the PostgreSQL runs.", pytrace=False)
     yield server
     server.stop()
+    if folder.name.startswith(_OWN_FOLDER):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _data_folder(tmp_path_factory) -> Path:
+    """Under pytest's temporary folder; as root, beside it: pgserver then runs PostgreSQL as another user, and
+    every pytest that starts closes /tmp/pytest-of-root to that user again (mode 0700), after which the server
+    can no longer see its own data and shuts down."""
+    if os.geteuid() != 0:
+        return tmp_path_factory.mktemp("postgres")
+    return Path(tempfile.mkdtemp(prefix=_OWN_FOLDER))
 
 
 @pytest.fixture
