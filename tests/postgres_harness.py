@@ -35,8 +35,8 @@ class Postgres:
         self.admin, self._stop, self._names = admin, stop, itertools.count(1)
         self._engine = create_engine(admin, isolation_level="AUTOCOMMIT")
 
-    def create_database(self, prefix: str = "test") -> str:
-        name = f"{prefix}_{next(self._names)}"
+    def create_database(self) -> str:
+        name = f"test_{next(self._names)}"
         with self._engine.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
             connection.execute(text(f"ALTER DATABASE \"{name}\" SET timezone TO '{SESSION_ZONE}'"))
