@@ -545,6 +545,36 @@ def templates_check_command() -> None:
     err.print(f"all templates in {settings.prompts_dir} render", highlight=False)
 
 
+db_app = typer.Typer(help="The bot's database (DATABASE_URL, or SQLite in BOT_DATA_DIR).", no_args_is_help=True,
+                     rich_markup_mode=None)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade_command(data_dir: DataDir = None) -> None:
+    """Bring the schema to the newest migration (the bot also does it when it starts); print the revisions."""
+    from sqlalchemy.exc import OperationalError
+
+    from bot.storage import migrate
+    from bot.storage.db import database_url, open_engine
+    from bot.storage.url import DatabaseUrlError
+
+    try:
+        engine = open_engine(database_url(_settings(data_dir)), pool_size=1)
+        where = engine.url.render_as_string(hide_password=True)
+        before = migrate.current_revision(engine)
+        migrate.upgrade(engine)
+        after = migrate.current_revision(engine)
+    except (DatabaseUrlError, migrate.UnknownRevision) as error:
+        raise _fail(str(error)) from None
+    except OperationalError as error:
+        raise _fail(f"cannot reach the database of DATABASE_URL: {error.orig}") from None
+    if before == after:
+        err.print(f"{where}: at revision {after}, the newest: nothing to do", highlight=False)
+    else:
+        err.print(f"{where}: upgraded from revision {before or 'none (empty database)'} to {after}", highlight=False)
+
+
 def main() -> None:
     from bot.private import restrict_umask
 

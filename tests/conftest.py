@@ -99,4 +99,13 @@ def store(settings, embeddings) -> KnowledgeStore:
     return KnowledgeStore(settings, embeddings)
 
 
-pytest_plugins = ["tests.slack_harness", "tests.reminder_harness", "tests.smtp_harness", "tests.chroma_harness"]
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request, tmp_path) -> str:
+    """The bot's database on each engine it runs on: a SQLite file, or a new database on the session's PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'bot.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+pytest_plugins = ["tests.slack_harness", "tests.reminder_harness", "tests.smtp_harness", "tests.chroma_harness",
+                  "tests.postgres_harness"]

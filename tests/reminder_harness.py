@@ -1,4 +1,4 @@
-"""Reminder-service fixtures: real APScheduler job store and SQLite, deliveries to the Slack emulator."""
+"""Reminder-service fixtures: real APScheduler job store and database, deliveries to the Slack emulator."""
 
 from datetime import UTC, datetime
 
@@ -31,9 +31,17 @@ def write_event(knowledge, due: datetime, remind: list[str], channel: str = CHAN
 
 
 @pytest.fixture
-def service(tmp_path, knowledge_copy, slack_emulator):
+def service_database_url() -> str | None:
+    """The service's DATABASE_URL: SQLite in its data folder, unless a module overrides this with `database_url`
+    (then its tests run on PostgreSQL too)."""
+    return None
+
+
+@pytest.fixture
+def service(tmp_path, knowledge_copy, slack_emulator, service_database_url):
     settings = make_settings(tmp_path / "data", knowledge_copy, slack_bot_token=BOT_TOKEN,
-                             slack_api_url=slack_emulator.url, organizers_channel=ORGANIZERS, reload_interval=0.3)
+                             slack_api_url=slack_emulator.url, organizers_channel=ORGANIZERS, reload_interval=0.3,
+                             database_url=service_database_url)
     db = Database.from_settings(settings)
     services = []
 

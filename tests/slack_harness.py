@@ -230,9 +230,15 @@ def bot_settings(data_dir, emulator: SlackEmulator, database: str):
 
 
 @pytest.fixture
-def slack_bot(tmp_path, slack_store, slack_emulator):
+def slack_database_url(tmp_path) -> str:
+    """The Slack bot's database: SQLite, unless a module overrides this with `database_url` (both engines)."""
+    return f"sqlite:///{tmp_path / 'bot.db'}"
+
+
+@pytest.fixture
+def slack_bot(slack_store, slack_emulator, slack_database_url):
     """The bot with requests dispatched in-process: the default for what listeners do."""
-    settings = bot_settings(slack_store.settings.bot_data_dir, slack_emulator, f"sqlite:///{tmp_path / 'bot.db'}")
+    settings = bot_settings(slack_store.settings.bot_data_dir, slack_emulator, slack_database_url)
     with in_process_bot(settings, slack_store, slack_emulator) as bot:
         yield bot
 

@@ -80,7 +80,8 @@ def test_nothing_new_means_no_digest(settings, monkeypatch):
     assert not (settings.bot_data_dir / "outbox" / "mail").exists()
 
 
-def test_the_same_slot_is_sent_once(mail_env):
+def test_the_same_slot_is_sent_once(mail_env, database_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", database_url)  # the slot's outbox row decides, on either engine
     first = CliRunner().invoke(app, ["digest", "--now", "2025-08-13T12:00:00Z", "--send"])
     second = CliRunner().invoke(app, ["digest", "--now", "2025-08-14T12:00:00Z", "--send"])
     assert first.exit_code == second.exit_code == 0
@@ -116,7 +117,8 @@ def test_a_slot_missed_while_down_is_sent_on_restart(service, settings):
     assert "Digest" in mail["Subject"] and "Poster session moves" in mail.get_body(("plain",)).get_content()
 
 
-def test_a_failed_send_is_retried_by_the_next_send_and_said_so(mail_env, monkeypatch):
+def test_a_failed_send_is_retried_by_the_next_send_and_said_so(mail_env, monkeypatch, database_url):
+    monkeypatch.setenv("DATABASE_URL", database_url)
     mail_env_port = int(os.environ["SMTP_PORT"])
     monkeypatch.setenv("SMTP_PORT", str(free_port()))  # nothing listens there: the send fails
     monkeypatch.setenv("SMTP_SECURITY", "none")

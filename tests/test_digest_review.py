@@ -3,9 +3,17 @@
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot import digest, digest_review
 
 from .slack_harness import ORGANIZER, ORGANIZERS
+
+
+@pytest.fixture
+def slack_database_url(database_url) -> str:
+    """What the listeners store (votes, escalations, reviews) is checked on SQLite and on PostgreSQL."""
+    return database_url
 
 
 def entries(post) -> dict[str, tuple[str, str, str]]:

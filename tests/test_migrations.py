@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import threading
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, inspect
+from typer.testing import CliRunner
 
+from bot.cli import app
 from bot.storage import migrate
 from bot.storage.db import Database
 from bot.storage.models import Base
+from bot.storage.url import engine_url
 
 MADE_BY_0_1 = Path(__file__).parent / "fixtures" / "db" / "made-by-0.1.sql"  # create_all's schema, a row per table
 
@@ -80,10 +85,28 @@ def test_a_database_made_by_0_1_is_upgraded_in_place_and_keeps_every_row(tmp_pat
     assert schema(path) == schema(fresh)  # same tables, indexes and constraint names as a new database
 
 
-def test_the_models_and_the_migrations_agree(tmp_path):
+def test_the_models_and_the_migrations_agree(database_url):
     """Fails when a model changes without a migration: write one (see bot/storage/migrations/alembic.ini)."""
-    db = Database(f"sqlite:///{tmp_path / 'bot.db'}")
+    db = Database(database_url)
     assert migrate.current_revision(db.engine) == migrate.head()
+    assert differences(db.engine) == []
+
+
+def test_every_migration_goes_down_and_up_again(database_url):
+    """Each one's DDL runs on each engine (batch mode copies tables on SQLite, alters them on PostgreSQL)."""
+    from alembic import command
+
+    db = Database(database_url)
+    with db.engine.connect() as connection:
+        config = migrate._config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "base")
+        connection.commit()
+        assert migrate.current_revision(db.engine) is None
+        for script in reversed(list(migrate.scripts().walk_revisions())):
+            command.upgrade(config, script.revision)
+            connection.commit()
+            assert migrate.current_revision(db.engine) == script.revision
     assert differences(db.engine) == []
 
 
@@ -101,30 +124,46 @@ def test_opening_a_database_at_head_changes_nothing(tmp_path):
     assert dump(path) == before
 
 
-def test_a_database_upgraded_by_a_newer_version_is_refused_untouched(tmp_path):
-    path = tmp_path / "bot.db"
-    Database(f"sqlite:///{path}").engine.dispose()
-    with closing(sqlite3.connect(path)) as connection, connection:
-        connection.execute("UPDATE alembic_version SET version_num = '0999_from_the_future'")
-    before = dump(path)
+def state(engine: Engine) -> tuple[list[str], list[tuple]]:
+    """The tables, and the revision the database is at."""
+    with engine.connect() as connection:
+        return (sorted(inspect(connection).get_table_names()),
+                connection.exec_driver_sql("SELECT version_num FROM alembic_version").all())
+
+
+def test_a_database_upgraded_by_a_newer_version_is_refused_untouched(database_url):
+    engine = Database(database_url).engine
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0999_from_the_future'")
+    before = state(engine)
 
     with pytest.raises(migrate.UnknownRevision) as refused:
-        Database(f"sqlite:///{path}")
+        Database(database_url)
 
-    assert str(path) in str(refused.value) and "0999_from_the_future" in str(refused.value)
-    assert dump(path) == before
+    assert engine.url.database in str(refused.value) and "0999_from_the_future" in str(refused.value)
+    assert state(engine) == before
 
 
-def test_two_first_opens_of_a_new_database_at_once_both_succeed(tmp_path):
-    """The bot and a CLI command starting together: each has its own engine, so threads race like processes."""
+@pytest.fixture
+def new_database(database_url, tmp_path, request) -> Callable[[], str]:
+    """More empty databases on the same engine as `database_url`."""
+    if database_url.startswith("sqlite"):
+        paths = (tmp_path / f"bot-{n}.db" for n in itertools.count())
+        return lambda: f"sqlite:///{next(paths)}"
+    return request.getfixturevalue("postgres_server").create_database
+
+
+def test_two_first_opens_of_a_new_database_at_once_both_succeed(new_database):
+    """The bot and a CLI command (or two replicas) starting together: each has its own engine, so threads race
+    like processes. SQLite's write lock, or PostgreSQL's advisory lock, lets one migrate while the other waits."""
     for attempt in range(5):  # the race is narrow: give it several chances
-        path = tmp_path / f"bot-{attempt}.db"
+        url = new_database()
         start, errors = threading.Barrier(2), []
 
-        def open_it(path=path, start=start, errors=errors) -> None:
+        def open_it(url=url, start=start, errors=errors) -> None:
             start.wait()
             try:
-                Database(f"sqlite:///{path}").engine.dispose()
+                Database(url).engine.dispose()
             except Exception as error:  # reported below, with the attempt
                 errors.append(error)
 
@@ -134,5 +173,22 @@ def test_two_first_opens_of_a_new_database_at_once_both_succeed(tmp_path):
         for opener in openers:
             opener.join(timeout=60)
         assert not errors and not any(opener.is_alive() for opener in openers), f"attempt {attempt}: {errors}"
-        with closing(sqlite3.connect(path)) as connection:
-            assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [(migrate.head(),)]
+        engine = create_engine(engine_url(url))
+        assert state(engine)[1] == [(migrate.head(),)]
+        engine.dispose()
+
+
+def test_db_upgrade_says_where_the_schema_was_and_is(database_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("BOT_DATA_DIR", str(tmp_path / "data"))
+    first = CliRunner().invoke(app, ["db", "upgrade"])
+    assert first.exit_code == 0 and f"from revision none (empty database) to {migrate.head()}" in first.stderr
+    again = CliRunner().invoke(app, ["db", "upgrade"])
+    assert again.exit_code == 0 and f"at revision {migrate.head()}, the newest: nothing to do" in again.stderr
+
+
+def test_db_upgrade_refuses_an_unusable_database_url(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "mysql+nosuchdriver://db/bot")
+    monkeypatch.setenv("BOT_DATA_DIR", str(tmp_path / "data"))
+    result = CliRunner().invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 2 and "error: DATABASE_URL" in result.stderr

@@ -1,4 +1,4 @@
-"""The reminder service with real parts: APScheduler's SQLAlchemy job store, SQLite, emulated Slack."""
+"""The reminder service with real parts: APScheduler's SQLAlchemy job store, SQLite and PostgreSQL, emulated Slack."""
 
 import time
 from datetime import UTC, datetime, timedelta
@@ -10,6 +10,12 @@ from bot.storage.models import SchedulerState
 
 from .reminder_harness import CHANNEL, ORGANIZERS, keys_posted, write_event
 from .waiting import wait_until
+
+
+@pytest.fixture
+def service_database_url(database_url) -> str:
+    """Every test here runs on SQLite and on PostgreSQL: the job store, the outbox and the plan share the database."""
+    return database_url
 
 
 @pytest.mark.slow  # waits in real time: the end-to-end check of the timers

@@ -3,6 +3,7 @@
 import threading
 from datetime import UTC, datetime
 
+import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from pydantic import ConfigDict, Field
 
@@ -12,6 +13,12 @@ from bot.slack.listeners.home import home_parts
 from .slack_emulator import block_problems
 from .slack_harness import ORGANIZER, ORGANIZERS
 from .test_slack_questions import buttons_of, texts_of
+
+
+@pytest.fixture
+def slack_database_url(database_url) -> str:
+    """What the listeners store (votes, escalations, reviews) is checked on SQLite and on PostgreSQL."""
+    return database_url
 
 
 def test_a_follow_up_in_the_thread_uses_the_earlier_question(slack_bot):

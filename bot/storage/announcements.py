@@ -28,7 +28,7 @@ class AnnouncementRows:
     def decide(self, announcement_id: int, by: str, approve: bool) -> Announcement | None:
         """A draft becomes ready (sent from now) or dismissed; None when it was already decided."""
         with self.db.session() as s:
-            draft = s.get(Announcement, announcement_id)
+            draft = s.get(Announcement, announcement_id, with_for_update=True)  # two organizers: one decides
             if draft is None or draft.status != AnnouncementStatus.DRAFT:
                 return None
             draft.status = AnnouncementStatus.READY if approve else AnnouncementStatus.DISMISSED
@@ -41,7 +41,7 @@ class AnnouncementRows:
                    details: dict[str, object]) -> bool:
         """Run `index` for an announcement not indexed yet, and mark it so; an error in `index` undoes both."""
         with self.db.session() as s:
-            announcement = s.get(Announcement, announcement_id)
+            announcement = s.get(Announcement, announcement_id, with_for_update=True)  # one process indexes it
             if announcement is None or announcement.indexed:
                 return False
             announcement.indexed = True

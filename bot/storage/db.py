@@ -12,20 +12,20 @@ from typing import cast
 from sqlalchemy import (
     Connection,
     CursorResult,
+    Engine,
     Table,
     bindparam,
     create_engine,
     event,
     func,
-    insert,
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.private import private_file, private_folder
+from bot.storage import conflicts
 from bot.storage.models import (
     Base,
     Escalation,
@@ -36,15 +36,30 @@ from bot.storage.models import (
     Question,
     utcnow,
 )
+from bot.storage.url import engine_url
 
 
-# Built once: a statement object keeps its cache key, so running it again skips SQLAlchemy's
-# coercion and key generation (two thirds of what these writes cost in Python). The columns written
-# are the parameters' keys.
 _QUESTIONS = cast(Table, Question.__table__)
-CLAIM_EVENT = insert(cast(Table, ProcessedEvent.__table__))
-INSERT_QUESTION = insert(_QUESTIONS)
+_EVENTS = cast(Table, ProcessedEvent.__table__)
+_FEEDBACK = cast(Table, Feedback.__table__)
 UPDATE_QUESTION = update(_QUESTIONS).where(_QUESTIONS.c.id == bindparam("question_id"))
+
+
+class _Inserts:
+    """Built once per database: a statement object keeps its cache key, so running it again skips SQLAlchemy's
+    coercion and key generation (two thirds of what these writes cost in Python). The columns written are the
+    parameters' keys. Each loses cleanly on its unique key: on PostgreSQL the loser waits for the winner's
+    commit and then does nothing, where an IntegrityError would also abort its transaction. RETURNING says
+    who won (a CursorResult's rowcount is only kept for UPDATE and DELETE)."""
+
+    def __init__(self, dialect: str) -> None:
+        self.claim_event = conflicts.insert(dialect, _EVENTS).on_conflict_do_nothing(
+            index_elements=["event_id"]).returning(_EVENTS.c.event_id)
+        self.question = conflicts.insert(dialect, _QUESTIONS).on_conflict_do_nothing(
+            index_elements=["channel_id", "message_ts"]).returning(_QUESTIONS.c.id)
+        vote = conflicts.insert(dialect, _FEEDBACK)
+        self.vote = vote.on_conflict_do_update(index_elements=["question_id", "user_id"],
+                                               set_={"helpful": vote.excluded.helpful})
 
 
 def database_url(settings: Settings) -> str:
@@ -80,17 +95,24 @@ class Stats:
         return self.answered / self.asked if self.asked else 0.0
 
 
+def open_engine(url: str, pool_size: int = 20) -> Engine:
+    """The engine of DATABASE_URL (DatabaseUrlError when it cannot be one), its schema not looked at yet."""
+    engine = create_engine(engine_url(url), pool_size=pool_size, max_overflow=pool_size)
+    if engine.dialect.name == "sqlite":
+        _private_sqlite(engine.url.database)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        with engine.connect() as connection:  # WAL is a property of the file: set once
+            connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+    return engine
+
+
 class Database:
     def __init__(self, url: str, pool_size: int = 20) -> None:
-        self.engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
-        if self.engine.dialect.name == "sqlite":
-            _private_sqlite(self.engine.url.database)
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-            with self.engine.connect() as connection:  # WAL is a property of the file: set once
-                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+        self.engine = open_engine(url, pool_size)
         from bot.storage.migrate import upgrade  # Alembic: half a second of imports, for whoever opens a database
 
         upgrade(self.engine)
+        self._inserts = _Inserts(self.engine.dialect.name)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @classmethod
@@ -112,22 +134,13 @@ class Database:
 
     def claim_event(self, event_id: str) -> bool:
         """True the first time an event id is seen, False for every redelivery (across restarts)."""
-        try:
-            with self.statement() as c:
-                c.execute(CLAIM_EVENT, {"event_id": event_id})
-            return True
-        except IntegrityError:
-            return False
+        with self.statement() as c:
+            return c.execute(self._inserts.claim_event, {"event_id": event_id}).first() is not None
 
     def record_question(self, **fields) -> int | None:
         """The new question's id, or None when this message was already taken (message + app_mention)."""
-        try:
-            with self.statement() as c:
-                key = c.execute(INSERT_QUESTION, fields).inserted_primary_key
-        except IntegrityError:
-            return None
-        assert key is not None  # an INSERT of one row has its key
-        return key[0]
+        with self.statement() as c:
+            return c.execute(self._inserts.question, fields).scalar_one_or_none()
 
     def _update(self, model: type[Base], row_id: int, fields: dict):
         with self.session() as s:
@@ -157,23 +170,18 @@ class Database:
 
     def add_feedback(self, question_id: int, user_id: str, helpful: bool) -> None:
         """One vote per user and question; voting again changes it."""
-        with self.session() as s:
-            vote = s.scalar(select(Feedback).filter_by(question_id=question_id, user_id=user_id))
-            if vote is None:
-                s.add(Feedback(question_id=question_id, user_id=user_id, helpful=helpful))
-            else:
-                vote.helpful = helpful
+        with self.statement() as c:
+            c.execute(self._inserts.vote, {"question_id": question_id, "user_id": user_id, "helpful": helpful})
 
     def escalate(self, question_id: int, requested_by: str) -> tuple[Escalation, bool]:
         """The escalation of a question, and whether it was created now (asking twice is one)."""
-        try:
-            with self.session() as s:
-                escalation = Escalation(question_id=question_id, requested_by=requested_by)
-                s.add(escalation)
-            return escalation, True
-        except IntegrityError:
-            with self.session() as s:
-                return s.scalars(select(Escalation).filter_by(question_id=question_id)).one(), False
+        with self.session() as s:
+            created = s.scalars(conflicts.insert(self.engine.dialect.name, Escalation)
+                                .values(question_id=question_id, requested_by=requested_by)
+                                .on_conflict_do_nothing(index_elements=["question_id"]).returning(Escalation)).first()
+            if created is not None:
+                return created, True
+            return s.scalars(select(Escalation).filter_by(question_id=question_id)).one(), False
 
     def update_escalation(self, escalation_id: int, **fields) -> Escalation:
         return self._update(Escalation, escalation_id, fields)

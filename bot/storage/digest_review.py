@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
+from bot.storage import conflicts
 from bot.storage.db import Database
 from bot.storage.models import DigestEntry
 
@@ -31,11 +32,16 @@ class DigestReviewRows:
 
     def record(self, slot: datetime, entries: Sequence[tuple[str, Sequence[str]]]) -> list[DigestEntry]:
         """The entries (wording, keys) shown for `slot`, stored once: a second review of the same slot
-        returns the first one's."""
-        with self.db.session() as s:
-            if not s.scalars(select(DigestEntry.id).where(DigestEntry.slot == slot)).first():
-                s.add_all(DigestEntry(slot=slot, position=n, wording=wording, keys=json.dumps(list(keys)))
-                          for n, (wording, keys) in enumerate(entries, 1))
+        returns the first one's. Whoever inserts the slot's first place writes them all, in its transaction;
+        a concurrent review's INSERT waits for that commit, then does nothing, and so adds none of its own."""
+        rows = [{"slot": slot, "position": n, "wording": wording, "keys": json.dumps(list(keys))}
+                for n, (wording, keys) in enumerate(entries, 1)]
+        if rows:
+            first = conflicts.insert(self.db.engine.dialect.name, DigestEntry).on_conflict_do_nothing(
+                index_elements=["slot", "position"]).returning(DigestEntry.id)
+            with self.db.session() as s:
+                if s.execute(first, rows[0]).scalar_one_or_none() is not None and rows[1:]:
+                    s.execute(insert(DigestEntry), rows[1:])
         return self.of_slot(slot)
 
     def get(self, entry_id: int) -> DigestEntry | None:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy import CursorResult, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select, update
 
+from bot.storage import conflicts
 from bot.storage.db import Database
 from bot.storage.models import OutboxMessage, OutboxStatus, utcnow
 
@@ -18,24 +17,23 @@ class OutboxRows:
 
     def insert(self, *, key: str, destination: str, kind: str, edition: str | None, due_at: datetime, body: str,
                status: OutboxStatus = OutboxStatus.PENDING) -> OutboxMessage | None:
-        """The new row, or None when this key already went (or is going) to this destination."""
-        try:
-            with self.db.session() as s:
-                row = OutboxMessage(key=key, destination=destination, kind=kind, edition=edition, due_at=due_at,
-                                    body=body, status=status)
-                s.add(row)
-            return row
-        except IntegrityError:
-            return None
+        """The new row, or None when this key already went (or is going) to this destination: one INSERT that
+        does nothing on (key, destination), so of two processes adding the same message one adds it."""
+        added = conflicts.insert(self.db.engine.dialect.name, OutboxMessage).values(
+            key=key, destination=destination, kind=kind, edition=edition, due_at=due_at, body=body, status=status,
+        ).on_conflict_do_nothing(index_elements=["key", "destination"]).returning(OutboxMessage)
+        with self.db.session() as s:
+            return s.scalars(added).one_or_none()
 
     def claim(self, row_id: int) -> OutboxMessage | None:
-        """pending → sending, for exactly one caller; None if another took it or it is done."""
+        """pending → sending, for exactly one caller; None if another took it or it is done. One conditional
+        UPDATE: on PostgreSQL a second claimer waits for the first's commit, then finds the row not pending."""
         with self.db.session() as s:
-            taken = cast(CursorResult, s.execute(  # an UPDATE's result is a CursorResult: it has a rowcount
+            return s.scalars(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.PENDING)
-                .values(status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1)))
-            return s.get(OutboxMessage, row_id) if taken.rowcount == 1 else None
+                .values(status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1)
+                .returning(OutboxMessage)).one_or_none()
 
     def finish(self, row_id: int, status: OutboxStatus, *, external_id: str | None = None,
                error: str | None = None) -> None:

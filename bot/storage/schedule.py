@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 
+from bot.storage import conflicts
 from bot.storage.db import Database
 from bot.storage.models import KnownDeadline, SchedulerState
 
@@ -29,24 +30,32 @@ class ScheduleRows:
             return state.heartbeat_at if state else None
 
     def beat(self, now: datetime) -> None:
+        beat = conflicts.insert(self.db.engine.dialect.name, SchedulerState).values(name=self.name, heartbeat_at=now)
         with self.db.session() as s:
-            state = s.get(SchedulerState, self.name)
-            if state is None:
-                s.add(SchedulerState(name=self.name, heartbeat_at=now))
-            else:
-                state.heartbeat_at = now
+            s.execute(beat.on_conflict_do_update(index_elements=["name"], set_={"heartbeat_at": now}))
 
     def moves(self, due: dict[tuple[str, str], datetime]) -> list[Move]:
         """Record each (edition, deadline)'s due time; those that changed since the last call, in one
-        transaction for every deadline of every edition."""
+        transaction for every deadline of every edition. Two processes planning at once see a move once: new
+        deadlines are inserted first (a concurrent insert of the same one waits, then does nothing), then the
+        rows are read locked (FOR UPDATE, in key order; SQLite's write lock, taken by the INSERT), so the
+        second reader waits for the first's commit and finds the new due times already there."""
+        if not due:
+            return []
+        keys = sorted(due)
         moved = []
         with self.db.session() as s:
-            known = {(k.edition, k.deadline): k for k in s.scalars(select(KnownDeadline))}
-            for (edition, deadline), when in due.items():
-                row = known.get((edition, deadline))
-                if row is None:
-                    s.add(KnownDeadline(edition=edition, deadline=deadline, due=when))
-                elif row.due != when:
-                    moved.append(Move(edition, deadline, row.due, when))
+            new = conflicts.insert(self.db.engine.dialect.name, KnownDeadline).on_conflict_do_nothing(
+                index_elements=["edition", "deadline"])
+            s.execute(new, [{"edition": edition, "deadline": deadline, "due": due[edition, deadline]}
+                            for edition, deadline in keys])
+            known = s.scalars(select(KnownDeadline)
+                              .where(tuple_(KnownDeadline.edition, KnownDeadline.deadline).in_(keys))
+                              .order_by(KnownDeadline.edition, KnownDeadline.deadline)
+                              .with_for_update())
+            for row in known:
+                when = due[row.edition, row.deadline]
+                if row.due != when:
+                    moved.append(Move(row.edition, row.deadline, row.due, when))
                     row.due = when
         return moved

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, create_engine
 
 from bot.storage.migrate import include_name
 from bot.storage.models import Base, UTCDateTime
+from bot.storage.url import engine_url
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
@@ -33,7 +34,7 @@ def run(connection: Connection) -> None:
 if "connection" in context.config.attributes:
     run(context.config.attributes["connection"])
 elif url := os.environ.get("DATABASE_URL"):
-    with create_engine(url).connect() as connection:
+    with create_engine(engine_url(url)).connect() as connection:
         run(connection)
 else:
     raise SystemExit("Set DATABASE_URL to the database to compare the models with, e.g. sqlite:////tmp/dev.db")
