@@ -1,4 +1,4 @@
-"""Two `serve` replicas on one database and one Chroma server: one runs the reminders; Slack's events,
+"""Two `serve` replicas on one database (SQLite or PostgreSQL) and one Chroma server: one runs the reminders; Slack's events,
 and its retries, go to either. The leader is killed (-9) between two reminders: the other takes over,
 and every reminder is posted once, every event answered once.
 
@@ -35,11 +35,11 @@ def replied_in_thread(emulator, ts: str) -> int:
 
 
 @pytest.mark.parametrize("end", ["killed", "frozen"])
-def test_two_replicas_the_leader_lost_between_reminders(tmp_path, chroma_server, slack_emulator, end):
+def test_two_replicas_the_leader_lost_between_reminders(tmp_path, chroma_server, slack_emulator, database_url, end):
     """Reminders are planned from the moment both replicas are ready, so a slow start changes nothing."""
     knowledge = tmp_path / "knowledge"
     knowledge.mkdir()
-    database = f"sqlite:///{tmp_path / 'shared.db'}"  # PostgreSQL: its URL here (see the notes on replicas)
+    database = database_url  # a SQLite file both replicas open, or a PostgreSQL database
     shared = {"DATABASE_URL": database, "CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(chroma_server),
               "LEADER_LEASE": str(LEASE)}
     replicas = [BotProcess.launch(tmp_path / f"data-{name}", knowledge, slack_emulator, **shared) for name in "ab"]
