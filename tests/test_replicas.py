@@ -1,6 +1,6 @@
-"""Two `serve` replicas on one database (SQLite or PostgreSQL) and one Chroma server: one runs the reminders; Slack's events,
-and its retries, go to either. The leader is killed (-9) between two reminders: the other takes over,
-and every reminder is posted once, every event answered once.
+"""Two `serve` replicas on one database (SQLite or PostgreSQL) and one Chroma server: one runs the
+reminders; Slack's events, and its retries, go to either. The leader is killed (-9) between two
+reminders: the other takes over, and every reminder is posted once, every event answered once.
 
 Killed, the leader's process is gone, and the survivor (on the same host) takes its lease at once.
 Frozen (SIGSTOP), as a replica on another machine that stops answering, its lease has to expire first:

@@ -218,3 +218,14 @@ def test_organizers_deciding_the_same_draft_one_decides(postgres_url):
         created_by="bot", status=AnnouncementStatus.DRAFT), "draft", {})
     decided = race(postgres_url, lambda db: AnnouncementRows(db).decide(draft.id, "UORG", approve=True))
     assert len([d for d in decided if d is not None]) == 1
+
+
+def test_a_transaction_left_idle_by_a_frozen_replica_is_ended_by_the_server(postgres_url):
+    """Its row locks would otherwise stall every other replica for as long as it stays frozen."""
+    from sqlalchemy import text
+
+    from bot.storage.db import IDLE_IN_TRANSACTION_MS
+
+    with Database(postgres_url).engine.connect() as connection:
+        shown = connection.execute(text("SHOW idle_in_transaction_session_timeout")).scalar_one()
+    assert shown == f"{IDLE_IN_TRANSACTION_MS // 1000}s"

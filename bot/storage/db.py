@@ -95,9 +95,18 @@ class Stats:
         return self.answered / self.asked if self.asked else 0.0
 
 
+# Our transactions are a few statements each: one idle in the middle for longer belongs to a process that
+# froze or hung, and the server ends it rather than let its locks stall the other replicas.
+IDLE_IN_TRANSACTION_MS = 10_000
+
+
 def open_engine(url: str, pool_size: int = 20) -> Engine:
     """The engine of DATABASE_URL (DatabaseUrlError when it cannot be one), its schema not looked at yet."""
-    engine = create_engine(engine_url(url), pool_size=pool_size, max_overflow=pool_size)
+    target = engine_url(url)
+    connect_args = {}
+    if target.get_backend_name() == "postgresql":  # a frozen replica's open transaction would hold its row locks
+        connect_args["options"] = f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"
+    engine = create_engine(target, pool_size=pool_size, max_overflow=pool_size, connect_args=connect_args)
     if engine.dialect.name == "sqlite":
         _private_sqlite(engine.url.database)
         event.listen(engine, "connect", _sqlite_pragmas)
