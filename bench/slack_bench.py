@@ -60,16 +60,17 @@ def _start_bot(tmp: Path, emulator: SlackEmulator) -> tuple[subprocess.Popen, st
 
 
 def _load(bots: list[SlackBot], emulator: SlackEmulator, pids: list[int], askers: int,
-          questions: list[str]) -> dict[str, float]:
+          questions: list[str], run: int = 0) -> dict[str, float]:
     """`askers` people, each asking QUESTIONS_EACH questions one after another (a closed loop), spread
-    over the bots' processes (`pids`) as a load balancer would."""
+    over the bots' processes (`pids`) as a load balancer would. Messages differ by `run`: a bot that
+    saw a message once does not answer it again."""
     emulator.clear()
 
     def ask(asker: int) -> list[tuple[float, float]]:
         timings = []
         bot = bots[asker % len(bots)]
         for n in range(QUESTIONS_EACH):
-            ts = f"1700{askers:02d}{asker:03d}{n:02d}.000100"
+            ts = f"{1700 + run}{askers:02d}{asker:03d}{n:02d}.000100"
             sent = time.monotonic()
             response, _ = bot.mention(questions[(asker * QUESTIONS_EACH + n) % len(questions)],
                                       channel=f"C{asker}", ts=ts)
