@@ -17,6 +17,7 @@ HANDLER = "workshop-bot"  # ours among the root logger's handlers: replaced, nev
 TEXT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 JSON_FIELDS = ("asctime", "levelname", "name", "message")
 JSON_NAMES = {"asctime": "timestamp", "levelname": "level", "name": "logger"}
+UVICORN = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
 
 def utc_time(record: logging.LogRecord) -> str:
@@ -62,3 +63,7 @@ def configure_logging(settings: Settings) -> None:
     handler.setFormatter(formatter(settings.log_format))
     root.addHandler(handler)
     root.setLevel(settings.log_level.upper())
+    for name in UVICORN:  # a uvicorn started with its own logging config earlier in this process left handlers
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = True

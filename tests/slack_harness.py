@@ -210,7 +210,7 @@ def running_bot(settings, store, emulator: SlackEmulator) -> Iterator[HttpBot]:
     app = build_app(ctx, client=web_client(settings))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(asgi_app(ctx, lambda: app), host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off"))
+                                           lifespan="off", log_config=None))  # its loggers log as ours, as in serve
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     wait_until(lambda: server.started, 60, every=0.01, what="the bot's HTTP server started")
