@@ -5,13 +5,14 @@ from pathlib import Path
 
 from .conftest import REPO
 
-# Lowest first. knowledge → index → assistant; events → scheduler → outbox → deliveries; the runtime
+# Lowest first. knowledge → index → assistant; events → scheduler → outbox → deliveries; mail received
+# (inbound) → answered (email_answers); the runtime
 # builds the bot from all of them, the startup loads it in the background, and the modes and the command
 # line sit on top.
 LAYERS = ["__init__", "addresses", "config", "logs", "metrics", "private", "mrkdwn", "redact", "events", "storage",
-          "templates", "knowledge", "deliveries", "outbox", "index", "assistant", "scheduler", "digest",
-          "digest_review", "announcements", "health", "slack", "runtime", "startup", "console", "serve", "cli",
-          "__main__"]
+          "templates", "knowledge", "deliveries", "outbox", "inbound", "index", "assistant", "scheduler", "digest",
+          "digest_review", "announcements", "email_answers", "health", "slack", "runtime", "startup", "console",
+          "serve", "cli", "__main__"]
 
 
 def part(module: str) -> str:
