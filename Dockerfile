@@ -28,7 +28,7 @@ ENV BOT_DATA_DIR=/data KNOWLEDGE_DIR=/app/knowledge HOST=0.0.0.0 PORT=3000
 VOLUME ["/data"]
 USER workshop-bot
 EXPOSE 3000
-# Liveness: /healthz answers as soon as HTTP mode listens (there is no HTTP server in Socket Mode).
+# Liveness: /healthz answers as soon as the bot listens on PORT (HTTP mode and Socket Mode alike).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ['PORT'] + '/healthz', timeout=4)"]
 CMD ["workshop-bot", "serve"]
