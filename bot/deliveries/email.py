@@ -39,6 +39,7 @@ SOCKET_TIMEOUT = 30.0  # seconds for each socket operation; SMTP_DEADLINE bounds
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
+LOOP_HEADER = "X-Workshop-Bot-Loop"  # on everything the bot sends: its own mail, received back, is never answered
 AUTOMATIC_KINDS = frozenset({"digest", "deadline_reminder", "program_day", "session_reminder"})  # not by a person
 
 
@@ -89,6 +90,7 @@ def compose(row: OutboxMessage, settings: Settings, reply_to: str | None,
         mail["Reply-To"] = configured(mailbox, "the edition's contact", reply_to)
     mail["Date"] = format_datetime(utcnow())
     mail["Message-ID"] = message_id(f"{row.key}→{row.destination}", sender)
+    mail[LOOP_HEADER] = sender.addr_spec
     if content.get("references"):
         mail["In-Reply-To"] = mail["References"] = safe_header(content["references"])
     if row.kind in AUTOMATIC_KINDS:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.storage.models import InboundStatus
+
 
 @dataclass(frozen=True)
 class InboundMail:
@@ -21,3 +23,6 @@ class InboundMail:
     question: str  # the new text of the body: quoted replies, signatures and HTML removed
     context: tuple[str, ...] = field(default=())  # earlier messages of the thread, oldest first
     received_at: datetime | None = None  # UTC
+    # QUESTION; EMPTY (`question` is "": ask what the question is); UNREADABLE (part of it could not be read,
+    # `question` is what could: organizers see the stored mail). Ignored mail is never handed on.
+    status: InboundStatus = InboundStatus.QUESTION

@@ -50,6 +50,15 @@ class EscalationStatus(StrEnum):
     RESOLVED = "resolved"  # closed without an answer
 
 
+class InboundStatus(StrEnum):
+    """What became of a mail received at the bot's address."""
+
+    QUESTION = "question"  # a question was found: handed to the answering side
+    EMPTY = "empty"  # nothing new in the body: handed on, to be asked what the question is
+    UNREADABLE = "unreadable"  # broken MIME or charset: kept for organizers (what could be read is handed on)
+    IGNORED = "ignored"  # must not be answered (RFC 3834: automatic, bounce, list, our own, too many): never handed on
+
+
 class AnnouncementStatus(StrEnum):
     DRAFT = "draft"  # drafted by the bot (a deadline moved), waiting for an organizer
     READY = "ready"  # to be sent, or sent
