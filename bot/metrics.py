@@ -1,7 +1,7 @@
 """Prometheus metrics measured in this process (the outbox's counts are read from the database at each
 scrape instead: bot/storage/metrics.py)."""
 
-from prometheus_client import Gauge, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 LEADER = Gauge("workshop_bot_leader", "1 while this process runs the reminder service (the scheduler)")
 SEND_SECONDS = Histogram("workshop_bot_outbox_send_seconds", "Time to deliver one outbox message, retries included",
@@ -9,3 +9,5 @@ SEND_SECONDS = Histogram("workshop_bot_outbox_send_seconds", "Time to deliver on
 REMINDER_LATENESS = Histogram("workshop_bot_reminder_lateness_seconds",
                               "How long after its due time a reminder went out",
                               buckets=(1, 5, 15, 30, 60, 120, 300, 900, 1800, 3600))
+INBOUND_MAIL = Counter("workshop_bot_inbound_mail", "Mail received at the bot's address, by what became of it",
+                       ["outcome"])  # exposed as workshop_bot_inbound_mail_total
