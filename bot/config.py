@@ -84,7 +84,8 @@ class Settings(BaseSettings):
     dkim_key_file: Path | None = Field(None, description="PEM file of the RSA private key that signs the mail")
     inbound_protocol: str = Field("lmtp", pattern="^(lmtp|smtp)$", description="questions by email: lmtp or smtp")
     inbound_host: str = Field("127.0.0.1", description="interface the mail listener binds (the MTA's side)")
-    inbound_port: int | None = Field(None, gt=0, lt=65536, description="mail listener port; no listener when unset")
+    inbound_port: int | None = Field(None, ge=0, lt=65536,
+                                      description="mail listener port (0: any free one); no listener when unset")
     inbound_max_bytes: int = Field(10_485_760, gt=0, description="larger mail is refused with 552")
     inbound_replies_per_day: int = Field(5, ge=0, description="mails from one sender answered in 24 hours")
     digest_cron: str = Field("0 9 * * MON", description="when digests go out (crontab, UTC)")

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, func, select, update
 
 from bot.storage import conflicts
 from bot.storage.db import Database
@@ -26,6 +26,11 @@ class InboundRows:
         """The new row's id, or None when a mail with this Message-ID is stored already."""
         with self.db.statement() as c:
             return c.execute(self._insert, fields).scalar_one_or_none()
+
+    def link_question(self, mail_id: int, question_id: int) -> None:
+        """Record which question (and so which answer) a received mail became."""
+        with self.db.statement() as c:
+            c.execute(update(INBOUND).where(INBOUND.c.id == mail_id).values(question_id=question_id))
 
     def get(self, mail_id: int) -> InboundMessage | None:
         with self.db.session() as s:
