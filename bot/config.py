@@ -88,10 +88,19 @@ class Settings(BaseSettings):
                                       description="mail listener port (0: any free one); no listener when unset")
     inbound_max_bytes: int = Field(10_485_760, gt=0, description="larger mail is refused with 552")
     inbound_replies_per_day: int = Field(5, ge=0, description="mails from one sender answered in 24 hours")
+    imap_host: str | None = Field(None, description="questions by email from a mailbox instead: polled when set")
+    imap_port: int = Field(993, gt=0, lt=65536, description="IMAP port")
+    imap_security: str = Field("ssl", pattern="^(ssl|starttls|none)$",
+                               description="ssl (IMAPS), starttls, or none (a server on localhost only)")
+    imap_user: str | None = Field(None, description="IMAP login; with IMAP_HOST")
+    imap_password: SecretStr | None = Field(None, description="IMAP password; with IMAP_HOST")
+    imap_folder: str = Field("INBOX", description="the folder whose unseen mail is read")
+    imap_poll_seconds: float = Field(60.0, gt=0, description="how often the folder is read")
     digest_cron: str = Field("0 9 * * MON", description="when digests go out (crontab, UTC)")
     digest_review: bool = Field(True, description="an hour before a digest, organizers may exclude its questions")
 
-    @field_validator("mail_from", "mail_reply_to", "inbound_port", *LIST_URL_SCHEMES, *DKIM, mode="before")
+    @field_validator("mail_from", "mail_reply_to", "inbound_port", "imap_host", "imap_user", "imap_password",
+                     *LIST_URL_SCHEMES, *DKIM, mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value  # `MAIL_REPLY_TO=` in a .env file
@@ -130,6 +139,12 @@ class Settings(BaseSettings):
                              "and DKIM_KEY_FILE together")
         if self.dkim_key_file is not None and not self.dkim_key_file.is_file():
             raise ValueError(f"DKIM_KEY_FILE={str(self.dkim_key_file)!r}: no such file")
+        return self
+
+    @model_validator(mode="after")
+    def _imap_login(self) -> Settings:
+        if self.imap_host and not (self.imap_user and self.imap_password):
+            raise ValueError("IMAP_HOST is set: IMAP_USER and IMAP_PASSWORD are needed to log in")
         return self
 
     @property

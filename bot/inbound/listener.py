@@ -21,6 +21,7 @@ from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from bot.config import Settings
+from bot.inbound.handover import Handover
 from bot.inbound.intake import Intake
 from bot.inbound.mail import InboundMail
 
@@ -37,10 +38,9 @@ class MailListener:
         if settings.inbound_port is None:
             raise ValueError("INBOUND_PORT is not set: there is no mail listener")
         self.intake = intake
-        self.on_mail = on_mail
         self.lmtp = settings.inbound_protocol == "lmtp"
         self._storing = ThreadPoolExecutor(max_workers=4, thread_name_prefix="inbound-store")
-        self._answering = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="inbound-answer")
+        self._handover = Handover(on_mail, workers)
         self._controller = _Controller(self, self.lmtp, hostname=settings.inbound_host, port=settings.inbound_port,
                                        data_size_limit=settings.inbound_max_bytes, server_hostname=socket.gethostname(),
                                        ready_timeout=10)
@@ -62,7 +62,7 @@ class MailListener:
         """Stop listening, then wait for the mails being answered."""
         self._controller.stop()
         self._storing.shutdown(wait=True)
-        self._answering.shutdown(wait=True)
+        self._handover.close()
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
@@ -73,18 +73,12 @@ class MailListener:
             log.exception("a mail from %s could not be stored: the MTA is told to retry", envelope.mail_from or "<>")
             return self._reply(NOT_STORED, envelope)
         if mail is not None:
-            self._answering.submit(self._hand_on, mail)
+            self._handover.submit(mail)
         return self._reply(STORED, envelope)
 
     def _reply(self, status: str, envelope: Envelope) -> str:
         """One line, or over LMTP one per recipient."""
         return "\r\n".join([status] * max(1, len(envelope.rcpt_tos))) if self.lmtp else status
-
-    def _hand_on(self, mail: InboundMail) -> None:
-        try:
-            self.on_mail(mail)
-        except Exception:  # the mail is stored: organizers still see it; the next mail is answered as usual
-            log.exception("mail %s (row %d) was stored but not answered", mail.message_id, mail.id)
 
 
 class _Controller(Controller):
