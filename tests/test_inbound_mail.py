@@ -161,6 +161,24 @@ def test_unreadable_mail_without_a_sender_is_kept_and_not_handed_on(intake):
     assert stored is not None and stored.raw == raw and stored.reason == "no sender address"
 
 
+def test_hostile_headers_and_bytes_are_stored_on_every_database(database_url, tmp_path):
+    """NULs (PostgreSQL's text refuses them), 8-bit bytes in headers, and values longer than their columns."""
+    intake = intake_of(Database(database_url), tmp_path)
+    long_id = f"<{'x' * 2000}@example.org>"
+    raw = (f"From: {'a' * 400}@example.org\r\nReply-To: Ad\xe9 <ada@example.org>\r\nSubject: Caf\xe9\x00?\r\n"
+           f"Message-ID: {long_id}\r\nReferences: <q0\x00@example.org>\r\nContent-Type: text/plain\r\n\r\n"
+           f"When is the\x00 caf\xe9 deadline?\r\n").encode("latin-1")
+
+    handed = intake.receive(raw, "ada@example.org")
+
+    assert handed is not None and handed.status is InboundStatus.UNREADABLE
+    assert (handed.sender, handed.sender_name, handed.subject) == ("ada@example.org", "Ad\ufffd", "Caf\ufffd?")
+    assert handed.question == "When is the caf\ufffd deadline?" and handed.references == ("<q0@example.org>",)
+    assert handed.message_id.endswith("@no-message-id.invalid>")
+    stored = intake.rows.get(handed.id)
+    assert stored is not None and stored.raw == raw and stored.reason == "undecodable bytes in 'us-ascii' text"
+
+
 # Never answer what must not be answered (RFC 3834)
 
 

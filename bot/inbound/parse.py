@@ -20,7 +20,9 @@ from mailparser_reply import EmailReplyParser
 
 from bot.knowledge.html_text import parse_html
 
-MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+MESSAGE_ID = re.compile(r"<[^<>\s]{1,996}>")  # a longer one does not fit the column: the mail gets one from its bytes
+REPLACEMENT = "\ufffd"  # what a byte the charset has no character for is decoded as
+MAX_ADDRESS = 320  # RFC 3696's longest address, and the column's width
 # Defects that mean the structure was not understood: the body found may be wrong or missing.
 BROKEN = (errors.NoBoundaryInMultipartDefect, errors.StartBoundaryNotFoundDefect,
           errors.CloseBoundaryNotFoundDefect, errors.MultipartInvariantViolationDefect,
@@ -63,12 +65,13 @@ def unparsed(raw: bytes, envelope_sender: str, problem: str) -> Parsed:
 
 
 def _header(message: EmailMessage, name: str) -> str:
-    """A header's decoded value; "" when absent, and its raw text when it cannot be decoded."""
+    """A header's decoded value, on one line, without NULs (which PostgreSQL's text refuses); "" when absent,
+    and its raw text when it cannot be decoded."""
     try:
-        return " ".join(str(message.get(name, "")).split())
+        value = str(message.get(name, ""))
     except (ValueError, LookupError, IndexError, AttributeError):  # the email package's parsers on hostile headers
-        raw = message.get_all(name, failobj=[""])
-        return " ".join(str(raw[0]).split()) if raw else ""
+        value = str(message.get_all(name, failobj=[""])[0])
+    return " ".join(value.replace("\x00", "").split())
 
 
 def _message_id(message: EmailMessage, raw: bytes) -> str:
@@ -85,9 +88,13 @@ def _references(message: EmailMessage) -> tuple[str, ...]:
 def _sender(message: EmailMessage, envelope_sender: str) -> tuple[str, str | None]:
     for name in ("Reply-To", "From"):
         display, address = parseaddr(_header(message, name))
-        if "@" in address:
+        if _address(address):
             return address, display or None
-    return (envelope_sender, None) if "@" in envelope_sender else ("", None)
+    return (envelope_sender, None) if _address(envelope_sender) else ("", None)
+
+
+def _address(text: str) -> bool:
+    return "@" in text and len(text) <= MAX_ADDRESS and "\x00" not in text
 
 
 def _question(message: EmailMessage, problems: list[str]) -> str:
@@ -109,12 +116,15 @@ def _question(message: EmailMessage, problems: list[str]) -> str:
 
 def _text(part: MIMEPart, problems: list[str]) -> str:
     """The part's text; with an unknown or wrong charset, what UTF-8 (with replacement characters) makes of it."""
+    payload = part.get_payload(decode=True)
     try:
-        return part.get_content()
+        text = part.get_content()
     except (LookupError, UnicodeDecodeError, ValueError, AssertionError) as error:
         problems.append(f"undecodable text ({part.get_content_charset()!r}): {type(error).__name__}")
-    payload = part.get_payload(decode=True)
-    return payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else ""
+        return payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else ""
+    if REPLACEMENT in text and isinstance(payload, bytes) and REPLACEMENT.encode() not in payload:
+        problems.append(f"undecodable bytes in {part.get_content_charset('us-ascii')!r} text")
+    return text
 
 
 def _html_text(html: str) -> str:
@@ -134,4 +144,4 @@ def _new_text(text: str) -> str:
     new = REPLIES.read(text=text.replace("\r\n", "\n")).replies
     body = new[0].body if new else text
     lines = [line.rstrip() for line in body.splitlines() if not line.lstrip().startswith(">")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).replace("\x00", "").strip()
