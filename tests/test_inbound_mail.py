@@ -336,6 +336,19 @@ def test_mail_delivered_over_the_wire_is_stored_byte_for_byte_and_handed_on(list
 
 
 @pytest.mark.slow
+def test_a_bounce_over_the_wire_is_accepted_stored_and_not_handed_on(listening, db):
+    listener, answering = listening("lmtp")
+
+    with client("lmtp", listener.port) as mta:
+        assert mta.sendmail("<>", [BOT], mail(sender="MAILER-DAEMON@mx.example.org")) == {}
+        mta.sendmail("ada@example.org", [BOT], mail(message_id="<after@example.org>"))
+
+    assert [m.message_id for m in answering.wait()] == ["<after@example.org>"]
+    bounce = InboundRows(db).by_message_id("<q1@example.org>")
+    assert bounce is not None and bounce.reason == "bounce (null sender <>)"
+
+
+@pytest.mark.slow
 def test_lmtp_replies_once_per_recipient_and_stores_the_mail_once(listening, db):
     listener, answering = listening("lmtp")
 

@@ -60,7 +60,7 @@ class MailListener:
 
     def stop(self) -> None:
         """Stop listening, then wait for the mails being answered."""
-        self._controller.stop()
+        self._controller.stop(no_assert=True)
         self._storing.shutdown(wait=True)
         self._handover.close()
 
