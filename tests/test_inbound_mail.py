@@ -402,7 +402,8 @@ def test_the_mail_is_stored_before_250_and_answering_does_not_hold_the_session(l
 
 
 @pytest.mark.slow
-def test_a_mail_that_cannot_be_stored_is_451_so_the_mta_retries(listening, db):
+def test_a_mail_that_cannot_be_stored_is_451_so_the_mta_retries(listening, db, caplog):
+    caplog.set_level(logging.DEBUG)
     listener, answering = listening("smtp")
     with db.statement() as c:
         c.execute(text("DROP TABLE inbound_mail"))
@@ -411,6 +412,7 @@ def test_a_mail_that_cannot_be_stored_is_451_so_the_mta_retries(listening, db):
         mta.sendmail("ada@example.org", [BOT], mail())
 
     assert refused.value.smtp_code == 451 and answering.mails == []
+    assert "no such table: inbound_mail" in caplog.text and QUESTION not in caplog.text  # the SQL's parameters
 
 
 @pytest.mark.slow

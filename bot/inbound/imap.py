@@ -21,7 +21,7 @@ from imap_tools import AND, BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencr
 
 from bot.config import Settings
 from bot.inbound.handover import Handover
-from bot.inbound.intake import Intake
+from bot.inbound.intake import Intake, failure
 from bot.inbound.mail import InboundMail
 
 log = logging.getLogger("bot.inbound")
@@ -71,8 +71,8 @@ class MailboxPoller:
             try:
                 self.poll()
             except Exception as error:  # the server or the database away: the unseen mail waits for the next poll
-                log.warning("reading mail from %s failed (%s: %s); trying again in %g s", self.settings.imap_host,
-                            type(error).__name__, error, self.settings.imap_poll_seconds)
+                log.warning("reading mail from %s failed (%s); trying again in %g s", self.settings.imap_host,
+                            failure(error), self.settings.imap_poll_seconds)
             self._stopping.wait(self.settings.imap_poll_seconds)
 
     def _mailbox(self) -> BaseMailBox:

@@ -25,6 +25,12 @@ log = logging.getLogger("bot.inbound")
 DAY = timedelta(days=1)
 
 
+def failure(error: BaseException) -> str:
+    """What went wrong storing a mail, fit for the log: SQLAlchemy's own message lists the statement's
+    parameters, the mail among them, so only the database's message is kept."""
+    return f"{type(error).__name__}: {getattr(error, 'orig', None) or error}"
+
+
 class Intake:
     def __init__(self, db: Database, settings: Settings, clock: Callable[[], datetime] = utcnow) -> None:
         self.rows = InboundRows(db)

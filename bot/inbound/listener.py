@@ -22,7 +22,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from bot.config import Settings
 from bot.inbound.handover import Handover
-from bot.inbound.intake import Intake
+from bot.inbound.intake import Intake, failure
 from bot.inbound.mail import InboundMail
 
 log = logging.getLogger("bot.inbound")
@@ -69,8 +69,9 @@ class MailListener:
         try:
             mail = await asyncio.get_running_loop().run_in_executor(
                 self._storing, self.intake.receive, raw, envelope.mail_from or "")
-        except Exception:
-            log.exception("a mail from %s could not be stored: the MTA is told to retry", envelope.mail_from or "<>")
+        except Exception as error:
+            log.error("a mail from %s could not be stored (%s): the MTA is told to retry", envelope.mail_from or "<>",
+                      failure(error))
             return self._reply(NOT_STORED, envelope)
         if mail is not None:
             self._handover.submit(mail)
