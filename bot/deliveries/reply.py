@@ -16,7 +16,7 @@ from email.utils import format_datetime
 from bot.addresses import mailbox
 from bot.config import Settings
 from bot.deliveries import Destination, PermanentError
-from bot.deliveries.email import configured, message_id, safe_header
+from bot.deliveries.email import LOOP_HEADER, configured, message_id, safe_header
 from bot.deliveries.layout import Letterhead, framed
 from bot.deliveries.list_headers import POLICY
 from bot.storage.models import OutboxMessage, utcnow
@@ -43,6 +43,7 @@ def compose_reply(row: OutboxMessage, settings: Settings, contact: str | None,
         mail["Reply-To"] = configured(mailbox, "Reply-To", reply_to)
     mail["Date"] = format_datetime(utcnow())
     mail["Message-ID"] = message_id(f"{row.key}→{row.destination}", sender)
+    mail[LOOP_HEADER] = sender.addr_spec  # received back (a bounce, an auto-reply quoting it): never answered
     if content.get("in_reply_to"):
         mail["In-Reply-To"] = safe_header(content["in_reply_to"])
     if content.get("references"):
