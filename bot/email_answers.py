@@ -88,7 +88,9 @@ class Decision:
 
     row: OutboxMessage
     status: str  # sent, edited, ignored
-    sender: str
+    sender: str  # who asked (the reply's address)
+    by: str  # the organizer who decided
+    answer: str  # the answer as sent
 
 
 class EmailAnswers:
@@ -243,7 +245,8 @@ class EmailAnswers:
         return str(json.loads(row.body)["draft"]["answer"])
 
     def decide(self, row_id: int, by: str, send: bool, edited: str | None = None) -> Decision | None:
-        """Send (as drafted, or as `edited`) or ignore a drafted reply; None when it was already decided.
+        """Approve (as drafted, or as `edited`) or ignore a drafted reply; None when it was already decided.
+        `deliver` then sends it: whoever shows the decision can show it first.
 
         An approved reply is a person's: no Auto-Submitted. An edited answer becomes an FAQ entry, as an
         organizer's answer in Slack does."""
@@ -265,11 +268,17 @@ class EmailAnswers:
                                             **({"answer": text} if send else {})})
         if decided is None:
             return None
-        if send:
-            self.parts.sender.send(decided.id)
-            if edited is not None:
-                self._learn(draft["question"], text, draft["edition"], by)
-        return Decision(decided, status, draft["sender"])
+        return Decision(decided, status, draft["sender"], by, text)
+
+    def deliver(self, decision: Decision) -> None:
+        """Send what was approved (a crash before this leaves it pending: sent at the next start), and let
+        an edited answer join the FAQ."""
+        if decision.status == "ignored":
+            return
+        if decision.status == "edited":
+            draft = json.loads(decision.row.body)["draft"]
+            self._learn(draft["question"], decision.answer, draft["edition"], decision.by)
+        self.parts.sender.send(decision.row.id)
 
     def _learn(self, question: str, answer: str, edition: str | None, by: str) -> None:
         """The organizer's answer joins the FAQ, so the assistant answers the same question itself next time."""

@@ -12,6 +12,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
+import httpx
+import pytest
+
 
 from bot import digest
 from bot.deliveries.email import LOOP_HEADER
@@ -19,12 +22,13 @@ from bot.email_answers import EmailAnswers, reply_subject
 from bot.inbound.mail import InboundMail
 from bot.outbox.keys import mail_key
 from bot.runtime import Runtime
+from bot.storage.db import Database
 from bot.storage.models import AuditEntry, InboundStatus, OutboxStatus
 
 from .conftest import make_settings
 from .slack_emulator import BOT_TOKEN, block_problems
-from .slack_harness import ORGANIZER, ORGANIZERS, SECRET, InProcessBot, in_process_bot
-from .smtp_harness import PASSWORD, USER, Mailbox
+from .slack_harness import ORGANIZER, ORGANIZERS, SECRET, BotProcess, HttpBot, InProcessBot, in_process_bot
+from .smtp_harness import PASSWORD, USER, Mailbox, trickling_smtp
 from .test_slack_questions import buttons_of, texts_of
 from .waiting import wait_until
 
@@ -82,7 +86,11 @@ def draft_post(bot: InProcessBot, count: int = 1):
 
 
 def audit(bot: InProcessBot) -> list[tuple[str, str, dict]]:
-    with bot.ctx.db.session() as s:
+    return audit_of(bot.ctx.db)
+
+
+def audit_of(db: Database) -> list[tuple[str, str, dict]]:
+    with db.session() as s:
         return [(a.actor, a.action, json.loads(a.details)) for a in s.query(AuditEntry).order_by(AuditEntry.id)]
 
 
@@ -267,3 +275,45 @@ def test_auto_drafts_what_it_cannot_answer_and_sends_what_it_can(tmp_path, slack
                    what="the declined question's draft")
         [draft] = bot.ctx.outbox.of_key(mail_key("email-answer", "<q2@uni.example>"))
         assert draft.status == OutboxStatus.DRAFT
+
+
+@pytest.mark.slow  # two bot processes, kill -9
+def test_a_reply_approved_before_a_kill_is_sent_once_after_the_restart(tmp_path, slack_store, slack_emulator,
+                                                                        smtp_server):
+    """Approved in Slack, the process killed while sending (its SMTP server never finishes the greeting):
+    the restarted bot sends the reply, once, as the organizer approved it."""
+    settings = mail_settings(tmp_path, slack_store, smtp_server, slack_emulator)
+    parts = Runtime(settings, store=slack_store)
+    EmailAnswers(settings, parts).handle(inbound(ANSWERED))
+    notice = slack_emulator.wait_for("chat.postMessage", where=lambda c: c.body["channel"] == ORGANIZERS)[0]
+    row_id = buttons_of(notice.body["blocks"])["email_reply_send"]
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir()
+    env = {"DATABASE_URL": str(settings.database_url.get_secret_value()), "ORGANIZERS_CHANNEL": ORGANIZERS,
+           "ORGANIZER_USER_IDS": ORGANIZER, "MAIL_FROM": BOT, "SMTP_USERNAME": USER, "SMTP_PASSWORD": PASSWORD}
+    mailbox: Mailbox = smtp_server[2]
+    with trickling_smtp("none") as stuck:
+        bot = BotProcess.start(tmp_path / "data", knowledge, slack_emulator, SMTP_HOST="127.0.0.1",
+                               SMTP_PORT=str(stuck.port), SMTP_SECURITY="none", **env)
+        try:
+            with httpx.Client(timeout=10) as http:
+                slack = HttpBot(slack_emulator, parts.slack, f"http://127.0.0.1:{bot.port}/slack/events", http)
+                assert slack.click("email_reply_send", row_id, user=ORGANIZER, channel=ORGANIZERS).status_code == 200
+            wait_until(lambda: stuck.opened, 60, what="the approved reply being sent")
+            assert parts.outbox.get(int(row_id)).status == OutboxStatus.SENDING
+        finally:
+            bot.kill()  # SIGKILL, mid-send
+    assert mailbox.raw == []
+    assert "sent by" in slack_emulator.wait_for("chat.update")[0].body["text"]  # shown before sending
+    host, port, _ = smtp_server
+    bot = BotProcess.start(tmp_path / "data", knowledge, slack_emulator, SMTP_HOST=host, SMTP_PORT=str(port), **env)
+    try:
+        [received] = mailbox.wait_raw(1, timeout=120)
+        wait_until(lambda: parts.outbox.get(int(row_id)).status == OutboxStatus.SENT, 60, what="the reply sent")
+    finally:
+        bot.kill()  # stopped before counting: no later send can come
+    assert len(mailbox.raw) == 1
+    head = headers(received.raw)
+    assert head["In-Reply-To"] == "<q1@uni.example>" and "Auto-Submitted" not in head
+    assert "strict limit" in plain(received.raw)
+    assert [(a, d["decision"]) for _, a, d in audit_of(parts.db)] == [("send", "sent")]

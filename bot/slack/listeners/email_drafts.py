@@ -29,13 +29,15 @@ def register(app: App, ctx: SlackContext) -> None:
 
     def decided(client: WebClient, channel: str, ts: str, row_id: int, by: str, send: bool,
                 edited: str | None = None) -> None:
-        """Decide, and show who decided what on the draft's message; a second decision changes nothing."""
-        decision = answers().decide(row_id, by, send, edited)
+        """Decide, show who decided what on the draft's message, then send; a second decision changes nothing."""
+        answering = answers()
+        decision = answering.decide(row_id, by, send, edited)
         if decision is None:  # another organizer was first: this one is told, privately
             client.chat_postEphemeral(channel=channel, user=by, text=ctx.text("email_draft_decided"))
             return
         text = ctx.text("email_draft_closed", status=decision.status, by=by, sender=decision.sender)
         client.chat_update(channel=channel, ts=ts, text=fallback(text), blocks=notice_blocks(text))
+        answering.deliver(decision)
 
     def on_click(send: bool):
         def on_decision(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
