@@ -125,7 +125,10 @@ class EmailAnswers:
         question_id = self.parts.db.record_question(
             via=VIA, channel_id=VIA, message_ts=mail_digest(mail.message_id)[:32], text=one_line(mail.question),
             public=False)
-        if question_id is None and self._handled(mail):
+        if question_id is None and (earlier := self._queued(mail)):
+            for row in earlier:  # a restart between drafting and posting the draft: posted now
+                if row.status == OutboxStatus.DRAFT and self.has_slack:
+                    self._notify(row)
             return None  # a restart between recording and queueing leaves it recorded only: answered now
         try:
             answer: Answer | None = self.parts.assistant.ask(mail.question, history=list(mail.context))
@@ -144,9 +147,10 @@ class EmailAnswers:
             return self._draft(mail, answer)
         return self._forward(mail, answer)
 
-    def _handled(self, mail: InboundMail) -> bool:
-        return any(self.parts.outbox.of_key(mail_key(kind, mail.message_id))
-                   for kind in ("email-answer", "email-forward"))
+    def _queued(self, mail: InboundMail) -> list[OutboxMessage]:
+        """What was queued for `mail` before: its reply (sent, or a draft), or its forward."""
+        return [row for kind in ("email-answer", "email-forward")
+                for row in self.parts.outbox.of_key(mail_key(kind, mail.message_id))]
 
     def ask_again(self, mail: InboundMail) -> OutboxMessage | None:
         """A mail in which the receiver found no question: a polite reply asking for it (automatic)."""
@@ -176,12 +180,12 @@ class EmailAnswers:
                 "auto_submitted": "auto-replied" if auto else None}
 
     def _answer_body(self, mail: InboundMail, text: str, sources: Sequence[Source], edition: str | None, *,
-                     auto: bool) -> dict:
+                     auto: bool, declined: bool = False) -> dict:
         sources = list(sources)
         body = self._reply_body(mail, "answer", auto=auto, answer=text, sources=sources,
                                 contact=self.contact(edition))
         body["draft"] = {"subject": mail.subject, "name": mail.sender_name, "sender": mail.sender,
-                         "question": one_line(mail.question), "answer": text, "edition": edition,
+                         "question": one_line(mail.question), "answer": text, "edition": edition, "declined": declined,
                          "sources": [s.model_dump() for s in sources]}
         return body
 
@@ -207,16 +211,21 @@ class EmailAnswers:
         """The reply held as a draft, and the organizers' notice with its buttons (both queued once)."""
         edition = answer.edition if answer else None
         body = self._answer_body(mail, answer.text if answer else "", answer.sources if answer else [], edition,
-                                 auto=False)
+                                 auto=False, declined=not (answer and answer.answered))
         reply = self._add_and_send(mail_key("email-answer", mail.message_id), mail.sender, KIND, edition, body,
                                    status=OutboxStatus.DRAFT)
         if reply is None:
             return None
-        notice = render(self.settings.prompts_dir, "slack/email_draft.md.j2", sender=mail.sender,
-                        subject=mail.subject, question=mail.question,
-                        answer=answer.text if answer else "", declined=not (answer and answer.answered))
-        self._add_and_send(email_draft_key(reply.id), "", DRAFT_KIND, edition, {}, notice=notice)
+        self._notify(reply)
         return reply
+
+    def _notify(self, reply: OutboxMessage) -> None:
+        """The organizers' notice of a drafted reply, with its buttons: queued once (the reply's row id is its key)."""
+        draft = json.loads(reply.body)["draft"]
+        notice = render(self.settings.prompts_dir, "slack/email_draft.md.j2", sender=draft["sender"],
+                        subject=draft["subject"], question=draft["question"], answer=draft["answer"],
+                        declined=draft["declined"])
+        self._add_and_send(email_draft_key(reply.id), "", DRAFT_KIND, reply.edition, {}, notice=notice)
 
     def _forward(self, mail: InboundMail, answer: Answer | None, *, unreadable: bool = False) -> OutboxMessage | None:
         """No Slack to draft it in: the question goes to the edition's contact, replying to the asker."""

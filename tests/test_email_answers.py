@@ -182,6 +182,7 @@ def test_a_draft_waits_for_an_organizer_and_goes_out_once(tmp_path, slack_store,
     mailbox: Mailbox = smtp_server[2]
     with slack_and_mail(tmp_path, slack_store, slack_emulator, smtp_server) as (bot, answers):
         answers.handle(inbound(ANSWERED))
+        answers.handle(inbound(ANSWERED))  # handed over again: one draft, one notice
         post = draft_post(bot)
         assert block_problems(post.body["blocks"]) == []
         assert ANSWERED in texts_of(post.body["blocks"]) and "strict limit" in texts_of(post.body["blocks"])
@@ -191,6 +192,7 @@ def test_a_draft_waits_for_an_organizer_and_goes_out_once(tmp_path, slack_store,
         assert bot.ctx.outbox.get(int(row_id)).status == OutboxStatus.DRAFT
         bot.settle()
         assert mailbox.raw == []  # nothing leaves before an organizer says so
+        assert len([c for c in bot.slack.of("chat.postMessage") if c.body["channel"] == ORGANIZERS]) == 1
 
         bot.click("email_reply_send", row_id, user="URANDOM", channel=ORGANIZERS)
         refusal = bot.slack.wait_for("chat.postEphemeral")[0]
