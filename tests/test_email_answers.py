@@ -50,12 +50,12 @@ def inbound(question: str, n: int = 1, *, subject: str = "Page limit", status: I
 
 def mail_settings(tmp_path, store, smtp, emulator=None, **overrides):
     host, port, _ = smtp
+    overrides.setdefault("database_url", f"sqlite:///{tmp_path / 'bot.db'}")
     slack = {} if emulator is None else {
         "slack_bot_token": BOT_TOKEN, "slack_signing_secret": SECRET, "slack_api_url": emulator.url,
         "organizers_channel": ORGANIZERS, "organizer_user_ids": f"{ORGANIZER},{SECOND_ORGANIZER}"}
-    return make_settings(store.settings.bot_data_dir, database_url=f"sqlite:///{tmp_path / 'bot.db'}",
-                         smtp_host=host, smtp_port=port, smtp_username=USER, smtp_password=PASSWORD, mail_from=BOT,
-                         **slack, **overrides)
+    return make_settings(store.settings.bot_data_dir, smtp_host=host, smtp_port=port, smtp_username=USER,
+                         smtp_password=PASSWORD, mail_from=BOT, **slack, **overrides)
 
 
 @contextmanager
@@ -178,9 +178,12 @@ def test_an_unreadable_mail_is_acknowledged_and_the_organizers_are_told(tmp_path
         assert "about my pa" in notice.body["text"]
 
 
-def test_a_draft_waits_for_an_organizer_and_goes_out_once(tmp_path, slack_store, slack_emulator, smtp_server):
+def test_a_draft_waits_for_an_organizer_and_goes_out_once(tmp_path, slack_store, slack_emulator, smtp_server,
+                                                          database_url):
+    """On SQLite and PostgreSQL: of two organizers clicking Send, one decides and one reply goes out."""
     mailbox: Mailbox = smtp_server[2]
-    with slack_and_mail(tmp_path, slack_store, slack_emulator, smtp_server) as (bot, answers):
+    with slack_and_mail(tmp_path, slack_store, slack_emulator, smtp_server, database_url=database_url) as (bot,
+                                                                                                        answers):
         answers.handle(inbound(ANSWERED))
         answers.handle(inbound(ANSWERED))  # handed over again: one draft, one notice
         post = draft_post(bot)
@@ -319,3 +322,17 @@ def test_a_reply_approved_before_a_kill_is_sent_once_after_the_restart(tmp_path,
     assert head["In-Reply-To"] == "<q1@uni.example>" and "Auto-Submitted" not in head
     assert "strict limit" in plain(received.raw)
     assert [(a, d["decision"]) for _, a, d in audit_of(parts.db)] == [("send", "sent")]
+
+
+def test_a_draft_without_an_answer_must_be_edited_before_it_is_sent(tmp_path, slack_store, slack_emulator,
+                                                                     smtp_server):
+    """Too long for the assistant: the organizers get it with no proposed reply, and Send asks for Edit."""
+    with slack_and_mail(tmp_path, slack_store, slack_emulator, smtp_server) as (bot, answers):
+        answers.handle(inbound("Is the page limit strict? " * 400))
+        post = draft_post(bot)
+        row_id = buttons_of(post.body["blocks"])["email_reply_send"]
+        bot.click("email_reply_send", row_id, user=ORGANIZER, channel=ORGANIZERS)
+        told = bot.slack.wait_for("chat.postEphemeral")[0]
+        assert "no text yet" in told.body["text"]
+        bot.settle()
+        assert smtp_server[2].raw == [] and bot.ctx.outbox.get(int(row_id)).status == OutboxStatus.DRAFT

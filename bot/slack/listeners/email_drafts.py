@@ -44,6 +44,10 @@ def register(app: App, ctx: SlackContext) -> None:
             ack()
             if not ctx.organizer_pressed(client, body):
                 return
+            if send and answers().draft_text(int(action["value"])) == "":  # nothing to send: Edit writes it
+                client.chat_postEphemeral(channel=body["channel"]["id"], user=body["user"]["id"],
+                                          text=ctx.text("email_draft_empty"))
+                return
             decided(client, body["channel"]["id"], body["container"]["message_ts"], int(action["value"]),
                     body["user"]["id"], send)
         return on_decision
