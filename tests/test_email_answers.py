@@ -119,6 +119,7 @@ def test_auto_answers_at_once_as_a_real_reply(tmp_path, slack_store, smtp_server
     assert head["Auto-Submitted"] == "auto-replied"
     assert head[LOOP_HEADER] == BOT
     assert not any(name.lower().startswith("list-") for name in head) and "Precedence" not in head
+    assert "Reply-To" not in head  # a follow-up comes back to the bot, in the same thread
     body = plain(received.raw)
     assert "Dear Ada Lovelace" in body and "strict limit" in body
     assert "Sources:" in body and "https://mlforsystems.org/neurips2025/call_for_papers.html" in body

@@ -38,9 +38,8 @@ def compose_reply(row: OutboxMessage, settings: Settings, contact: str | None,
     mail["Subject"] = safe_header(content["subject"])
     mail["From"] = sender
     mail["To"] = configured(mailbox, "the recipient", address)
-    reply_to = content.get("reply_to") or settings.mail_reply_to or contact
-    if reply_to:
-        mail["Reply-To"] = configured(mailbox, "Reply-To", reply_to)
+    if content.get("reply_to"):  # a forward: replying answers the asker. A reply to the asker has none, so a
+        mail["Reply-To"] = configured(mailbox, "Reply-To", content["reply_to"])  # follow-up comes back to us
     mail["Date"] = format_datetime(utcnow())
     mail["Message-ID"] = message_id(f"{row.key}→{row.destination}", sender)
     mail[LOOP_HEADER] = sender.addr_spec  # received back (a bounce, an auto-reply quoting it): never answered
