@@ -239,7 +239,8 @@ class EmailAnswers:
                             original_subject=mail.subject, sender=mail.sender, reader=mail.sender_name,
                             question=mail.question, context=list(mail.context),
                             received=mail.received_at.isoformat() if mail.received_at else None,
-                            answer=answer.text if answer else "", unreadable=unreadable, stored=mail.id)
+                            answer=answer.text if answer else "", unreadable=unreadable, stored=mail.id,
+                            declined=not (answer and answer.answered))
         body = {**parts, "reply_to": mail.sender, "in_reply_to": mail.message_id, "references": references(mail),
                 "auto_submitted": "auto-generated"}
         return self._add_and_send(mail_key("email-forward", mail.message_id), contact, FORWARD_KIND, edition, body)

@@ -155,6 +155,15 @@ def test_without_slack_a_declined_question_is_forwarded_to_the_contact(tmp_path,
     assert DECLINED in plain(received.raw)
 
 
+def test_draft_without_slack_forwards_the_proposed_answer_to_the_contact(tmp_path, slack_store, smtp_server):
+    settings = mail_settings(tmp_path, slack_store, smtp_server)
+    EmailAnswers(settings, Runtime(settings, store=slack_store)).handle(inbound(ANSWERED))
+    [received] = smtp_server[2].wait_raw(1)
+    assert received.rcpt_tos == [CONTACT] and headers(received.raw)["Reply-To"] == ASKER
+    body = plain(received.raw)
+    assert "proposed answer (not sent)" in body and "strict limit" in body and "could not answer" not in body
+
+
 def test_an_empty_mail_is_asked_for_its_question(tmp_path, slack_store, smtp_server):
     settings = mail_settings(tmp_path, slack_store, smtp_server)
     EmailAnswers(settings, Runtime(settings, store=slack_store)).handle(
