@@ -36,8 +36,10 @@ def register(app: App, ctx: SlackContext) -> None:
             client.chat_postEphemeral(channel=channel, user=by, text=ctx.text("email_draft_decided"))
             return
         text = ctx.text("email_draft_closed", status=decision.status, by=by, sender=decision.sender)
-        client.chat_update(channel=channel, ts=ts, text=fallback(text), blocks=notice_blocks(text))
-        answering.deliver(decision)
+        try:
+            client.chat_update(channel=channel, ts=ts, text=fallback(text), blocks=notice_blocks(text))
+        finally:  # Slack failing to show it does not hold back the reply
+            answering.deliver(decision)
 
     def on_click(send: bool):
         def on_decision(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
