@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     host: str = Field("0.0.0.0", description="interface to listen on: HTTP mode, /healthz, /readyz, /metrics")
     port: int = Field(3000, description="port of HTTP mode and of /healthz, /readyz, /metrics (console: if set)")
     organizers_channel: str | None = Field(None, description="channel id where escalations go")
+    email_answers: str = Field("draft", pattern="^(draft|auto)$",
+                               description="questions by email: draft (organizers approve each reply) or auto")
     organizer_user_ids: str = Field("", description="comma-separated Slack user ids of organizers")
     organizer_group: str | None = Field(None, description="Slack user group id whose members are organizers")
     placeholder_after: float = Field(1.0, description="seconds before a slow answer shows a placeholder")

@@ -16,7 +16,8 @@ class Medium(StrEnum):
 
 @dataclass(frozen=True)
 class Destination:
-    """A medium, and for Slack the channel: stored as `slack:C123`, `slack` (no channel set) or `email`."""
+    """A medium, and for Slack the channel: stored as `slack:C123`, `slack` (no channel set) or `email` (the
+    mailing list); `email:ada@example.org` is one person (a reply), the address in `channel`."""
 
     medium: Medium
     channel: str | None = None
@@ -24,6 +25,10 @@ class Destination:
     @classmethod
     def slack(cls, channel: str | None) -> Destination:
         return cls(Medium.SLACK, channel or None)
+
+    @classmethod
+    def mailbox(cls, address: str) -> Destination:
+        return cls(Medium.EMAIL, address)
 
     @classmethod
     def parse(cls, text: str) -> Destination:

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 from bot.addresses import LIST_URL_SCHEMES, AddressError, list_url, mailbox, mailboxes
 from bot.config import Settings
-from bot.deliveries import PermanentError, TransientError
+from bot.deliveries import Destination, PermanentError, TransientError
 from bot.deliveries.attachments import attachments_of
 from bot.deliveries.dkim_signing import DkimSigner
 from bot.deliveries.list_headers import POLICY, list_headers
@@ -211,8 +211,16 @@ class EmailDelivery:
     def signer(self) -> DkimSigner | None:
         return DkimSigner.from_settings(self.settings)
 
+    def compose(self, message: OutboxMessage) -> EmailMessage:
+        """To the list, or, for a row addressed to one person (a reply), to that person."""
+        if Destination.parse(message.destination).channel:
+            from bot.deliveries.reply import compose_reply  # it builds on this module's checks
+
+            return compose_reply(message, self.settings, self.reply_to, self.list_name)
+        return compose(message, self.settings, self.reply_to, self.list_name)
+
     def send(self, message: OutboxMessage) -> str | None:
-        mail = compose(message, self.settings, self.reply_to, self.list_name)
+        mail = self.compose(message)
         raw = wire_bytes(mail, self.signer)
         host = self.settings.smtp_host
         if not host:

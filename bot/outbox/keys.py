@@ -5,6 +5,7 @@ Reminders carry the planner's keys (edition, subject, offset, revision); these a
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -13,6 +14,7 @@ from enum import StrEnum
 class Record(StrEnum):
     ANNOUNCEMENT = "announcement"  # an announcement, to each of its destinations
     DRAFT = "draft"  # the organizers' notice of a drafted announcement
+    EMAIL_DRAFT = "email-draft"  # the organizers' notice of a drafted email reply (its outbox row's id)
 
 
 @dataclass(frozen=True)
@@ -51,3 +53,18 @@ def failure_key(key: str) -> str:
 
 def digest_review_key(slot: datetime) -> str:
     return f"digest-review:{slot.isoformat()}"
+
+
+def email_draft_key(reply_row_id: int) -> str:
+    return str(RecordKey(Record.EMAIL_DRAFT, reply_row_id))
+
+
+def mail_digest(message_id: str) -> str:
+    """A received mail's Message-ID hashed: any length, any characters, always the same 40 hex digits."""
+    return hashlib.sha256(message_id.strip().encode()).hexdigest()[:40]
+
+
+def mail_key(kind: str, message_id: str) -> str:
+    """`email-answer:…` / `email-forward:…` of a received mail: the same mail, however often handed over,
+    is answered once."""
+    return f"{kind}:{mail_digest(message_id)}"

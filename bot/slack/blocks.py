@@ -29,6 +29,7 @@ from slack_sdk.models.views import View
 from bot.announcements.templates import Fields
 from bot.assistant.answer import Answer
 from bot.digest_review import KIND as DIGEST_REVIEW
+from bot.email_answers import DRAFT_KIND as EMAIL_DRAFT
 from bot.mrkdwn import SECTION_LIMIT, escape, link, localize_utc, split_sections
 from bot.outbox.keys import RecordKey
 from bot.storage.models import OutboxMessage
@@ -42,6 +43,8 @@ HELPFUL, NOT_HELPFUL, ESCALATE, SHARE = "feedback_helpful", "feedback_not_helpfu
 ORGANIZER_ANSWER, ORGANIZER_RESOLVE = "organizer_answer", "organizer_resolve"
 ANSWER_MODAL = "organizer_answer_modal"
 DRAFT_ANNOUNCE, DRAFT_DISMISS = "draft_announce", "draft_dismiss"
+EMAIL_SEND, EMAIL_EDIT, EMAIL_IGNORE = "email_reply_send", "email_reply_edit", "email_reply_ignore"
+EMAIL_EDIT_MODAL = "email_reply_edit_modal"
 DIGEST_EXCLUDE, DIGEST_INCLUDE = "digest_exclude", "digest_include"
 ANNOUNCE_COMPOSE, ANNOUNCE_CONFIRM = "announce_compose", "announce_confirm"
 ANNOUNCE_TEMPLATE = "announce_template"  # the compose modal's template select
@@ -126,7 +129,41 @@ def outbox_blocks(message: OutboxMessage) -> list[dict]:
         return notice_blocks(message.body,
                              ButtonElement(text="Announce", action_id=DRAFT_ANNOUNCE, value=draft, style="primary"),
                              ButtonElement(text="Dismiss", action_id=DRAFT_DISMISS, value=draft))
+    if message.kind == EMAIL_DRAFT:  # a reply to an email question, waiting for an organizer
+        key = RecordKey.parse(message.key)
+        assert key is not None  # queued under email_draft_key(), the reply row's id
+        return email_draft_blocks(message.body, key.id)
     return notice_blocks(message.body)
+
+
+def email_draft_blocks(mrkdwn: str, reply_id: int) -> list[dict]:
+    """A drafted email reply: Send it as it is, Edit it first, or Ignore it (the buttons carry the reply's row)."""
+    row = str(reply_id)
+    return notice_blocks(mrkdwn,
+                         ButtonElement(text="Send", action_id=EMAIL_SEND, value=row, style="primary"),
+                         ButtonElement(text="Edit", action_id=EMAIL_EDIT, value=row),
+                         ButtonElement(text="Ignore", action_id=EMAIL_IGNORE, value=row))
+
+
+def email_edit_modal(reply_id: int, answer: str, place: str) -> dict:
+    """The drafted reply's text to edit; submitting sends it. `place` (channel and ts of the draft's message,
+    for updating it) travels in the metadata with the row id."""
+    return View(
+        type="modal",
+        callback_id=EMAIL_EDIT_MODAL,
+        private_metadata=json.dumps({"row": reply_id, "place": place}),
+        title="Edit the reply",
+        submit="Send",
+        close="Cancel",
+        blocks=[
+            InputBlock(
+                block_id="answer",
+                label="The answer (sent by email, with the sources; it also joins the FAQ)",
+                element=PlainTextInputElement(action_id="answer", multiline=True, max_length=2900,
+                                              initial_value=answer[:2900] or None),
+            ),
+        ],
+    ).to_dict()
 
 
 def escalate_button(question_id: int) -> ButtonElement:

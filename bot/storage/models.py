@@ -46,13 +46,17 @@ class Base(DeclarativeBase):
 
 class OutboxStatus(StrEnum):
     """pending → sending → sent; or failed (permanently, reported), or missed (fell due while the bot
-    was down, longer ago than the grace period). `sending` left behind by a crash is resolved at start."""
+    was down, longer ago than the grace period). `sending` left behind by a crash is resolved at start.
+    A reply the bot drafted waits as `draft` (never claimed) until an organizer sends it (→ pending) or
+    ignores it (→ dismissed)."""
 
     PENDING = "pending"
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
     MISSED = "missed"
+    DRAFT = "draft"
+    DISMISSED = "dismissed"
 
 
 class EscalationStatus(StrEnum):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import func, select, update
 
 from bot.storage import conflicts
 from bot.storage.db import Database
-from bot.storage.models import OutboxMessage, OutboxStatus, utcnow
+from bot.storage.models import AuditEntry, OutboxMessage, OutboxStatus, utcnow
 
 
 class OutboxRows:
@@ -34,6 +36,27 @@ class OutboxRows:
                 .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.PENDING)
                 .values(status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1)
                 .returning(OutboxMessage)).one_or_none()
+
+    def decide(self, row_id: int, by: str, send: bool, body: str | None,
+               details: Mapping[str, object]) -> OutboxMessage | None:
+        """A drafted row becomes pending (due now, with `body` if edited) or dismissed, with its audit entry;
+        None when it was already decided. One conditional UPDATE: of two organizers, the first decides."""
+        values: dict[str, object] = {"status": OutboxStatus.PENDING if send else OutboxStatus.DISMISSED,
+                                     "due_at": utcnow()}
+        if body is not None:
+            values["body"] = body
+        with self.db.session() as s:
+            decided = s.scalars(update(OutboxMessage)
+                                .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.DRAFT)
+                                .values(**values).returning(OutboxMessage)).one_or_none()
+            if decided is not None:
+                s.add(AuditEntry(actor=by, action="send" if send else "ignore",
+                                 details=json.dumps({"outbox": row_id, "key": decided.key, **details})))
+            return decided
+
+    def get(self, row_id: int) -> OutboxMessage | None:
+        with self.db.session() as s:
+            return s.get(OutboxMessage, row_id)
 
     def finish(self, row_id: int, status: OutboxStatus, *, external_id: str | None = None,
                error: str | None = None) -> None:
