@@ -147,6 +147,10 @@ class EmailAnswers:
             return self._draft(mail, answer)
         return self._forward(mail, answer)
 
+    def handled(self, mail: InboundMail) -> bool:
+        """Whether `mail` has been answered, drafted or forwarded already (by this process or another)."""
+        return bool(self._queued(mail))
+
     def _queued(self, mail: InboundMail) -> list[OutboxMessage]:
         """What was queued for `mail` before: its reply (sent, or a draft), or its forward."""
         return [row for kind in ("email-answer", "email-forward")

@@ -19,6 +19,10 @@ if TYPE_CHECKING:  # the database, Chroma, the embedding model, the scheduler an
     from bot.assistant.answer import Answer
     from bot.assistant.assistant import Assistant
     from bot.deliveries import Delivery, Medium
+    from bot.inbound.imap import MailboxPoller
+    from bot.inbound.intake import Intake
+    from bot.inbound.listener import MailListener
+    from bot.inbound.mail import InboundMail
     from bot.index.store import KnowledgeStore
     from bot.knowledge.editions import Edition, Registry
     from bot.outbox.ledger import Outbox
@@ -100,6 +104,30 @@ class Runtime:
         from bot.storage.lease import LeaseRows
 
         return Leader(LeaseRows(self.db), self.settings.leader_lease, self.reminder_service)
+
+    @cached_property
+    def intake(self) -> Intake:
+        from bot.inbound.intake import Intake
+
+        return Intake(self.db, self.settings)
+
+    def mail_receivers(self, on_mail: Callable[[InboundMail], None]) -> list[MailListener | MailboxPoller]:
+        """What receives questions by email, of those configured: the LMTP/SMTP listener (INBOUND_PORT) and
+        the IMAP poller (IMAP_HOST). Not started."""
+        receivers: list[MailListener | MailboxPoller] = []
+        if self.settings.inbound_port is not None:
+            from bot.inbound.listener import MailListener
+
+            receivers.append(MailListener(self.settings, self.intake, on_mail))
+        if self.settings.imap_host:
+            try:
+                from bot.inbound.imap import MailboxPoller
+            except ImportError as error:
+                raise RuntimeError("IMAP_HOST is set, but reading a mailbox needs the imap extra: "
+                                   "pip install 'workshop-bot[imap]'") from error
+
+            receivers.append(MailboxPoller(self.settings, self.intake, on_mail))
+        return receivers
 
     def reminder_service(self) -> ReminderService:
         """Reminders, the digest and its review; a moved deadline gets a draft announcement for the organizers.

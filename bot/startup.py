@@ -4,7 +4,8 @@ its refresh from the pages take several more.
 
 One thread loads them, in order: the database, the reminder service (a reminder never waits for the
 model; of several replicas, the one holding the lease runs it, and the others are ready without it),
-then the knowledge base and the assistant over it. One thread, because importing the same packages
+then the mail receivers (questions by email are stored as they come, and answered once the assistant
+is ready), then the knowledge base and the assistant over it. One thread, because importing the same packages
 from two threads at once can fail (NumPy's imports, for one, are not safe that way). Whoever needs a
 part waits for it; `loading()` names what is not ready yet (/readyz); a part that fails to load
 fails whoever waits for it, and `serve` stops.
@@ -17,13 +18,19 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.metrics import LEADER
 from bot.runtime import Runtime
+from bot.storage.models import utcnow
 
 if TYPE_CHECKING:
     from bot.assistant.assistant import Assistant
+    from bot.email_answers import EmailAnswers
+    from bot.inbound.imap import MailboxPoller
+    from bot.inbound.listener import MailListener
+    from bot.inbound.mail import InboundMail
     from bot.index.store import KnowledgeStore
     from bot.index.watch import KnowledgeWatcher
     from bot.knowledge.editions import Registry
@@ -34,7 +41,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DATABASE, REMINDERS, ASSISTANT = "database", "reminders", "assistant"
+DATABASE, REMINDERS, MAIL, ASSISTANT = "database", "reminders", "mail", "assistant"
+UNFINISHED_MAIL = timedelta(days=7)  # mail whose answer a stop cut short is answered at the next start, if this recent
 Step = tuple[str, Callable[[], object]]  # (the part's name, what loads it)
 
 
@@ -65,7 +73,9 @@ class Startup:
         self.runtime = runtime
         self.settings = runtime.settings
         self._refresh = refresh
+        receives_mail = self.settings.inbound_port is not None or bool(self.settings.imap_host)
         self._steps: list[Step] = [(DATABASE, self._database), (REMINDERS, self._start_reminders),
+                                   *([(MAIL, self._receive_mail)] if receives_mail else []),
                                    (ASSISTANT, self._knowledge)]
         self._ready = {part: threading.Event() for part, _ in self._steps}
         self._stopping = threading.Event()
@@ -74,6 +84,7 @@ class Startup:
         self.failure: Exception | None = None
         self.watcher: KnowledgeWatcher | None = None
         self.leader: Leader | None = None  # once started: it runs the reminder service while it holds the lease
+        self.mail: list[MailListener | MailboxPoller] = []  # once started: what receives questions by email
 
     @property
     def registry(self) -> Registry:
@@ -116,6 +127,34 @@ class Startup:
             if not self._stopping.is_set():
                 leader = self.leader = self.runtime.leader.start()
                 LEADER.set_function(lambda: float(leader.leading))  # 1 while the scheduler runs here
+
+    def _receive_mail(self) -> None:
+        """Receive from now on; mail a stop cut short before its answer is answered too, on a thread of its own
+        (answering waits for the assistant, which this thread loads next)."""
+        from bot.email_answers import EmailAnswers
+
+        answers = EmailAnswers(self.settings, self)
+        unfinished = [mail for mail in self.runtime.intake.since(utcnow() - UNFINISHED_MAIL)
+                      if not answers.handled(mail)]
+        with self._lock:  # never after stop()
+            if self._stopping.is_set():
+                return
+            self.mail = self.runtime.mail_receivers(answers.handle)
+            for receiver in self.mail:
+                receiver.start()
+        if unfinished:
+            threading.Thread(target=self._answer, args=(answers, unfinished), name="mail-unfinished",
+                             daemon=True).start()
+
+    def _answer(self, answers: EmailAnswers, mails: list[InboundMail]) -> None:
+        log.warning("answering %d mail(s) received before the last stop", len(mails))
+        for mail in mails:
+            if self._stopping.is_set():
+                return
+            try:
+                answers.handle(mail)
+            except Exception:  # stored, and shown to organizers; the next one is still answered
+                log.exception("mail %s (row %d) was stored but not answered", mail.message_id, mail.id)
 
     def _knowledge(self) -> None:
         """The model and the index, brought up to date with the pages; then the assistant over them.
@@ -172,5 +211,7 @@ class Startup:
             self._stopping.set()
         if self.watcher is not None:
             self.watcher.stop()
+        for receiver in self.mail:
+            receiver.stop()
         if self.leader is not None:
             self.leader.stop()  # the lease given up: another replica takes over at once

@@ -256,19 +256,6 @@ def test_a_redelivered_message_is_stored_once(database_url, tmp_path):
         assert c.execute(text("SELECT count(*) FROM inbound_mail")).scalar_one() == 1
 
 
-def test_the_answering_side_links_the_mail_to_its_question(database_url, tmp_path):
-    db = Database(database_url)
-    intake = intake_of(db, tmp_path)
-    handed = intake.receive(mail(), "ada@example.org")
-    assert handed is not None
-    question_id = db.record_question(via="email", text=handed.question)
-    assert question_id is not None
-
-    intake.rows.link_question(handed.id, question_id)
-
-    assert intake.rows.get(handed.id).question_id == question_id  # type: ignore[union-attr]
-
-
 # The listener: a real LMTP/SMTP server on 127.0.0.1
 
 

@@ -64,10 +64,23 @@ class Intake:
         self._count(status, parsed, reason)
         if status is InboundStatus.IGNORED or not parsed.sender:
             return None
-        return InboundMail(id=mail_id, message_id=parsed.message_id, sender=parsed.sender,
-                           sender_name=parsed.sender_name, subject=parsed.subject, references=parsed.references,
-                           question=parsed.question, context=tuple(self.rows.questions_of(parsed.references)),
-                           received_at=now, status=status)
+        return self._mail(mail_id, parsed.message_id, parsed.sender, parsed.sender_name, parsed.subject,
+                          tuple(parsed.references), parsed.question, now, status)
+
+    def since(self, since: datetime) -> list[InboundMail]:
+        """The mails stored since `since` that were to be answered, as they were handed on: after a restart,
+        those whose answer a crash cut short are handed on again (answering is once per Message-ID)."""
+        return [self._mail(row.id, row.message_id, row.sender, row.sender_name, row.subject,
+                           tuple(row.references.split()), row.question, row.received_at, InboundStatus(row.status))
+                for row in self.rows.answerable_since(since)]
+
+    def _mail(self, mail_id: int, message_id: str, sender: str, sender_name: str | None, subject: str,
+              references: tuple[str, ...], question: str, received_at: datetime,
+              status: InboundStatus) -> InboundMail:
+        return InboundMail(id=mail_id, message_id=message_id, sender=sender, sender_name=sender_name,
+                           subject=subject, references=references, question=question,
+                           context=tuple(self.rows.questions_of(references)), received_at=received_at,
+                           status=status)
 
     def _over_limit(self, sender: str, now: datetime) -> str | None:
         if sender and self.rows.answerable_from(sender, now - DAY) >= self.replies_per_day:

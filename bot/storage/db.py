@@ -21,7 +21,9 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random
 
 from bot.config import Settings
 from bot.private import private_file, private_folder
@@ -110,9 +112,22 @@ def open_engine(url: str, pool_size: int = 20) -> Engine:
     if engine.dialect.name == "sqlite":
         _private_sqlite(engine.url.database)
         event.listen(engine, "connect", _sqlite_pragmas)
-        with engine.connect() as connection:  # WAL is a property of the file: set once
-            connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+        _write_ahead_log(engine)
     return engine
+
+
+def _write_ahead_log(engine: Engine) -> None:
+    """WAL is a property of the file, set once. Switching needs the file to itself, and SQLite answers
+    "database is locked" at once, without the busy timeout, while another process opens it too (replicas
+    starting together): so it is tried again, for as long as the busy timeout would wait."""
+    for attempt in Retrying(retry=retry_if_exception(_locked), stop=stop_after_delay(5),
+                            wait=wait_random(0.01, 0.1), reraise=True):
+        with attempt, engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+
+
+def _locked(error: BaseException) -> bool:
+    return isinstance(error, OperationalError) and "locked" in str(error.orig)
 
 
 class Database:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, func, select
 
 from bot.storage import conflicts
 from bot.storage.db import Database
@@ -27,10 +27,12 @@ class InboundRows:
         with self.db.statement() as c:
             return c.execute(self._insert, fields).scalar_one_or_none()
 
-    def link_question(self, mail_id: int, question_id: int) -> None:
-        """Record which question (and so which answer) a received mail became."""
-        with self.db.statement() as c:
-            c.execute(update(INBOUND).where(INBOUND.c.id == mail_id).values(question_id=question_id))
+    def answerable_since(self, since: datetime) -> list[InboundMessage]:
+        """The mails received since `since` that were to be answered (not ignored, with a sender), oldest first."""
+        with self.db.session() as s:
+            return list(s.scalars(select(InboundMessage).where(
+                InboundMessage.received_at >= since, InboundMessage.status != InboundStatus.IGNORED,
+                InboundMessage.sender != "").order_by(InboundMessage.id)))
 
     def get(self, mail_id: int) -> InboundMessage | None:
         with self.db.session() as s:

@@ -266,4 +266,3 @@ class InboundMessage(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id"))

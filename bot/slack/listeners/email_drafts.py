@@ -76,7 +76,7 @@ def register(app: App, ctx: SlackContext) -> None:
         user = body["user"]["id"]
         answer = (view["state"]["values"]["answer"]["answer"].get("value") or "").strip()
         if not answer:
-            ack(response_action="errors", errors={"answer": "Please write an answer."})
+            ack(response_action="errors", errors={"answer": ctx.text("answer_empty")})
             return
         if not ctx.is_organizer(user, client):
             ack(response_action="errors", errors={"answer": ctx.text("not_organizer")})

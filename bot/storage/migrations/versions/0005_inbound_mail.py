@@ -29,8 +29,6 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("raw", sa.LargeBinary(), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("question_id", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(["question_id"], ["questions.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("message_id"),
     )
