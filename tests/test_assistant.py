@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.assistant.question import QuestionError, strip_broadcasts
+from bot.assistant.question import QuestionError, strip_broadcasts, without_courtesies
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 
@@ -93,3 +93,22 @@ def test_empty_and_overlong_questions_are_refused(assistant):
         assistant.ask("   <@U123ABC>  ")
     with pytest.raises(QuestionError, match="4,001 characters long; the limit is 4,000"):
         assistant.ask("a" * 4001)
+
+
+@pytest.mark.parametrize(("message", "asked"), [
+    ("Dear organizers, Can I add an appendix? Best regards, Ada", "Can I add an appendix?"),
+    ("Hi all! can I add an appendix? Thanks!", "can I add an appendix?"),
+    ("Good morning, where is the workshop? Thank you in advance.", "where is the workshop?"),
+    ("Is the best paper award announced?", "Is the best paper award announced?"),  # "best" inside: asked
+    ("Thanks for the info. When is the deadline?", "Thanks for the info. When is the deadline?"),  # asks after
+    ("Hello", "Hello"),  # nothing but courtesies: left as it is
+])
+def test_greetings_and_closings_are_not_part_of_the_question(message, asked):
+    assert without_courtesies(message) == asked
+
+
+@pytest.mark.parametrize("framing", ["Dear organizers,\n\n{q}\n\nBest regards,\nAda", "Hi! {q} Thanks!"])
+def test_a_question_framed_as_a_letter_is_answered_as_the_bare_question(assistant, framing):
+    bare = assistant.ask("Can I add an appendix?", now=NOW)
+    framed = assistant.ask(framing.format(q="Can I add an appendix?"), now=NOW)
+    assert bare.answered and (framed.text, framed.sources) == (bare.text, bare.sources)

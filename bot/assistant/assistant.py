@@ -19,7 +19,13 @@ from bot.assistant.llm import CITATION, LLMAnswerer, load_chat_model
 from bot.assistant.items import ItemAnswer, item_reply
 from bot.assistant.people import Person, PersonAnswer, affiliation_untold, people, person_reply
 from bot.assistant.programme import programme_reply
-from bot.assistant.question import QuestionError, clean_question, strip_broadcasts, target_edition
+from bot.assistant.question import (
+    QuestionError,
+    clean_question,
+    strip_broadcasts,
+    target_edition,
+    without_courtesies,
+)
 from bot.assistant.sections import SectionAnswer, section_reply
 from bot.assistant.structured import Reply, answer_from_facts
 from bot.config import Settings
@@ -100,7 +106,7 @@ class Assistant:
         `history` holds the earlier questions of a conversation (a Slack thread): a follow-up such as
         "and in 2023?" is read together with the question before it.
         """
-        text = clean_question(question, self.settings.max_question_chars)
+        text = without_courtesies(clean_question(question, self.settings.max_question_chars))
         now = (now or datetime.now(UTC)).astimezone(UTC)
         if edition is not None:
             target = self.editions.get(edition)

@@ -11,6 +11,14 @@ PLAIN_BROADCAST = re.compile(r"(?<![\w@])@(channel|here|everyone)\b", re.IGNOREC
 USER_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 SLACK_TOKEN = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")  # <https://…|label>, <#C1|general>, <mailto:…>
 YEAR = re.compile(r"\b(20\d\d)\b|(?:neurips|nips|'|’)\s?(\d\d)\b", re.IGNORECASE)
+# Courtesies around a question, as letters and chat messages open and close: a greeting and whom it
+# addresses ("Dear organizers,", "Hi all!", "Good morning,"), and a closing after the last sentence
+# ("Thanks!", "Many thanks in advance, Ada", "Best regards"). They ask nothing, and their words would
+# be searched for as if they did.
+GREETING = re.compile(r"^\s*(?:hi|hello|hey|dear|greetings|good\s+(?:morning|afternoon|evening|day))\b"
+                      r"[^.!?,:;]{0,60}[.!?,:;]+\s*", re.IGNORECASE)
+CLOSING = re.compile(r"(?<=[.!?])\s*(?:many\s+thanks|thanks|thank\s+you|thx|best|kind\s+regards|regards|cheers|"
+                     r"sincerely|all\s+the\s+best)\b[^?]*$", re.IGNORECASE)
 PREVIOUS = re.compile(r"\b(last year|previous (?:edition|year|workshop)|last edition)\b", re.IGNORECASE)
 
 
@@ -52,6 +60,13 @@ def clean_question(raw: str, max_chars: int) -> str:
             f"the question is {len(raw):,} characters long; the limit is {max_chars:,}: please shorten it"
         )
     return text
+
+
+def without_courtesies(question: str) -> str:
+    """What the question asks, without the greeting before it and the thanks after it (a message that is
+    nothing but courtesies is left as it is)."""
+    asked = CLOSING.sub("", GREETING.sub("", question, count=1)).strip()
+    return asked or question
 
 
 def named_years(question: str) -> list[int]:
