@@ -27,7 +27,9 @@ COPY knowledge ./knowledge
 ENV BOT_DATA_DIR=/data KNOWLEDGE_DIR=/app/knowledge HOST=0.0.0.0 PORT=3000
 VOLUME ["/data"]
 USER workshop-bot
-EXPOSE 3000
+# 3000: Slack (HTTP mode), /healthz, /readyz, /metrics; 2525: questions by email over LMTP, where
+# INBOUND_PORT=2525 is set (deploy/compose.yaml and deploy/k8s do).
+EXPOSE 3000 2525
 # Liveness: /healthz answers as soon as the bot listens on PORT (HTTP mode and Socket Mode alike).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ['PORT'] + '/healthz', timeout=4)"]

@@ -159,17 +159,20 @@ def test_images_agree_across_files():
     assert chroma == services["chroma"]["image"]
 
 
-def test_the_port_agrees_across_dockerfile_compose_and_kubernetes():
+def test_the_ports_agree_across_dockerfile_compose_and_kubernetes():
     port = dockerfile_env()["PORT"]
-    runtime = dockerfile_runtime()
-    assert re.search(rf"^EXPOSE {port}$", runtime, re.MULTILINE)
-    assert compose_env(compose()["services"]["bot"])["PORT"] == port
-    assert all(mapping.rsplit(":", 1)[1] == port for mapping in compose()["services"]["bot"]["ports"])
-    assert k8s("ConfigMap")["data"]["PORT"] == port
+    bot = compose()["services"]["bot"]
+    mail = compose_env(bot)["INBOUND_PORT"]  # questions by email, over LMTP
+    assert re.search(rf"^EXPOSE {port} {mail}$", dockerfile_runtime(), re.MULTILINE)
+    assert compose_env(bot)["PORT"] == port
+    assert sorted(mapping.rsplit(":", 1)[1] for mapping in bot["ports"]) == sorted([port, mail])
+    assert (k8s("ConfigMap")["data"]["PORT"], k8s("ConfigMap")["data"]["INBOUND_PORT"]) == (port, mail)
     [container] = k8s("Deployment")["spec"]["template"]["spec"]["containers"]
-    assert [p["containerPort"] for p in container["ports"]] == [int(port)]
+    assert [p["containerPort"] for p in container["ports"]] == [int(port), int(mail)]
     assert [p["targetPort"] for p in k8s("Service", "workshop-bot")["spec"]["ports"]] == [int(port)]
+    assert [p["targetPort"] for p in k8s("Service", "workshop-bot-mail")["spec"]["ports"]] == [int(mail)]
     assert container["livenessProbe"]["httpGet"]["port"] == container["readinessProbe"]["httpGet"]["port"] == int(port)
+    assert compose_env(bot)["INBOUND_HOST"] == k8s("ConfigMap")["data"]["INBOUND_HOST"] == "0.0.0.0"  # not loopback
 
 
 def test_the_health_checks_hit_healthz_and_readyz():
