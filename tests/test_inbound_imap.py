@@ -59,11 +59,11 @@ def deliver(port: int, *raws: bytes) -> None:
             client.append("INBOX", "", None, raw)  # type: ignore[arg-type]
 
 
-def unseen(port: int) -> list[bytes]:
+def unseen(port: int, criterion: str = "UNSEEN") -> list[bytes]:
     with imaplib.IMAP4("127.0.0.1", port) as client:
         client.login(USER, PASSWORD)
         client.select("INBOX", readonly=True)
-        return client.search(None, "UNSEEN")[1][0].split()
+        return client.search(None, criterion)[1][0].split()
 
 
 class Handed(list):
@@ -80,10 +80,10 @@ class Handed(list):
 def poller_for(tmp_path, imap_port):
     made: list[MailboxPoller] = []
 
-    def make(db: Database) -> tuple[MailboxPoller, Handed]:
+    def make(db: Database, **overrides) -> tuple[MailboxPoller, Handed]:
         settings = make_settings(tmp_path / "data", imap_host="127.0.0.1", imap_port=imap_port,
                                  imap_security="none", imap_user=USER, imap_password=PASSWORD,
-                                 imap_poll_seconds=0.2, mail_from=BOT)
+                                 imap_poll_seconds=0.2, mail_from=BOT, **overrides)
         handed = Handed()
         poller = MailboxPoller(settings, Intake(db, settings), handed)
         made.append(poller)
@@ -147,3 +147,20 @@ def test_the_poller_reads_new_mail_as_it_arrives(tmp_path, imap_port, poller_for
     wait_until(lambda: len(handed) == 1, 30, what="the mail read from the mailbox")
     poller.stop()
     assert handed[0].message_id == "<q1@example.org>"
+
+
+@pytest.mark.slow
+def test_mail_over_the_size_limit_is_not_read_but_left_flagged_for_organizers(tmp_path, imap_port, poller_for):
+    db = Database(f"sqlite:///{tmp_path / 'bot.db'}")
+    large = b"Return-Path: <ada@example.org>\r\n" + mail("x" * 5000 + "\n", message_id="<large@example.org>")
+    deliver(imap_port, large, QUESTION_MAIL)
+    poller, handed = poller_for(db, inbound_max_bytes=2000)
+
+    assert poller.poll() == 2
+
+    rows = InboundRows(db)
+    assert rows.by_message_id("<large@example.org>") is None  # not read, as the listener refuses it with 552
+    assert rows.by_message_id("<q1@example.org>") is not None
+    assert unseen(imap_port) == [] and len(unseen(imap_port, "FLAGGED")) == 1
+    poller.stop()
+    assert [m.message_id for m in handed] == ["<q1@example.org>"]

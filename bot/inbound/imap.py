@@ -10,6 +10,7 @@ is the mail as it arrived. The envelope sender is the Return-Path the delivering
 from __future__ import annotations
 
 import logging
+import re
 import ssl
 import threading
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from bot.config import Settings
 from bot.inbound.handover import Handover
 from bot.inbound.intake import Intake, failure
 from bot.inbound.mail import InboundMail
+from bot.metrics import INBOUND_MAIL
 
 log = logging.getLogger("bot.inbound")
 TIMEOUT = 60  # seconds for one IMAP command
@@ -59,12 +61,23 @@ class MailboxPoller:
             for uid in uids:
                 if self._stopping.is_set():
                     break
+                if (size := _size(mailbox, uid)) > self.settings.inbound_max_bytes:
+                    self._too_large(mailbox, uid, size)
+                    continue
                 raw = _fetch(mailbox, uid)
                 mail = self.intake.receive(raw, envelope_sender(raw))
                 mailbox.flag(uid, MailMessageFlags.SEEN, True)
                 if mail is not None:
                     self._handover.submit(mail)
         return len(uids)
+
+    def _too_large(self, mailbox: BaseMailBox, uid: str, size: int) -> None:
+        """As the listener refuses it with 552: not read. It stays in the mailbox, flagged for organizers,
+        and seen, so that it is not read again."""
+        log.warning("mail UID %s in %s is %d bytes, over INBOUND_MAX_BYTES (%d): left in the mailbox, flagged",
+                    uid, self.settings.imap_folder, size, self.settings.inbound_max_bytes)
+        INBOUND_MAIL.labels(outcome="too_large").inc()
+        mailbox.flag(uid, [MailMessageFlags.FLAGGED, MailMessageFlags.SEEN], True)
 
     def _run(self) -> None:
         while not self._stopping.is_set():
@@ -83,6 +96,16 @@ class MailboxPoller:
         if self.settings.imap_security == "starttls":
             return MailBoxStartTls(host, port, timeout=TIMEOUT, ssl_context=context)
         return MailBox(host, port, timeout=TIMEOUT, ssl_context=context)
+
+
+def _size(mailbox: BaseMailBox, uid: str) -> int:
+    """The message's size in bytes, asked before its body is fetched."""
+    status, data = mailbox.client.uid("FETCH", uid, "(RFC822.SIZE)")
+    for item in data if status == "OK" else ():
+        line = item[0] if isinstance(item, tuple) else item
+        if isinstance(line, bytes) and (found := re.search(rb"RFC822\.SIZE (\d+)", line)):
+            return int(found.group(1))
+    raise RuntimeError(f"IMAP FETCH of UID {uid} returned no size ({status})")
 
 
 def _fetch(mailbox: BaseMailBox, uid: str) -> bytes:
