@@ -18,7 +18,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Protocol
 
 from bot.assistant.answer import Answer, Source
 from bot.assistant.question import QuestionError
@@ -27,15 +26,9 @@ from bot.deliveries import Destination
 from bot.inbound.mail import InboundMail
 from bot.outbox.keys import email_draft_key, mail_digest, mail_key
 from bot.outbox.render import email_parts
+from bot.parts import Parts
 from bot.storage.models import InboundStatus, OutboxMessage, OutboxStatus
 from bot.templates import render
-
-if TYPE_CHECKING:
-    from bot.assistant.assistant import Assistant
-    from bot.knowledge.editions import Registry
-    from bot.outbox.ledger import Outbox
-    from bot.outbox.sender import Sender
-    from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -45,25 +38,6 @@ FORWARD_KIND = "email_forward"
 UNREADABLE_KIND = "email_unreadable"  # the organizers' notice of a mail that could not be read
 VIA = "email"
 REPLY_PREFIX = re.compile(r"^\s*re\s*:", re.IGNORECASE)
-
-
-class Parts(Protocol):
-    """What answering needs, built when first used (the runtime, or the Slack app's parts)."""
-
-    @property
-    def db(self) -> Database: ...
-
-    @property
-    def outbox(self) -> Outbox: ...
-
-    @property
-    def sender(self) -> Sender: ...
-
-    @property
-    def assistant(self) -> Assistant: ...
-
-    @property
-    def registry(self) -> Registry: ...
 
 
 def reply_subject(subject: str) -> str:
@@ -122,9 +96,7 @@ class EmailAnswers:
 
         Recorded like a DM (private: organizers' stats and the FAQ loop, never the digest); a mail handed
         over twice is answered once, by its Message-ID."""
-        question_id = self.parts.db.record_question(
-            via=VIA, channel_id=VIA, message_ts=mail_digest(mail.message_id)[:32], text=one_line(mail.question),
-            public=False)
+        question_id = self._record(mail, one_line(mail.question))
         if question_id is None and (earlier := self._queued(mail)):
             for row in earlier:  # a restart between drafting and posting the draft: posted now
                 if row.status == OutboxStatus.DRAFT and self.has_slack:
@@ -147,6 +119,11 @@ class EmailAnswers:
             return self._draft(mail, answer)
         return self._forward(mail, answer)
 
+    def _record(self, mail: InboundMail, text: str) -> int | None:
+        """Recorded like a DM (private), once per Message-ID: the new row's id, None if it was recorded before."""
+        return self.parts.db.record_question(via=VIA, channel_id=VIA, message_ts=mail_digest(mail.message_id)[:32],
+                                             text=text, public=False)
+
     def handled(self, mail: InboundMail) -> bool:
         """Whether `mail` has been answered, drafted or forwarded already (by this process or another)."""
         return bool(self._queued(mail))
@@ -164,8 +141,7 @@ class EmailAnswers:
     def unreadable(self, mail: InboundMail) -> OutboxMessage | None:
         """A mail that could not be read in full: the sender is told so, and that the organizers have it;
         the organizers get what could be read (in Slack, else by email to the contact)."""
-        self.parts.db.record_question(via=VIA, channel_id=VIA, message_ts=mail_digest(mail.message_id)[:32],
-                                      text=one_line(mail.question) or "(unreadable email)", public=False)
+        self._record(mail, one_line(mail.question) or "(unreadable email)")
         body = self._reply_body(mail, "unreadable", auto=True, contact=self.contact())
         reply = self._add_and_send(mail_key("email-answer", mail.message_id), mail.sender, KIND, None, body)
         if self.has_slack:

@@ -18,7 +18,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.metrics import LEADER
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from bot.email_answers import EmailAnswers
     from bot.inbound.imap import MailboxPoller
     from bot.inbound.listener import MailListener
-    from bot.inbound.mail import InboundMail
     from bot.index.store import KnowledgeStore
     from bot.index.watch import KnowledgeWatcher
     from bot.knowledge.editions import Registry
@@ -129,25 +128,26 @@ class Startup:
                 LEADER.set_function(lambda: float(leader.leading))  # 1 while the scheduler runs here
 
     def _receive_mail(self) -> None:
-        """Receive from now on; mail a stop cut short before its answer is answered too, on a thread of its own
-        (answering waits for the assistant, which this thread loads next)."""
+        """Receive from now on; mail received before, whose answer a stop cut short, is answered too, on a
+        thread of its own (answering waits for the assistant, which this thread loads next)."""
         from bot.email_answers import EmailAnswers
 
         answers = EmailAnswers(self.settings, self)
-        unfinished = [mail for mail in self.runtime.intake.since(utcnow() - UNFINISHED_MAIL)
-                      if not answers.handled(mail)]
+        started = utcnow()  # what comes after this, the receivers hand on themselves
         with self._lock:  # never after stop()
             if self._stopping.is_set():
                 return
             self.mail = self.runtime.mail_receivers(answers.handle)
             for receiver in self.mail:
                 receiver.start()
-        if unfinished:
-            threading.Thread(target=self._answer, args=(answers, unfinished), name="mail-unfinished",
-                             daemon=True).start()
+        threading.Thread(target=self._answer_unfinished, args=(answers, started), name="mail-unfinished",
+                         daemon=True).start()
 
-    def _answer(self, answers: EmailAnswers, mails: list[InboundMail]) -> None:
-        log.warning("answering %d mail(s) received before the last stop", len(mails))
+    def _answer_unfinished(self, answers: EmailAnswers, until: datetime) -> None:
+        mails = [mail for mail in self.runtime.intake.received(until - UNFINISHED_MAIL, until)
+                 if not answers.handled(mail)]
+        if mails:
+            log.warning("answering %d mail(s) received before the last stop", len(mails))
         for mail in mails:
             if self._stopping.is_set():
                 return

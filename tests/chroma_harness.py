@@ -13,15 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .waiting import wait_until
-
-
-def _listening(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-        return True
-    except OSError:
-        return False
+from .waiting import listening, wait_until
 
 
 @pytest.fixture
@@ -33,7 +25,7 @@ def chroma_server(tmp_path) -> Iterator[int]:
     chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
     process = subprocess.Popen([chroma, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1",
                                 "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_until(lambda: _listening(port), 120, every=0.1, what="the Chroma server listening")
+    wait_until(lambda: listening(port), 120, every=0.1, what="the Chroma server listening")
     yield port
     process.terminate()
     process.wait(timeout=10)

@@ -11,8 +11,8 @@ from .conftest import REPO
 # line sit on top.
 LAYERS = ["__init__", "addresses", "config", "logs", "metrics", "private", "mrkdwn", "redact", "events", "storage",
           "templates", "knowledge", "deliveries", "outbox", "inbound", "index", "assistant", "scheduler", "digest",
-          "digest_review", "announcements", "email_answers", "health", "slack", "runtime", "startup", "console",
-          "serve", "cli", "__main__"]
+          "digest_review", "announcements", "parts", "email_answers", "health", "slack", "runtime", "startup",
+          "console", "serve", "cli", "__main__"]
 
 
 def part(module: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import imaplib
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -21,31 +20,22 @@ from bot.storage.db import Database
 from bot.storage.inbound import InboundRows
 
 from .conftest import make_settings
+from .slack_harness import free_port
 from .test_inbound_mail import BOT, QUESTION, mail
-from .waiting import wait_until
+from .waiting import listening, wait_until
 
 USER, PASSWORD = "questions", "s3cret"
-
-
-def _listening(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-        return True
-    except OSError:
-        return False
 
 
 @pytest.fixture
 def imap_port() -> Iterator[int]:
     """An IMAP server on 127.0.0.1 with one empty mailbox (USER, PASSWORD)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     pymap = shutil.which("pymap", path=str(Path(sys.executable).parent)) or "pymap"
     process = subprocess.Popen([pymap, "--host", "127.0.0.1", "--port", str(port), "--no-tls", "dict",
                                 "--demo-user", USER, "--demo-password", PASSWORD],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_until(lambda: _listening(port), 60, every=0.1, what="the IMAP server listening")
+    wait_until(lambda: listening(port), 60, every=0.1, what="the IMAP server listening")
     yield port
     process.terminate()
     process.wait(timeout=10)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -19,6 +20,15 @@ def wait_until(condition: Callable[[], T], timeout: float = 60.0, every: float =
         result = condition()
     assert result, f"{what or 'condition'} not true within {timeout} s"
     return result
+
+
+def listening(port: int) -> bool:
+    """Whether a server accepts connections on 127.0.0.1:`port` (one started in another process, say)."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        return True
+    except OSError:
+        return False
 
 
 def wait_past(moment: datetime) -> None:

@@ -30,7 +30,7 @@ from bot.deliveries import Destination, PermanentError, TransientError
 from bot.deliveries.attachments import attachments_of
 from bot.deliveries.dkim_signing import DkimSigner
 from bot.deliveries.list_headers import POLICY, list_headers
-from bot.deliveries.layout import framed, letterhead
+from bot.deliveries.layout import Letterhead, framed, letterhead
 from bot.private import private_folder, write_private
 from bot.storage.models import OutboxMessage, utcnow
 
@@ -67,6 +67,29 @@ def message_id(key: str, sender: Address) -> str:
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{sender.domain}>"
 
 
+def letter(row: OutboxMessage, settings: Settings, to: Address | list[Address], needs_sender: str) -> EmailMessage:
+    """What every mail the bot sends starts with: from MAIL_FROM (`needs_sender` says why it must be set),
+    a Message-ID that a retry repeats, and the loop header, so the bot never answers its own mail."""
+    if not settings.mail_from:
+        raise PermanentError(f"MAIL_FROM is not set: {needs_sender}")
+    sender = configured(mailbox, "MAIL_FROM", settings.mail_from)
+    mail = EmailMessage(policy=POLICY)
+    mail["Subject"] = safe_header(json.loads(row.body)["subject"])
+    mail["From"] = sender
+    mail["To"] = to
+    mail["Date"] = format_datetime(utcnow())
+    mail["Message-ID"] = message_id(f"{row.key}→{row.destination}", sender)
+    mail[LOOP_HEADER] = sender.addr_spec
+    return mail
+
+
+def fill(mail: EmailMessage, content: dict, head: Letterhead, settings: Settings) -> None:
+    """The text and HTML parts, in the common layout under `head`."""
+    text, html = framed(content["subject"], content["text"], content["html"], head, settings)
+    mail.set_content(text)
+    mail.add_alternative(html, subtype="html")
+
+
 def compose(row: OutboxMessage, settings: Settings, reply_to: str | None,
             list_name: str | None = None) -> EmailMessage:
     """The email for an outbox row whose body is {"subject", "text", "html"} (JSON), in the common
@@ -77,20 +100,11 @@ def compose(row: OutboxMessage, settings: Settings, reply_to: str | None,
     recipients = configured(mailboxes, "MAILING_LIST", settings.mailing_list)
     if not recipients:
         raise PermanentError("MAILING_LIST is not set: nowhere to send")
-    if not settings.mail_from:
-        raise PermanentError("MAIL_FROM is not set: mail to the list needs a sender address")
-    sender = configured(mailbox, "MAIL_FROM", settings.mail_from)
-    mail = EmailMessage(policy=POLICY)
-    mail["Subject"] = safe_header(content["subject"])
-    mail["From"] = sender
-    mail["To"] = recipients
+    mail = letter(row, settings, recipients, "mail to the list needs a sender address")
     if settings.mail_reply_to:
         mail["Reply-To"] = configured(mailbox, "MAIL_REPLY_TO", settings.mail_reply_to)
     elif reply_to:
         mail["Reply-To"] = configured(mailbox, "the edition's contact", reply_to)
-    mail["Date"] = format_datetime(utcnow())
-    mail["Message-ID"] = message_id(f"{row.key}→{row.destination}", sender)
-    mail[LOOP_HEADER] = sender.addr_spec
     if content.get("references"):
         mail["In-Reply-To"] = mail["References"] = safe_header(content["references"])
     if row.kind in AUTOMATIC_KINDS:
@@ -100,10 +114,7 @@ def compose(row: OutboxMessage, settings: Settings, reply_to: str | None,
                                     help_url=_list_url(settings, "list_help_url"),
                                     archive_url=_list_url(settings, "list_archive_url")).items():
         mail[name] = value
-    text, html = framed(content["subject"], content["text"], content["html"],
-                        letterhead(settings, list_name, reply_to), settings)
-    mail.set_content(text)
-    mail.add_alternative(html, subtype="html")
+    fill(mail, content, letterhead(settings, list_name, reply_to), settings)
     for attachment in attachments:  # the message becomes multipart/mixed, the alternative its first part
         maintype, subtype = attachment.content_type.split("/")
         mail.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename,

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import json
 from email.message import EmailMessage
-from email.utils import format_datetime
 
 from bot.addresses import mailbox
 from bot.config import Settings
 from bot.deliveries import Destination, PermanentError
-from bot.deliveries.email import LOOP_HEADER, configured, message_id, safe_header
-from bot.deliveries.layout import Letterhead, framed
-from bot.deliveries.list_headers import POLICY
-from bot.storage.models import OutboxMessage, utcnow
+from bot.deliveries.email import configured, fill, letter, safe_header
+from bot.deliveries.layout import Letterhead
+from bot.storage.models import OutboxMessage
 
 AUTO_SUBMITTED = frozenset({"auto-replied", "auto-generated"})
 
@@ -31,26 +29,14 @@ def compose_reply(row: OutboxMessage, settings: Settings, contact: str | None,
     address = Destination.parse(row.destination).channel
     if not address:
         raise PermanentError(f"no address in '{row.destination}'")
-    if not settings.mail_from:
-        raise PermanentError("MAIL_FROM is not set: a reply needs a sender address")
-    sender = configured(mailbox, "MAIL_FROM", settings.mail_from)
-    mail = EmailMessage(policy=POLICY)
-    mail["Subject"] = safe_header(content["subject"])
-    mail["From"] = sender
-    mail["To"] = configured(mailbox, "the recipient", address)
+    mail = letter(row, settings, configured(mailbox, "the recipient", address), "a reply needs a sender address")
     if content.get("reply_to"):  # a forward: replying answers the asker. A reply to the asker has none, so a
         mail["Reply-To"] = configured(mailbox, "Reply-To", content["reply_to"])  # follow-up comes back to us
-    mail["Date"] = format_datetime(utcnow())
-    mail["Message-ID"] = message_id(f"{row.key}→{row.destination}", sender)
-    mail[LOOP_HEADER] = sender.addr_spec  # received back (a bounce, an auto-reply quoting it): never answered
     if content.get("in_reply_to"):
         mail["In-Reply-To"] = safe_header(content["in_reply_to"])
     if content.get("references"):
         mail["References"] = safe_header(content["references"])
     if content.get("auto_submitted") in AUTO_SUBMITTED:
         mail["Auto-Submitted"] = content["auto_submitted"]
-    head = Letterhead(workshop or "The workshop", contact, None, None)
-    text, html = framed(content["subject"], content["text"], content["html"], head, settings)
-    mail.set_content(text)
-    mail.add_alternative(html, subtype="html")
+    fill(mail, content, Letterhead(workshop or "The workshop", contact, None, None), settings)
     return mail

@@ -67,12 +67,13 @@ class Intake:
         return self._mail(mail_id, parsed.message_id, parsed.sender, parsed.sender_name, parsed.subject,
                           tuple(parsed.references), parsed.question, now, status)
 
-    def since(self, since: datetime) -> list[InboundMail]:
-        """The mails stored since `since` that were to be answered, as they were handed on: after a restart,
-        those whose answer a crash cut short are handed on again (answering is once per Message-ID)."""
+    def received(self, since: datetime, until: datetime) -> list[InboundMail]:
+        """The mails stored from `since` until before `until` that were to be answered, as they were handed on:
+        after a restart, those whose answer a stop cut short are handed on again (answering is once per
+        Message-ID)."""
         return [self._mail(row.id, row.message_id, row.sender, row.sender_name, row.subject,
                            tuple(row.references.split()), row.question, row.received_at, InboundStatus(row.status))
-                for row in self.rows.answerable_since(since)]
+                for row in self.rows.answerable(since, until)]
 
     def _mail(self, mail_id: int, message_id: str, sender: str, sender_name: str | None, subject: str,
               references: tuple[str, ...], question: str, received_at: datetime,

@@ -12,17 +12,19 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
+from bot.parts import Parts
 from bot.templates import render
 
 if TYPE_CHECKING:  # loaded by `parts`, in the background while `serve` starts
     from bot.assistant.assistant import Assistant
-    from bot.knowledge.editions import Editions, Registry
+    from bot.knowledge.editions import Editions
     from bot.outbox.ledger import Outbox
     from bot.outbox.sender import Sender
     from bot.storage.db import Database
@@ -57,25 +59,6 @@ class ListenerPool(ThreadPoolExecutor):
     def wait_idle(self, timeout: float) -> bool:
         with self._changed:
             return self._changed.wait_for(lambda: self._busy == 0, timeout)
-
-
-class Parts(Protocol):
-    """Where the slow parts come from (the runtime, or `serve`'s startup)."""
-
-    @property
-    def registry(self) -> Registry: ...
-
-    @property
-    def assistant(self) -> Assistant: ...
-
-    @property
-    def db(self) -> Database: ...
-
-    @property
-    def outbox(self) -> Outbox: ...
-
-    @property
-    def sender(self) -> Sender: ...
 
 
 @dataclass
@@ -174,3 +157,16 @@ class SlackContext:
                 members = frozenset(users)
                 self._group = (time.monotonic(), members)
         return user_id in members
+
+    def organizer_answer(self, ack: Ack, body: dict, view: dict, client: WebClient) -> str | None:
+        """The answer an organizer wrote in a modal's `answer` field, the submission acknowledged; None (the
+        modal says why, and stays open) when it is empty or whoever submitted it is no organizer."""
+        answer = (view["state"]["values"]["answer"]["answer"].get("value") or "").strip()
+        if not answer:
+            ack(response_action="errors", errors={"answer": self.text("answer_empty")})
+            return None
+        if not self.is_organizer(body["user"]["id"], client):
+            ack(response_action="errors", errors={"answer": self.text("not_organizer")})
+            return None
+        ack()
+        return answer

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import cast
 
 from sqlalchemy import Table, func, select
+from sqlalchemy.orm import defer
 
 from bot.storage import conflicts
 from bot.storage.db import Database
@@ -27,12 +28,14 @@ class InboundRows:
         with self.db.statement() as c:
             return c.execute(self._insert, fields).scalar_one_or_none()
 
-    def answerable_since(self, since: datetime) -> list[InboundMessage]:
-        """The mails received since `since` that were to be answered (not ignored, with a sender), oldest first."""
+    def answerable(self, since: datetime, until: datetime) -> list[InboundMessage]:
+        """The mails received from `since` until just before `until` that were to be answered (not ignored, with
+        a sender), oldest first; their raw bytes (up to INBOUND_MAX_BYTES each) are not read."""
         with self.db.session() as s:
-            return list(s.scalars(select(InboundMessage).where(
-                InboundMessage.received_at >= since, InboundMessage.status != InboundStatus.IGNORED,
-                InboundMessage.sender != "").order_by(InboundMessage.id)))
+            return list(s.scalars(select(InboundMessage).options(defer(InboundMessage.raw)).where(
+                InboundMessage.received_at >= since, InboundMessage.received_at < until,
+                InboundMessage.status != InboundStatus.IGNORED, InboundMessage.sender != "")
+                .order_by(InboundMessage.id)))
 
     def get(self, mail_id: int) -> InboundMessage | None:
         with self.db.session() as s:

@@ -73,15 +73,8 @@ def register(app: App, ctx: SlackContext) -> None:
 
     @app.view(EMAIL_EDIT_MODAL)
     def on_edited(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        user = body["user"]["id"]
-        answer = (view["state"]["values"]["answer"]["answer"].get("value") or "").strip()
-        if not answer:
-            ack(response_action="errors", errors={"answer": ctx.text("answer_empty")})
+        if (answer := ctx.organizer_answer(ack, body, view, client)) is None:
             return
-        if not ctx.is_organizer(user, client):
-            ack(response_action="errors", errors={"answer": ctx.text("not_organizer")})
-            return
-        ack()
         metadata = json.loads(view["private_metadata"])
         channel, _, ts = metadata["place"].partition("/")
-        decided(client, channel, ts, int(metadata["row"]), user, True, answer)
+        decided(client, channel, ts, int(metadata["row"]), body["user"]["id"], True, answer)

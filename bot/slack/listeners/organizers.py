@@ -35,14 +35,8 @@ def register(app: App, ctx: SlackContext) -> None:
     @app.view(ANSWER_MODAL)
     def on_answer_submitted(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
         user = body["user"]["id"]
-        answer = (view["state"]["values"]["answer"]["answer"].get("value") or "").strip()
-        if not answer:
-            ack(response_action="errors", errors={"answer": ctx.text("answer_empty")})
+        if (answer := ctx.organizer_answer(ack, body, view, client)) is None:
             return
-        if not ctx.is_organizer(user, client):
-            ack(response_action="errors", errors={"answer": ctx.text("not_organizer")})
-            return
-        ack()
         escalation = ctx.db.close_escalation(int(view["private_metadata"]), EscalationStatus.ANSWERED, by=user,
                                              answer=answer)
         if escalation is None:
