@@ -4,21 +4,22 @@
 #   docker run --env-file workshop-bot.env -p 3000:3000 -v workshop-bot-data:/data workshop-bot
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
-# Wheels of the bot and of everything it needs, built once; nothing of this stage ships.
+# The bot and everything it needs, at the versions (and hashes) in uv.lock, in /opt/venv; uv stays behind.
 FROM ${PYTHON_IMAGE} AS builder
-ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+ARG UV_VERSION=0.13.9
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 \
+    UV_PYTHON_DOWNLOADS=never UV_LINK_MODE=copy UV_NO_CACHE=1 UV_PROJECT_ENVIRONMENT=/opt/venv
+RUN pip install "uv==${UV_VERSION}"
 WORKDIR /src
-COPY pyproject.toml setup.py MANIFEST.in README.md constraints.txt ./
+COPY pyproject.toml uv.lock setup.py MANIFEST.in README.md ./
 COPY bot ./bot
 COPY prompts ./prompts
-RUN pip wheel --wheel-dir /wheels -c constraints.txt '.[postgres]'
+RUN uv sync --frozen --no-dev --extra postgres --no-editable --python python3
 
 FROM ${PYTHON_IMAGE}
-ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PYTHONUNBUFFERED=1 PATH=/opt/venv/bin:$PATH
-RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
-    python -m venv /opt/venv \
-    && pip install --no-index --find-links /wheels 'workshop-bot[postgres]' \
-    && groupadd --system --gid 10001 workshop-bot \
+ENV PYTHONUNBUFFERED=1 PATH=/opt/venv/bin:$PATH
+COPY --from=builder /opt/venv /opt/venv
+RUN groupadd --system --gid 10001 workshop-bot \
     && useradd --system --uid 10001 --gid workshop-bot --home-dir /app --shell /usr/sbin/nologin workshop-bot \
     && mkdir -p /data && chown workshop-bot:workshop-bot /data
 WORKDIR /app

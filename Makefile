@@ -1,45 +1,68 @@
-# Two commands for a fresh clone: `make run` and `make test`. Both install what they need.
-PYTHON ?= python3.11
-VENV   := .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
-DEV    := $(VENV)/.installed-dev
-PIP    := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar on
+# Two commands for a fresh clone: `make run` and `make test`. Both install what they need, at the versions
+# in uv.lock (every package pinned, with its hashes), with uv, which `make` installs into .tools/ first.
+PYTHON        ?= python3.11
+OTHER_PYTHONS ?= 3.12 3.13
+UV_VERSION    := 0.13.9
+TOOLS         := .tools
+UV            := $(TOOLS)/bin/uv
+VENV          := .venv
+BIN           := $(VENV)/bin
+SYNC          := $(UV) sync --locked --python $(PYTHON)
+# One test process per core (at most 4): the tests that wait on the clock overlap the ones that compute.
+PYTEST        := -m pytest -n auto --maxprocesses 4 --dist worksteal
 
-.PHONY: run test test-fast bench ingest lint clean
+# The machine's Python, never one fetched by uv; the environment in .venv.
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-# The bot alone: no PyTorch (the embedding model runs on ONNX Runtime). constraints.txt holds the pins
-# every install shares, the sentence-transformers extra's CPU-only torch among them.
-$(STAMP): pyproject.toml constraints.txt
-	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) on PATH (or: make PYTHON=/path/to/python3.11)"; exit 1; }
-	@echo "installing the bot into $(VENV): about a minute and 600 MB the first time"
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(PIP) --no-compile -c constraints.txt -e .  # bytecode is written on first import, for what is used
-	touch $(STAMP)
+.PHONY: install install-dev run test test-fast test-pythons bench ingest lint lock upgrade clean
 
-# ... and what the tests, the linters and the benchmarks use.
-$(DEV): $(STAMP)
-	$(PIP) -c constraints.txt -e '.[dev]'
-	touch $(DEV)
+$(UV):
+	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) on PATH (or: make PYTHON=/path/to/python3)"; exit 1; }
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --disable-pip-version-check --quiet uv==$(UV_VERSION)
 
-run: $(STAMP)  ## the bot on its embedded default: local Chroma, offline embeddings, console
+install: $(UV)  ## the bot alone (no test tools; what is already in .venv stays)
+	$(SYNC) --no-dev --inexact
+
+install-dev: $(UV)  ## the bot and what the tests, the linters and the benchmarks use, exactly as locked
+	$(SYNC)
+
+run: install  ## the bot on its embedded default: local Chroma, offline embeddings, console
 	$(BIN)/workshop-bot serve
 
-test: $(DEV)  ## the whole suite: both tiers
-	$(BIN)/python -m pytest -m "slow or not slow"
+test: install-dev  ## the whole suite: both tiers
+	$(BIN)/python $(PYTEST) -m "slow or not slow"
 
-test-fast: $(DEV)  ## the fast tier (plain `pytest` runs it too)
-	$(BIN)/python -m pytest
+test-fast: install-dev  ## the fast tier (plain `pytest` runs it too, in one process)
+	$(BIN)/python $(PYTEST)
 
-bench: $(DEV)  ## speed and memory figures (see README)
+# The fast tier on each of OTHER_PYTHONS the machine has: python3.X on PATH, or pyenv's. Each gets .venv-3.X.
+test-pythons: $(UV)
+	@set -e; for v in $(OTHER_PYTHONS); do \
+	  py=$$(pyenv prefix $$v 2>/dev/null)/bin/python$$v; \
+	  [ -x "$$py" ] || py=$$(command -v python$$v || true); \
+	  if [ -z "$$py" ] || ! "$$py" -c '' 2>/dev/null; then echo "== Python $$v: not on this machine, skipped"; continue; fi; \
+	  echo "== Python $$v: $$py"; \
+	  UV_PROJECT_ENVIRONMENT=.venv-$$v $(UV) sync --frozen --quiet --python "$$py"; \
+	  .venv-$$v/bin/python $(PYTEST) -q -p no:cacheprovider; \
+	done
+
+bench: install-dev  ## speed and memory figures (see README)
 	$(BIN)/python -m bench
 
-ingest: $(STAMP)
+ingest: install
 	$(BIN)/workshop-bot ingest
 
-lint: $(DEV)
+lint: install-dev
 	$(BIN)/ruff check bot tests bench
 	$(BIN)/mypy
 
+lock: $(UV)  ## uv.lock again from pyproject.toml, keeping every version that still satisfies it
+	$(UV) lock
+
+upgrade: $(UV)  ## uv.lock at the newest versions pyproject.toml allows; run `make test` before committing it
+	$(UV) lock --upgrade
+
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) .venv-3.* $(TOOLS) data .pytest_cache

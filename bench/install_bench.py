@@ -2,10 +2,10 @@
 console's prompt, and the largest packages.
 
 A clean `git clone` of this repository (its committed HEAD, or `--ref`) in a temporary folder; then, as a
-new user's `make run` does: `make .venv/.installed` (the runtime install), then `make run` on a terminal
-until the prompt shows (the first start: knowledge/ is indexed, the model loaded, bytecode written for what
-is imported), then one `workshop-bot ask`. pip's cache is used as it is (its size is reported): a machine
-that has installed these packages before downloads less. Minutes of network and disk, so it runs only when
+new user's `make run` does: `make install` (uv, then the runtime install from uv.lock), then `make run` on a
+terminal until the prompt shows (the first start: knowledge/ is indexed, the model loaded, bytecode written
+for what is imported), then one `workshop-bot ask`. uv's cache starts empty, as on a fresh machine, so every
+package is downloaded (`--warm` uses this machine's cache instead). Network and disk, so it runs only when
 named: `python -m bench --only install`, or `python -m bench.install_bench --ref COMMIT` for another commit.
 """
 
@@ -16,7 +16,6 @@ import os
 import pty
 import select
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -84,54 +83,56 @@ def to_prompt(clone: Path, env: dict[str, str]) -> float:
     return seconds
 
 
-def pip_cache_mb(env: dict[str, str]) -> float:
-    found = subprocess.run([sys.executable, "-m", "pip", "cache", "dir"], env=env, capture_output=True, text=True,
-                           check=False)
+def uv_cache_mb(clone: Path, env: dict[str, str]) -> float:
+    found = subprocess.run([str(clone / ".tools" / "bin" / "uv"), "cache", "dir"], env=env, capture_output=True,
+                           text=True, check=False)
     folder = Path(found.stdout.strip())
     return size_mb(folder) if found.returncode == 0 and folder.is_dir() else 0.0
 
 
-def run(ref: str = "HEAD") -> Figures:
+def run(ref: str = "HEAD", warm: bool = False) -> Figures:
     figures: Figures = {}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         clone = tmp / "clone"
-        env = clean_env()
+        env = clean_env() | ({} if warm else {"UV_CACHE_DIR": str(tmp / "uv-cache")})
         commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", ref], check=True, capture_output=True,
                                 text=True).stdout.strip()
         subprocess.run(["git", "clone", "--quiet", "--no-checkout", str(REPO), str(clone)], check=True)
         subprocess.run(["git", "-C", str(clone), "checkout", "--quiet", commit], check=True)
         figures["commit"] = commit[:12]
-        figures["pip cache before (MB)"] = pip_cache_mb(env)
+        figures["uv cache"] = "this machine's" if warm else "empty (a fresh machine)"
 
         log = tmp / "install.log"
         started = time.perf_counter()
         with log.open("wb") as out:
-            installed = subprocess.run(["make", "-C", str(clone), ".venv/.installed"], stdout=out,
+            installed = subprocess.run(["make", "-C", str(clone), "install"], stdout=out,
                                        stderr=subprocess.STDOUT, env=env, check=False)
         if installed.returncode:
             raise RuntimeError(f"install failed: {log.read_text(errors='replace')[-3000:]}")
-        figures["install: make .venv/.installed (s)"] = time.perf_counter() - started
+        figures["install: make install (s)"] = time.perf_counter() - started
         venv = clone / ".venv"
         figures[".venv right after install (MB)"] = size_mb(venv)
 
         prompt = to_prompt(clone, env)
         figures["first `make run` once installed, to the prompt (s)"] = prompt
-        figures["fresh clone: `make run` to the prompt (s)"] = figures["install: make .venv/.installed (s)"] + prompt
+        figures["fresh clone: `make run` to the prompt (s)"] = figures["install: make install (s)"] + prompt
         started = time.perf_counter()
         subprocess.run([str(venv / "bin" / "workshop-bot"), "ask", "When is the submission deadline?"], cwd=clone,
                        env=env, check=True, capture_output=True)
         figures["then `workshop-bot ask` (s)"] = time.perf_counter() - started
         figures[".venv after the first run and ask (MB)"] = size_mb(venv)
         figures["largest packages after (MB)"] = largest_packages(venv)
-        figures["pip cache after (MB)"] = pip_cache_mb(env)
+        figures["uv cache after (MB)"] = uv_cache_mb(clone, env)
     return figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.install_bench")
     parser.add_argument("--ref", default="HEAD", help="the commit to install (default: HEAD)")
-    for key, value in run(parser.parse_args().ref).items():
+    parser.add_argument("--warm", action="store_true", help="use this machine's uv cache instead of an empty one")
+    arguments = parser.parse_args()
+    for key, value in run(arguments.ref, arguments.warm).items():
         print(f"{key}: {value:,.1f}" if isinstance(value, float) else f"{key}: {value}")
 
 

@@ -28,7 +28,8 @@ if TYPE_CHECKING:  # the runtime pulls in SQLAlchemy and more: `--help` and `--v
 # Plain help, as terminals and copy-paste like it: no boxes, no `<bool>` type tags on flags.
 log = logging.getLogger(__name__)
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, rich_markup_mode=None)
-err = Console(stderr=True, markup=False)  # messages quote files and values: `[/x]` is text, not markup
+err = Console(stderr=True, markup=False, soft_wrap=True)  # messages quote files and values: `[/x]` is text,
+# not markup, and a path is never broken across lines (the terminal wraps what is too long)
 BAD_INPUT = 2
 
 def _version(shown: bool) -> None:

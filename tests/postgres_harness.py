@@ -1,8 +1,9 @@
 """A throwaway PostgreSQL for the storage tests: one server per test session, a fresh database per test.
 
-The server is pgserver's (the dev extra: a wheel that ships PostgreSQL), or, without it, the system's initdb
-and pg_ctl. Its data folder is a temporary one (see `_data_folder`) and it listens on a Unix socket only. When it
-cannot start, the tests that need it fail and say why; WORKSHOP_BOT_TEST_POSTGRES=off skips them, visibly.
+The server is pgserver's (in the dev group: a wheel that ships PostgreSQL, for Python 3.11 and 3.12), or,
+without it, the system's initdb and pg_ctl. Its data folder is a temporary one (see `_data_folder`) and it
+listens on a Unix socket only. When it cannot start, the tests that need it fail and say why;
+WORKSHOP_BOT_TEST_POSTGRES=off skips them, visibly.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -23,6 +25,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
 SWITCH = "WORKSHOP_BOT_TEST_POSTGRES"
+DEV_INSTALL = "`make install-dev`, or `uv sync`"
 _OWN_FOLDER = "workshop-bot-test-postgres-"
 # Each test database runs in a zone other than UTC, so a datetime that does not come back in UTC shows.
 SESSION_ZONE = "America/Los_Angeles"
@@ -83,9 +86,9 @@ def _with_system_binaries(folder: Path) -> Postgres:
     """initdb and pg_ctl from PATH (PostgreSQL refuses to run as root: there, pgserver is the way)."""
     pg_ctl, initdb = shutil.which("pg_ctl"), shutil.which("initdb")
     if not (pg_ctl and initdb):
-        raise RuntimeError("neither pgserver (pip install -e '.[dev]') nor initdb and pg_ctl on PATH")
+        raise RuntimeError(f"neither pgserver ({DEV_INSTALL}) nor initdb and pg_ctl on PATH")
     if os.geteuid() == 0:
-        raise RuntimeError("initdb and pg_ctl refuse to run as root: install pgserver (pip install -e '.[dev]')")
+        raise RuntimeError(f"initdb and pg_ctl refuse to run as root: install pgserver ({DEV_INSTALL})")
     data, sockets = folder / "data", folder / "sockets"
     sockets.mkdir()
     _run(initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "--encoding=UTF8")
@@ -108,13 +111,17 @@ def start(folder: Path) -> Postgres:
 def postgres_server(tmp_path_factory) -> Iterator[Postgres]:
     if os.environ.get(SWITCH, "").lower() == "off":
         pytest.skip(f"{SWITCH}=off: the PostgreSQL half of the storage tests is not run")
+    system_binaries = shutil.which("initdb") and os.geteuid() != 0  # PostgreSQL refuses to run as root
+    if importlib.util.find_spec("pgserver") is None and not system_binaries and sys.version_info >= (3, 13):
+        pytest.skip("pgserver has no wheel for this Python, and initdb is not on PATH or this is root: the "
+                    "PostgreSQL half of the storage tests runs on Python 3.11 and 3.12")
     folder = _data_folder(tmp_path_factory)
     try:
         server = start(folder)
     except Exception as error:
         detail = error.stderr if isinstance(error, subprocess.CalledProcessError) else ""
         pytest.fail(f"could not start a PostgreSQL server for the storage tests: {error} {detail}\n"
-                    f"Install the dev extra (pip install -e '.[dev]', which brings pgserver), "
+                    f"Install the dev group ({DEV_INSTALL}, which brings pgserver), "
                     f"or set {SWITCH}=off to skip the PostgreSQL runs.", pytrace=False)
     yield server
     server.stop()

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import email
+import functools
 import email.policy
 import itertools
 import socket
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -18,6 +19,8 @@ import pytest
 import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from bot.deliveries.email import Timer, TimerFactory
 
 from .slack_harness import free_port
 from .waiting import wait_until
@@ -121,6 +124,7 @@ class TricklingSMTP:
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.opened = self.closed = 0
+        self.trickled: list[int] = []  # bytes sent one at a time, by connection
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         threading.Thread(target=self._accept, daemon=True).start()
@@ -133,9 +137,11 @@ class TricklingSMTP:
                 return  # stopped
             with self.lock:
                 self.opened += 1
-            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
+                self.trickled.append(0)
+                number = len(self.trickled) - 1
+            threading.Thread(target=self._serve, args=(connection, number), daemon=True).start()
 
-    def _serve(self, connection: socket.socket) -> None:
+    def _serve(self, connection: socket.socket, number: int) -> None:
         try:
             with connection, connection.makefile("rb") as commands:
                 if self.security == "starttls":
@@ -150,11 +156,28 @@ class TricklingSMTP:
                     if self.stopping.wait(self.interval):
                         return
                     connection.sendall(bytes([byte]))
+                    with self.lock:
+                        self.trickled[number] += 1
         except OSError:
             pass  # the client hung up
         finally:
             with self.lock:
                 self.closed += 1
+
+    def trickling(self, connection: int, enough: int = 5) -> bool:
+        """Whether the `connection`-th conversation (from 0) is well into its endless trickle."""
+        with self.lock:
+            return len(self.trickled) > connection and self.trickled[connection] >= enough
+
+    def clock(self) -> TimerFactory:
+        """A clock for the client's SMTP_DEADLINE: the n-th conversation's time is up once the server has
+        trickled into it for a while. The deadline is reached by that condition, however busy the machine."""
+        made = itertools.count()
+
+        def timer(seconds: float, expire: Callable[[], None]) -> Timer:
+            return ConditionTimer(functools.partial(self.trickling, next(made)), expire)
+
+        return timer
 
     def wait_all_closed(self, timeout: float = 30) -> int:
         """How many connections there were, once the clients closed every one of them."""
@@ -169,6 +192,26 @@ class TricklingSMTP:
         with contextlib.suppress(OSError):
             self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept(); close() alone would not
         self.listener.close()
+
+
+class ConditionTimer:
+    """A timer whose time is up when `condition` holds, not after some seconds."""
+
+    def __init__(self, condition: Callable[[], bool], action: Callable[[], None]) -> None:
+        self.condition, self.action = condition, action
+        self.cancelled = threading.Event()
+
+    def start(self) -> None:
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self) -> None:
+        while not self.cancelled.wait(0.01):
+            if self.condition():
+                self.action()
+                return
+
+    def cancel(self) -> None:
+        self.cancelled.set()
 
 
 @contextmanager

@@ -41,8 +41,8 @@ def queued(settings, key="announcement:7", body=BODY, kind="announcement"):
     return outbox, row
 
 
-def sender(settings, outbox, list_name=None):
-    delivery = EmailDelivery(settings, reply_to="mlforsystems@googlegroups.com", list_name=list_name)
+def sender(settings, outbox, list_name=None, **options):
+    delivery = EmailDelivery(settings, reply_to="mlforsystems@googlegroups.com", list_name=list_name, **options)
     return Sender(settings, outbox, {Medium.EMAIL: delivery}, attempts=2)
 
 

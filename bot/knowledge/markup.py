@@ -19,10 +19,39 @@ from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 
 LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|1[.)])\s+\S")
+QUOTES = re.compile(r"[ \t]*((?:>[ \t]*)*)")  # indentation and block-quote markers: where a line's content starts
+LIST_MARKER = re.compile(r"(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
+MAX_NESTING = 50  # lists and quotes inside each other; real pages use a handful
 DEFINITION = re.compile(r"^( {0,3}):([ \t]+)(?=\S)")
 DEFINITION_INDENT = 4  # where Python-Markdown expects a definition's content
 EXTENSIONS = ["extra", "pymdownx.tilde"]
 CONFIG = {"pymdownx.tilde": {"subscript": False}}
+
+
+class NestingError(ValueError):
+    """Markdown nested deeper than MAX_NESTING: refused before any renderer recurses over it."""
+
+
+class _NestingLimit(Preprocessor):
+    """Our own bound on how deep lists and block quotes go, so a page is refused alike whichever
+    Python-Markdown is installed (some recurse once per level and overflow, newer ones do not)."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        indents: list[int] = []  # where the open list items' markers stand, outermost first
+        for line in lines:
+            if not line.strip():
+                continue
+            expanded = line.expandtabs(4)
+            start = QUOTES.match(expanded)
+            assert start is not None  # it matches the empty string
+            column = start.end()
+            while indents and indents[-1] >= column:  # a line that far out closes the items it is not inside
+                indents.pop()
+            if LIST_MARKER.match(expanded, column):
+                indents.append(column)
+            if len(indents) + start.group(1).count(">") > MAX_NESTING:
+                raise NestingError(f"lists or quotes inside each other, more than {MAX_NESTING} levels deep")
+        return lines
 
 
 class _ListsInterruptParagraphs(Preprocessor):
@@ -65,6 +94,7 @@ class _KramdownDefinitions(Preprocessor):
 class _GFMLists(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         # After raw HTML and fenced code are stashed (priorities 20 and 25): only Markdown lines remain.
+        md.preprocessors.register(_NestingLimit(md), "nesting_limit", 16)
         md.preprocessors.register(_ListsInterruptParagraphs(md), "gfm_lists", 15)
         md.preprocessors.register(_KramdownDefinitions(md), "kramdown_definitions", 14)
 

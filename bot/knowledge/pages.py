@@ -21,7 +21,7 @@ from bot.knowledge.files import refusal
 from bot.knowledge.html_text import Section, Supersession, parse_html
 from bot.knowledge.labels import deadline_kind, label_before
 from bot.knowledge.jekyll import LiquidError
-from bot.knowledge.markup import markdown_to_html
+from bot.knowledge.markup import NestingError, markdown_to_html
 from bot.knowledge.site import MARKDOWN_SUFFIXES, YEAR, EditionFolder, has_front_matter, page_url
 
 # Bump when parsing changes what a page yields, so unchanged files are re-indexed once.
@@ -226,8 +226,10 @@ def read_page(path: Path, folder: EditionFolder, settings: Settings, publication
         raise PageError(path, "is the edition's event.yaml, not a page: the index reads it as its key facts")
     try:
         return _read_page(path, raw, folder, publication)
-    except RecursionError as err:  # a parser (Markdown's lists, Liquid's blocks) recursing once per level
-        raise PageError(path, "nests too deeply to be read (lists or blocks inside each other, level upon "
+    except NestingError as err:  # our own bound, met before any parser recurses
+        raise PageError(path, f"nests too deeply to be read ({err}); flatten it") from err
+    except RecursionError as err:  # a parser (Liquid's blocks) recursing once per level
+        raise PageError(path, "nests too deeply to be read (blocks inside each other, level upon "
                               "level); flatten it") from err
 
 
