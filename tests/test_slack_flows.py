@@ -13,6 +13,7 @@ from bot.slack.listeners.home import home_parts
 from .slack_emulator import block_problems
 from .slack_harness import ORGANIZER, ORGANIZERS
 from .test_slack_questions import buttons_of, texts_of
+from .waiting import wait_until
 
 
 @pytest.fixture
@@ -77,6 +78,8 @@ def test_escalation_to_organizer_answer_to_faq_to_answered_next_time(slack_bot):
     modal = slack_bot.slack.wait_for("views.open")[0].body["view"]
     assert modal["callback_id"] == "organizer_answer_modal" and modal["private_metadata"] == escalation_id
     answer = "The workshop has no fee of its own: registration goes through NeurIPS."
+    store = slack_bot.ctx.assistant.store
+    before = store.generation
     response = slack_bot.submit_view("organizer_answer_modal", escalation_id,
                                      {"answer": {"answer": {"type": "plain_text_input", "value": answer}}},
                                      user=ORGANIZER)
@@ -86,6 +89,8 @@ def test_escalation_to_organizer_answer_to_faq_to_answered_next_time(slack_bot):
     assert in_thread.body["channel"] == "CPUB" and answer in in_thread.body["text"]
     closed = slack_bot.slack.wait_for("chat.update", where=lambda c: c.body["channel"] == ORGANIZERS)[0]
     assert f"Answered by <@{ORGANIZER}>" in closed.body["text"] and "organizer_answer" not in str(closed.body)
+    # Closed may show before the answer is indexed (the escalation's poster updates its message too).
+    wait_until(lambda: store.generation > before, 120, what="the organizer's answer indexed")
 
     try:
         slack_bot.mention("how much is the registration fee", channel="COTHER", user="UNEW")
@@ -93,7 +98,6 @@ def test_escalation_to_organizer_answer_to_faq_to_answered_next_time(slack_bot):
         assert answer in texts_of(again.body["blocks"]) and "escalate" not in buttons_of(again.body["blocks"])
         assert "FAQ ›" in str(again.body["blocks"])
     finally:  # the index is shared by this module's tests
-        store = slack_bot.ctx.assistant.store
         store.delete([i for i in store.collection.get(where={"kind": "faq"}, include=[])["ids"]])
         store.bump_generation()
 
