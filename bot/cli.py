@@ -273,6 +273,9 @@ def facts_command(
 
     Where the edition has an event.yaml, its values win, field by field. Disagreements between pages
     are listed so organizers can fix them."""
+    from bot.index.embeddings import load_embeddings
+    from bot.index.rules import RuleReader
+    from bot.index.vectors import TextVectors
     from bot.knowledge.derive import texts_of
     from bot.knowledge.facts import draft_event, edition_facts, facts_record
     from bot.index.reader import read
@@ -292,7 +295,9 @@ def facts_command(
             pages.append(read(path, chosen.folder, settings, publication))
         except PageError as error:
             _report("error", str(error))
-    facts = edition_facts(chosen, texts_of(pages), chosen.folder.source(chosen.folder.event_file))
+    texts = texts_of(pages)
+    rules = RuleReader(TextVectors(load_embeddings(settings.embeddings).embed_documents)).read(texts)
+    facts = edition_facts(chosen, texts, chosen.folder.source(chosen.folder.event_file), rules)
     if as_yaml:
         print(render(settings.prompts_dir, "knowledge/event.yaml.j2", **draft_event(chosen, facts)))
     elif as_json:

@@ -166,7 +166,7 @@ class Startup:
         self._refresh(store)
         self.registry.refresh()
         with long_lived():
-            self.runtime.assistant  # noqa: B018  built here, not by the first question
+            self.runtime.assistant.warm()  # built here, its facts read, not by the first question
         with self._lock:  # never after stop(); and after this thread's imports, which it would cross
             if not self._stopping.is_set():
                 self.watcher = KnowledgeWatcher(self.settings, store, self.registry).start()

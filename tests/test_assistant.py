@@ -1,10 +1,14 @@
 """The assistant on the real pages: editions, refusals, time, and questions that try to misbehave."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
+from bot.assistant.intent import intent_of
 from bot.assistant.question import QuestionError, strip_broadcasts, without_courtesies
+from bot.assistant.structured import answer_from_facts
+from bot.index.retrieval import QueryTerms
+from bot.knowledge.derive import EditionFacts, Stated, Statement
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 
@@ -112,3 +116,29 @@ def test_a_question_framed_as_a_letter_is_answered_as_the_bare_question(assistan
     bare = assistant.ask("Can I add an appendix?", now=NOW)
     framed = assistant.ask(framing.format(q="Can I add an appendix?"), now=NOW)
     assert bare.answered and (framed.text, framed.sources) == (bare.text, bare.sources)
+
+
+@pytest.mark.parametrize(("question", "now", "verdict"), [
+    ("Can I still submit a paper?", datetime(2025, 8, 25, tzinfo=UTC), "Yes."),
+    ("Can I still submit a paper?", datetime(2025, 9, 1, tzinfo=UTC), "No."),
+    ("Has the submission deadline passed?", datetime(2025, 9, 1, tzinfo=UTC), "Yes."),
+    ("did I miss the paper deadline?", datetime(2025, 8, 25, tzinfo=UTC), "No."),
+])
+def test_a_yes_no_question_about_a_deadline_is_answered_yes_or_no_for_now(assistant, question, now, verdict):
+    answer = assistant.ask(question, now=now)
+    assert answer.text.startswith(f"{verdict} Paper submission"), answer.text
+
+
+def test_the_workshop_day_counts_whole_days_from_today():
+    """Eight calendar days ahead is "in 8 days" at any hour of today, never a rounded 9."""
+    facts = EditionFacts("x", date=Stated(date(2025, 12, 6), Statement("x/index.html", "Home", "", "Home", "line")))
+    for hour in (0, 12, 23):
+        reply = answer_from_facts("How many days until the workshop?", QueryTerms(["day", "workshop"], {}),
+                                  intent_of("How many days until the workshop?"), facts,
+                                  datetime(2025, 11, 28, hour, tzinfo=UTC), set())
+        assert reply is not None and reply.context["days"] == 8
+
+
+def test_a_reason_is_not_answered_with_a_date(assistant):
+    answer = assistant.ask("Why was the submission deadline extended?", now=NOW)
+    assert "It passed" not in answer.text and "Paper submission (" not in answer.text

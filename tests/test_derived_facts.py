@@ -217,3 +217,22 @@ def test_event_yaml_programme_and_a_venue_naming_the_room_replace_the_pages(fact
     assert merged.venue.value == "New Orleans Convention Center, Room 211-213" and merged.room is None
     assert merged.date.value == date(2023, 12, 16) and merged.date.stated.source == "index.md"
     assert len(pages.programme) == 18
+
+
+@pytest.mark.parametrize(("home", "venue"), [
+    # A masthead as a layout table's cell: the place right before the day, not the event it is held with.
+    ('<table><tr><td><div>The Fifteenth International Workshop on<br>Accelerators (AsHES)</div>'
+     '<div>To be held in conjunction with<br>39th IEEE International Symposium<br>Milan, Italy<br>June 3rd, 2030'
+     '</div></td></tr></table><h2>About</h2><p>A workshop.</p>', "Milan, Italy"),
+    # The sentence that says when the workshop is held says where.
+    ("<h2>About</h2><p>We will host a workshop on Causal Learning at NeurIPS 2030, in New Orleans, and held on "
+     "December 15th, 2030.</p>", "New Orleans"),
+    ("<h2>About</h2><p>The workshop takes place on December 15, 2030 in Rio de Janeiro, Brazil.</p>",
+     "Rio de Janeiro, Brazil"),
+])
+def test_the_venue_where_the_pages_say_the_workshop_is_held(tmp_path, settings, home, venue):
+    knowledge = tmp_path / "knowledge"
+    write_edition(knowledge, {"index.html": home})
+    facts = derive("neurips2030", texts_of(edition_pages(knowledge, "neurips2030", settings)), 2030)
+    assert facts.venue is not None and facts.venue.value == venue
+    assert facts.date is not None and facts.date.value.year == 2030

@@ -65,3 +65,16 @@ def test_citation_lists_get_their_own_section():
 def test_heading_inside_an_unclosed_list_item_is_not_a_list_item():
     html = "<ul><li>Workshop: December<div><h2>Contact Us</h2><p>Write to us.</p></div>"
     assert lines_of(html)["Contact Us"] == ["Write to us."]
+
+
+def test_a_folded_abstract_in_a_programme_cell_is_a_line_under_its_row():
+    """A browser shows a `<details>` folded: the row is the time and the talk, the abstract opens apart."""
+    abstract = "This talk surveys rematerialization. " * 40  # a long one: the table is still a programme
+    html = (f"<table><tr><th>Time</th><th>Morning</th></tr>"
+            f"<tr><td>09:30 - 10:00</td><td>Invited talk<br><b>Rematerialization</b><br><i>Lionel Eyraud-Dubois</i>"
+            f"<details>{abstract}</details></td></tr>"
+            f"<tr><td>10:00 - 10:30</td><td><details><summary>Coffee break</summary>Hall B</details></td></tr></table>")
+    lines = parse_html(html).sections[0].lines
+    assert lines[0] == "09:30 - 10:00: Invited talk, Rematerialization, Lionel Eyraud-Dubois"
+    assert lines[1] == abstract.strip()
+    assert lines[2:] == ["10:00 - 10:30: Coffee break", "Hall B"]

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import csv
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from bot.knowledge.chunks import chunk_page
+from bot.knowledge.dates import dates_in
 from bot.knowledge.html_text import parse_html
 from bot.knowledge.markup import markdown_to_html
 from bot.index.reader import read as read_file
@@ -238,3 +240,19 @@ def test_a_definition_indented_under_a_definition_is_a_list_inside_it():
     assert "<pre><code>code stays code" in html
     assert [s.lines for s in parse_html(html).sections] == [
         ["code stays code", "Monday", "9:00 AM: Opening", "9:30 AM: Keynote: Ann Lee", "Venue: Hall A; Hall B"]]
+
+
+def test_a_table_whose_separator_has_fewer_cells_than_its_header_is_a_table():
+    """kramdown renders `| Time | Morning |` over `|:---:|` as a two-column table (a real programme is
+    written so); every row keeps its cells."""
+    html = markdown_to_html("| Time | **Morning** |\n|:------------------:|\n| 08:15 - 08:50 | Poster placement |\n"
+                            "| 08:50 - 09:00 | Welcome <br> *Julia Gusak* |\n\nAfter.\n")
+    assert "<table>" in html and "<td>08:15 - 08:50</td>" in html and "<p>After.</p>" in html
+    lines = [line for s in parse_html(html).sections for line in s.lines]
+    assert "08:15 - 08:50: Poster placement" in lines
+
+
+@pytest.mark.parametrize("written", ["2025/05/27", "2025-05-27", "2025.05.27", "2025/5/27"])
+def test_a_date_written_year_first_is_read_whatever_its_separator(written):
+    assert [d.value for d in dates_in(f"Submission deadline: {written}, 11:59PM UTC")] == [date(2025, 5, 27)]
+    assert dates_in("version 2025.05.27.1") == []

@@ -15,6 +15,7 @@ from bot.slack.client import web_client
 
 from .conftest import make_settings
 from .slack_emulator import APP_TOKEN, BOT_TOKEN, BOT_USER
+from .slack_harness import NO_PLACEHOLDER
 
 pytestmark = pytest.mark.slow  # a websocket server and Socket Mode's threads
 
@@ -38,7 +39,7 @@ def test_socket_mode_connects_acks_an_envelope_and_answers(tmp_path, slack_store
         threading.Thread(target=server.serve_forever, daemon=True).start()
         slack_emulator.socket_url = f"ws://127.0.0.1:{server.socket.getsockname()[1]}/link"
         settings = make_settings(tmp_path, slack_bot_token=BOT_TOKEN, slack_app_token=APP_TOKEN,
-                                 slack_api_url=slack_emulator.url)
+                                 slack_api_url=slack_emulator.url, placeholder_after=NO_PLACEHOLDER)
         assert settings.slack_mode == "socket"
         ctx = Runtime(settings, store=slack_store).slack
         handler = SocketModeHandler(build_app(ctx, verify_requests=False), APP_TOKEN,

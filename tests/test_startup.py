@@ -105,7 +105,7 @@ def test_http_mode_listens_at_once_and_answers_what_came_before_it_was_ready(tmp
     is alive but not ready, acknowledges a mention, and answers it once the assistant has loaded."""
     gate = Gate(chroma_server)
     bot = BotProcess.launch(tmp_path / "data", KNOWLEDGE, slack_emulator, CHROMA_HOST="127.0.0.1",
-                            CHROMA_PORT=str(gate.port))
+                            CHROMA_PORT=str(gate.port), PLACEHOLDER_AFTER="1.0")  # the gate holds the answer
     try:
         bot.wait_until("/healthz")
         assert bot.get("/healthz").json() == {"ok": True}

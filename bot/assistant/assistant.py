@@ -17,6 +17,8 @@ from bot.assistant.decision import AnswerModel, default_model
 from bot.assistant.intent import POINTING, Intent, asked_clause, asked_parts, intent_of, mended
 from bot.assistant.llm import CITATION, LLMAnswerer, load_chat_model
 from bot.assistant.items import ItemAnswer, item_reply
+from bot.assistant.rules import chosen_rules, rule_verdict
+from bot.assistant.verdict import affirms
 from bot.assistant.people import Person, PersonAnswer, affiliation_untold, people, person_reply
 from bot.assistant.programme import programme_reply
 from bot.assistant.question import (
@@ -31,11 +33,14 @@ from bot.assistant.structured import Reply, answer_from_facts
 from bot.config import Settings
 from bot.index.embeddings import load_embeddings
 from bot.index.retrieval import Hit, HybridRetriever, QueryTerms, Retrieval, Snapshot
+from bot.index.rules import RuleReader, Thresholds
 from bot.index.text import tokens
+from bot.index.vectors import TextVectors
 from bot.index.store import KnowledgeStore
 from bot.knowledge.derive import EditionFacts, ProgrammeItem, Statement
 from bot.knowledge.editions import Edition, Editions, Registry
 from bot.knowledge.facts import deadline_facts, edition_facts
+from bot.knowledge.rules import Rule
 from bot.knowledge.site import EVENT_FILE
 from bot.templates import render
 
@@ -45,13 +50,16 @@ MIN_ITEM_ROOM = 300  # a listed paper's title and authors, whole
 
 class Assistant:
     def __init__(self, settings: Settings, store: KnowledgeStore, registry: Registry,
-                 llm: LLMAnswerer | None = None, model: AnswerModel | None = None) -> None:
+                 llm: LLMAnswerer | None = None, model: AnswerModel | None = None,
+                 rule_thresholds: Thresholds | None = None) -> None:
         self.settings = settings
         self.store = store
         self.registry = registry
         self.retriever = HybridRetriever(store)
         self.llm = llm
         self.model = model or default_model()
+        self.vectors = TextVectors(store.embed)
+        self.rules = RuleReader(self.vectors, rule_thresholds)
         self._facts: dict[str, tuple[tuple, EditionFacts]] = {}
         self._people_cache: dict[str, tuple[EditionFacts, list[Person]]] = {}
 
@@ -73,9 +81,15 @@ class Assistant:
         cached = self._facts.get(edition.id)
         if cached is None or cached[0] != key:
             texts = self.retriever.snapshot(edition.id).sections()
-            cached = (key, edition_facts(edition, texts, self._event_source(edition)))
+            cached = (key, edition_facts(edition, texts, self._event_source(edition), self.rules.read(texts)))
             self._facts[edition.id] = cached
         return cached[1]
+
+    def warm(self) -> None:
+        """Every edition's facts read now (the call for papers' rules are read by meaning, one embedding
+        per sentence), so that the first question does not pay for it."""
+        for edition in self.editions.items:
+            self.facts(edition)
 
     def _people(self, edition: Edition) -> list[Person]:
         facts = self.facts(edition)
@@ -135,7 +149,9 @@ class Assistant:
         for query in ([text, " ".join([*previous, text])] if previous else [text]):
             retrieval = self.retriever.search(query, target.id)
             if answer := self._from_structure(text, query, target, facts, retrieval, now, context):
-                return self._not_found(text, target) if affiliation_untold(text, answer.text) else answer
+                if affiliation_untold(text, answer.text):
+                    return self._not_found(text, target)
+                return self._affirmed(text, answer, retrieval.terms)
             if self.llm:
                 answer = self._llm_answer(self.llm, text, target, retrieval.hits, now)
             else:
@@ -143,8 +159,16 @@ class Assistant:
                 answer = self._answer(text, target, composition.text, composition.hits,
                                       composition.confidence) if composition is not None else None
             if answer is not None and answer.answered and not affiliation_untold(text, answer.text):
-                return answer  # "which university is Jun Park at?" is not answered by a line naming him alone
+                # "which university is Jun Park at?" is not answered by a line naming him alone
+                return answer if self.llm else self._affirmed(text, answer, retrieval.terms)
         return None
+
+    def _affirmed(self, question: str, answer: Answer, terms: QueryTerms) -> Answer:
+        """"Yes" before an answer that shows what a yes/no question asks is so ("Is Tao Lin an area
+        chair?": the list of area chairs naming him); the answer as it is otherwise."""
+        if not answer.answered or answer.text.startswith(("Yes", "No")) or not affirms(question, answer.text, terms):
+            return answer
+        return answer.model_copy(update={"text": self._render("assistant/affirmed.txt.j2", text=answer.text)})
 
     def _together(self, question: str, edition: Edition, parts: list[str], answers: list[Answer | None]) -> Answer:
         """One answer to a message asking several things: each part's answer, citations renumbered, and
@@ -174,9 +198,10 @@ class Assistant:
 
     def _from_structure(self, text: str, query: str, edition: Edition, facts: EditionFacts, retrieval: Retrieval,
                         now: datetime, context: str | None = None) -> Answer | None:
-        """An answer from what the pages state in so many words: facts, programme rows, a person's card,
-        listed items, a section. Each reads the clause that asks, not the preamble around it (nor, for a
-        part of a longer message that points back, "which company is *he* at?", without the message)."""
+        """An answer from what the pages state in so many words: facts, programme rows, the call for
+        papers' rules, a person's card, listed items, a section. Each reads the clause that asks, not the
+        preamble around it (nor, for a part of a longer message that points back, "which company is *he*
+        at?", without the message)."""
         snapshot = self.retriever.snapshot(edition.id)
         clause = asked_clause(context) if context and POINTING.search(query) else asked_clause(query)
         terms = snapshot.terms(clause) if clause != query else retrieval.terms
@@ -197,6 +222,9 @@ class Assistant:
             return self._facts_answer(text, edition, reply, retrieval.hits, now)
         if self.llm:
             return None  # a model reads the passages for everything but exact dates, places and times
+        if retrieval.vector is not None and (kind := self.rules.asked(retrieval.vector)) \
+                and (ruled := self._rule_answer(text, clause, edition, kind, facts.rules.get(kind, []), retrieval)):
+            return ruled  # the call for papers' rules: the sentences that state the one asked about
         if person := person_reply(mended(clause), intent, everyone):
             return self._person_answer(text, edition, person, terms)
         return self._listed(text, edition, clause, terms, intent, snapshot)
@@ -295,6 +323,21 @@ class Assistant:
                             "text": fit_line(line.lstrip("- "), terms, room)})
             last = heading
         text = self._render("assistant/items.txt.j2", entries=entries)
+        return self._answer(question, edition, text, cited, FACTS_CONFIDENCE)
+
+    def _rule_answer(self, question: str, clause: str, edition: Edition, kind: str, rules: list[Rule],
+                     retrieval: Retrieval) -> Answer | None:
+        """The sentences stating the rule asked about; "Yes"/"No" first when they settle the question;
+        None when none of them answers it."""
+        if not rules or retrieval.vector is None:
+            return None
+        closeness = [float(c) for c in self.vectors.of([rule.text for rule in rules]) @ retrieval.vector]
+        chosen = chosen_rules(clause, kind, rules, closeness, retrieval.terms, intent_of(clause), edition.year)
+        if not chosen:
+            return None
+        cited, numbers = self._cite(edition, [rule.stated for rule in chosen])
+        text = self._render("assistant/rule.txt.j2", verdict=rule_verdict(clause, kind, chosen, retrieval.terms),
+                            rules=[{"text": rule.text, "cite": n} for rule, n in zip(chosen, numbers, strict=True)])
         return self._answer(question, edition, text, cited, FACTS_CONFIDENCE)
 
     def _section_answer(self, question: str, edition: Edition, answer: SectionAnswer, terms: QueryTerms) -> Answer:

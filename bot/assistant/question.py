@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 
 from bot.knowledge.editions import Edition, Editions
+from bot.knowledge.naming import year_in_id
 
 SLACK_BROADCAST = re.compile(r"<!(?:channel|here|everyone)(?:\|[^>]*)?>|<!subteam\^[^>]*>", re.IGNORECASE)
 PLAIN_BROADCAST = re.compile(r"(?<![\w@])@(channel|here|everyone)\b", re.IGNORECASE)
 USER_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 SLACK_TOKEN = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")  # <https://…|label>, <#C1|general>, <mailto:…>
-YEAR = re.compile(r"\b(20\d\d)\b|(?:neurips|nips|'|’)\s?(\d\d)\b", re.IGNORECASE)
+YEAR = re.compile(r"\b(20\d\d)\b|(?:\bneurips|\bnips|'|’)\s?(\d\d)\b", re.IGNORECASE)
 # Courtesies around a question, as letters and chat messages open and close: a greeting and whom it
 # addresses ("Dear organizers,", "Hi all!", "Good morning,"), and a closing after the last sentence
 # ("Thanks!", "Many thanks in advance, Ada", "Best regards"). They ask nothing, and their words would
@@ -69,24 +71,42 @@ def without_courtesies(question: str) -> str:
     return asked or question
 
 
-def named_years(question: str) -> list[int]:
+def named_years(question: str, names: AbstractSet[str] = frozenset()) -> list[int]:
+    """The years a question names: "2025", "'25", and a two-digit year after an edition's name or its
+    conference ("ICLR25", "KISV 24")."""
     years = []
     for match in YEAR.finditer(question):
         years.append(int(match.group(1)) if match.group(1) else 2000 + int(match.group(2)))
-    return years
+    if names:
+        pattern = rf"\b(?:{'|'.join(sorted(map(re.escape, names), key=len, reverse=True))})\s?-?(\d\d)\b"
+        years.extend(2000 + int(m.group(1)) for m in re.finditer(pattern, question, re.IGNORECASE))
+    return list(dict.fromkeys(years))
+
+
+def edition_names(editions: Editions) -> set[str]:
+    """What people put before a two-digit year: each edition's short name and its conference (`iclr` of
+    `iclr2025`)."""
+    names = set()
+    for edition in editions.items:
+        if edition.name:
+            names.add(edition.name.lower())
+        if prefix := re.match(r"[a-z]{2,}", edition.id):
+            names.add(prefix.group(0))
+    return names
 
 
 def target_edition(question: str, editions: Editions) -> tuple[Edition | None, list[int]]:
-    """The edition a question is about: one it names (by id or year), 'last year', else the newest.
+    """The edition a question is about: one it names (by id, or by year: "2025", "ABC'25", "ICLR25"),
+    'last year', else the newest.
 
     Returns (edition, years named but not held): an edition of None with years means the question
     is about an edition the knowledge base does not have.
     """
     lowered = question.lower()
     for edition in editions.items:
-        if edition.id.lower() in lowered.replace(" ", ""):
-            return edition, []
-    years = named_years(question)
+        if year_in_id(edition.id) and edition.id.lower() in lowered.replace(" ", ""):
+            return edition, []  # an id without a year is the workshop's name, said of every edition
+    years = named_years(question, edition_names(editions))
     for year in years:
         if named := editions.by_year(year):
             return named, []

@@ -10,16 +10,17 @@ from __future__ import annotations
 import re
 from collections.abc import Set
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.assistant.explain import best_explained, matches
 from bot.assistant.intent import PLACE, Intent
+from bot.assistant.verdict import settles_in_time
 from bot.events.facts import DeadlineFact
 from bot.index.lexicon import is_word
 from bot.index.retrieval import QueryTerms
 from bot.index.text import tokens
 from bot.knowledge.derive import ROOM, DerivedDeadline, EditionFacts, Stated, Statement
-from bot.knowledge.facts import deadline_facts
+from bot.knowledge.facts import deadline_facts, zone_of
 
 WHEN = re.compile(r"\b(deadlines?|due|when|dates?|(?:deadline|date)s? (?:been |was |were |get )?extend\w*|"
                   r"extensions? (?:of|to) the (?:deadline|date)|late|until|cut-?off|closes?|closed|timeline|"
@@ -32,6 +33,7 @@ QUESTION_ABOUT = re.compile(r"\b(?:questions?|quer(?:y|ies)|issues?|problems?|co
 ROOM_QUESTION = re.compile(r"\b(room|hall)\b", re.IGNORECASE)
 ALL_DATES = re.compile(r"\b(important|key) dates\b|\bdeadlines\b|\btimeline\b|\ball (the )?dates\b", re.IGNORECASE)
 DEADLINE_STEMS = {"deadlin", "due", "submiss", "submit", "extend", "extens", "late", "cutoff", "pass", "close"}
+NAMES_DEADLINE = {"deadlin", "due", "submiss", "submit", "extend", "extens", "cutoff"}  # never the workshop's day
 # Stems that only say "this is about a date" (or about the workshop at large): they pick no deadline.
 GENERIC = DEADLINE_STEMS - {"submiss", "submit"} | {
     "date", "time", "cut", "off", "workshop", "neurip", "ml", "system", "mlforsi", "year", "next", "zone",
@@ -44,7 +46,7 @@ GENERIC = DEADLINE_STEMS - {"submiss", "submit"} | {
 # Words people use for the usual deadlines, by the kind of deadline they point to.
 SYNONYMS = {
     "submission": {"submiss", "submit", "paper", "abstract", "manuscript", "openreview", "send"},
-    "notification": {"notif", "notifi", "accept", "decis", "result", "hear", "back", "outcom", "review"},
+    "notification": {"notif", "notifi", "accept", "decis", "result", "hear", "back", "outcom"},  # not "reviews due"
     "camera-ready": {"camera", "readi", "final", "version", "upload"},
 }
 WORKSHOP_WORDS = {"workshop", "event", "it"}
@@ -52,6 +54,11 @@ SUBMITTING = {"submit", "submiss", "send", "upload"}
 WEAK = {"paper"}  # names a deadline only beside a word of deadlines ("paper deadline"), not alone
 PLACE_KINDS = {"build", "room", "hall", "venu", "locat", "place", "citi", "countri", "address", "center", "campus",
                "floor", "level"}  # what kind of place is asked for, not what is there
+# A count of time ("how many days until…", "how long do I have left?"), as against a length or a number.
+UNTIL = re.compile(r"\b(?:until|till|before|left|remain\w*|how long do|how long have|how many (?:days|weeks|hours|"
+                   r"minutes|months))\b", re.IGNORECASE)
+# "Why was the deadline extended?" asks for a reason, which no date gives: the pages' sentence does.
+REASON = re.compile(r"^\W*(?:why|how come)\b|\b(?:reason|cause)s?\b", re.IGNORECASE)
 ZONE_QUESTION = re.compile(r"\btime ?zone|\bwhich zone|\bwhat zone|\baoe\b|\butc\b|\banywhere on earth", re.IGNORECASE)
 # The words that name one kind of deadline, most specific first: a question naming one asks about it.
 KIND_WORDS = [("camera-ready", {"camera", "readi"}),
@@ -141,16 +148,21 @@ def answer_from_facts(question: str, terms: QueryTerms, intent: Intent, facts: E
                       topics: set[str], own_name: Set[str] = frozenset()) -> Reply | None:
     """An answer from the edition's facts, or None when the question is about something else."""
     words = set(terms.tokens)
+    if REASON.search(question):
+        return None
     asks_day = bool(intent.when or WHEN.search(question)) and not intent.clock
     if facts.contact and CONTACT.search(question) and _about_only(_without_topic(terms, question), own_name,
                                                                   facts.contact):
         return Reply("assistant/contact.txt.j2", {"contact": facts.contact.value}, [facts.contact.stated])
-    if not intent.where and (deadlines := relevant_deadlines(question, terms, facts, topics)):
+    length = intent.count and not UNTIL.search(question)  # "how long can the *extended* abstract be?": pages
+    if not intent.where and not length and (deadlines := relevant_deadlines(question, terms, facts, topics)):
         if ZONE_QUESTION.search(question) and not any(d.zone for d in deadlines):
             return None  # "which time zone is the deadline in?" when the pages give none
         found = deadline_facts(deadlines, now)
         by_due = sorted(deadlines, key=lambda d: d.due)
-        return Reply("assistant/deadline.txt.j2", {"deadlines": found}, [d.stated for d in by_due], found)
+        verdict = settles_in_time(question, all(d.passed for d in found)) if len(found) == 1 else None
+        return Reply("assistant/deadline.txt.j2", {"deadlines": found, "verdict": verdict},
+                     [d.stated for d in by_due], found)
     if intent.where and words & SUBMITTING and (through := _submitted_through(facts) or facts.submit_at):
         url = through.url if isinstance(through, DerivedDeadline) else None
         return Reply("assistant/submit_where.txt.j2", {"line": through.stated.line.lstrip("- "), "url": url},
@@ -163,10 +175,11 @@ def answer_from_facts(question: str, terms: QueryTerms, intent: Intent, facts: E
         day = facts.date.value if facts.date and asks_day else None
         statements = [s.stated for s in (facts.venue, facts.room, facts.date if day else None) if s is not None]
         return Reply("assistant/venue.txt.j2", {"venue": place, "day": day}, list(dict.fromkeys(statements)))
-    if facts.date and asks_day and (WORKSHOP_WORDS & words or own_name & words) \
+    if facts.date and asks_day and (WORKSHOP_WORDS & words or own_name & words) and not NAMES_DEADLINE & words \
             and _about_only(terms, own_name, facts.date, strict=True):
         day = facts.date.value
-        return Reply("assistant/workshop_day.txt.j2", {"day": day, "passed": day < now.date()}, [facts.date.stated])
+        today = now.astimezone(zone_of(str(facts.programme_zone.value)) if facts.programme_zone else UTC).date()
+        return Reply("assistant/workshop_day.txt.j2", {"day": day, "days": (day - today).days}, [facts.date.stated])
     return None
 
 

@@ -18,6 +18,7 @@ class DeadlineFact:
     passed: bool
     url: str | None
     source_index: int | None = None  # the answer's citation number, once a page is found for it
+    days: int | None = None  # a date-only deadline: whole days from today (AoE) to it, negative once past
 
 
 def zone_label(event: Event) -> str:

@@ -19,6 +19,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from yaml.constructor import ConstructorError
 
 from bot.config import EVENT_MAX_BYTES
+from bot.events.rules import rule_ids
 
 if TYPE_CHECKING:  # both loaders construct alike: the pure-Python one stands for either
     SafeLoader = yaml.SafeLoader
@@ -33,6 +34,7 @@ MAX_REMIND = timedelta(days=366)  # the earliest reminder before its deadline
 MAX_DEADLINES, MAX_REMINDERS, MAX_SESSIONS = 100, 20, 1000  # a workshop's worth, many times over
 MAX_DEPTH = 20  # nesting levels; event.yaml needs 4, and libyaml's composer recurses in C
 BRACKETS = re.compile(r"[\[\]{}]")  # flow collections, counted before any parser runs
+MAX_RULE_CHARS = 1000  # a rule in words: a sentence or two
 MAX_PROBLEMS = 10  # errors listed per file; the rest are counted
 
 
@@ -134,6 +136,14 @@ class Event(BaseModel):
     slack: SlackChannels | None = None
     deadlines: list[Deadline] = Field([], max_length=MAX_DEADLINES)
     program: list[Session] = Field([], max_length=MAX_SESSIONS)
+    rules: dict[str, Annotated[str, Field(min_length=1, max_length=MAX_RULE_CHARS)]] = {}  # the CFP's, in words
+
+    @field_validator("rules")
+    @classmethod
+    def _known_rules(cls, value: dict[str, str]) -> dict[str, str]:
+        if unknown := sorted(set(value) - set(rule_ids())):
+            raise ValueError(f"not a rule: {', '.join(map(repr, unknown))} (rules: {', '.join(rule_ids())})")
+        return {name: text.strip() for name, text in value.items()}
 
     @field_validator("timezone")
     @classmethod

@@ -83,6 +83,7 @@ class QueryTerms:
 class Retrieval:
     hits: list[Hit]
     terms: QueryTerms
+    vector: np.ndarray | None = None  # the question's, unit length: what lines are measured against
 
 
 @dataclass
@@ -212,7 +213,8 @@ class HybridRetriever:
             return Retrieval([], terms)
         query = np.asarray(vector if vector is not None else self.store.embeddings.embed_query(question),
                            dtype=np.float32)
-        similarities = snapshot.vectors @ (query / (np.linalg.norm(query) or 1.0))
+        query = query / (np.linalg.norm(query) or 1.0)
+        similarities = snapshot.vectors @ query
         dense = [int(i) for i in np.argsort(-similarities)[:CANDIDATES]]
         sparse: list[int] = []
         keyword = np.zeros(len(snapshot.ids))
@@ -232,4 +234,4 @@ class HybridRetriever:
         top = fused[:k] + [i for i in dense[:HEADS] + sparse[:HEADS] if i not in fused[:k]]
         hits = [Hit(snapshot.ids[i], snapshot.texts[i], snapshot.metadatas[i], scores_by_index[i],
                     float(similarities[i]), float(keyword[i]), rank) for rank, i in enumerate(dict.fromkeys(top))]
-        return Retrieval(hits, terms)
+        return Retrieval(hits, terms, query)

@@ -1,6 +1,6 @@
 """Dates, clock times and time zones as workshop pages write them.
 
-"August 29, 2025", "Aug. 29th", "29 August 2025", "2025-08-29", "Friday, December 16"; "9:05 AM",
+"August 29, 2025", "Aug. 29th", "29 August 2025", "2025-08-29", "2025/08/29", "Friday, December 16"; "9:05 AM",
 "9:00AM", "14:30", "2 pm", "noon"; "AoE", "midnight (Anywhere in the World)", "PDT", "UTC-7".
 """
 
@@ -22,7 +22,7 @@ MONTH_FIRST = re.compile(rf"\b{MONTH}\s+{DAY}\b{YEAR_PART}", re.IGNORECASE)
 DAY_FIRST = re.compile(
     r"\b(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?" + MONTH.replace("(?P<month>", "(?P<month>") + YEAR_PART,
     re.IGNORECASE)
-ISO = re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)\b")
+ISO = re.compile(r"\b(?P<year>(?:19|20)\d\d)(?P<sep>[-/.])(?P<month>[01]?\d)(?P=sep)(?P<day>[0-3]?\d)\b(?![./-]\d)")
 CLOCK = re.compile(
     r"(?<![\d:])(?P<hour>[01]?\d|2[0-3])(?::(?P<minute>[0-5]\d))?\s*(?P<half>[ap])\.?\s?m\b\.?"
     r"|(?<![\d:])(?P<hour24>[01]?\d|2[0-3]):(?P<minute24>[0-5]\d)(?!\d|:\d)"

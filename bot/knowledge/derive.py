@@ -18,10 +18,12 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 from bot.knowledge.dates import dates_in, times_in, zone_in
 from bot.knowledge.labels import PREVIOUS, deadline_kind, label_before
+from bot.knowledge.naming import year_in_id
 from bot.knowledge.site import YEAR
 
 if TYPE_CHECKING:
     from bot.knowledge.pages import Page
+    from bot.knowledge.rules import Rule
 
 HEADER = "Header"
 DATES_SECTION = re.compile(r"\b(dates?|deadlines?|timeline|schedule of|calendar)\b", re.IGNORECASE)
@@ -36,6 +38,8 @@ ROOM = re.compile(r"(?i:\b(?:room|rm\.|hall|ballroom|auditorium|salon|suite|thea
 MASTHEAD = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\broom\b", re.IGNORECASE)
 NOT_A_PLACE = re.compile(r"\b(workshop|conference|symposium|co-located)\b|^(mon|tue|wed|thu|fri|sat|sun)[a-z]*$",
                          re.IGNORECASE)
+# "…at NeurIPS 2023, in New Orleans, and held on December 15th": the place a sentence holds the workshop in.
+IN_PLACE = re.compile(r"\bin\s+(?P<place>[A-Z][\w.'’-]+(?:(?:\s+|,\s*)(?:[A-Z][\w.'’-]+|of|de|del))*)")
 MONTH_ONLY = re.compile(r"^(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?$", re.IGNORECASE)
 SUBMISSION_SITE = re.compile(r"\b(?:openreview|easychair|hotcrp|softconf|cmt3?|microsoft cmt|precisionconference|"
                              r"sciencesconf|conftool|linklings|submittable)(?:\.[\w.]+(?:/\S*)?)?\b"
@@ -53,6 +57,10 @@ ROW_TIME = re.compile(
     r"\s*(?:[:|–—-]\s*)?(?P<text>(?=.*?(?<![\w.])(?![ap]\.?\s?m\b)[^\W\d_])\S.*)$",  # a word, not only "AM"
     re.IGNORECASE,
 )
+MASTHEAD_LOWER_WORDS = 3  # "(Singapore, April 27, 2025)", "Co-located with ICLR, April 27"
+MASTHEAD_LINES = 8  # a page's first lines, where a masthead stands
+MAX_PLACE_WORDS = 4  # "Milan", "Republic of Korea", "Rio de Janeiro"
+PLACE_PARTICLES = {"of", "de", "del", "la", "le", "du", "da", "am", "upon"}
 MIN_ROWS = 3  # fewer timed lines than this in a section are not a programme
 # A line or heading that names a day of a programme over several days: "Tuesday, Jan 3 (Morning)", "Day 2".
 DAY_LABEL = re.compile(r"^(?:- )?(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|day\s*\d+\b)", re.IGNORECASE)
@@ -149,6 +157,7 @@ class EditionFacts:
     programme_zone: Stated[str] | None = None
     submit_at: Stated[str] | None = None  # the line that says where papers are submitted
     conflicts: list[str] = field(default_factory=list)
+    rules: dict[str, list[Rule]] = field(default_factory=dict)  # the call for papers' rules, read by meaning
 
 
 @dataclass(frozen=True)
@@ -189,10 +198,9 @@ def _current_and_previous(line: str, year: int | None) -> tuple[list, list[date]
 
 
 class _Reader:
-    def __init__(self, edition: str, texts: list[PageText]) -> None:
+    def __init__(self, edition: str, texts: list[PageText], year: int | None) -> None:
         self.edition = edition
-        found = YEAR.search(edition)
-        self.year = int(found.group(0)) if found else None
+        self.year = year if year is not None else year_in_id(edition)
         self.texts = texts
         self.facts = EditionFacts(edition)
         self.days: dict[str, int] = {}  # the programme's days, in the order the pages name them
@@ -284,6 +292,8 @@ class _Reader:
         date ("Submission deadline: August 29")."""
         if len(line) > 120 or ":" in line or not dates_in(line, self.year):
             return False
+        if sum(word.islower() for word in re.findall(r"[^\W\d_]+", line)) > MASTHEAD_LOWER_WORDS:
+            return False  # a sentence ("The workshop takes place on …"), not a masthead
         return any(p.strip(" ()")[:1].isupper() and not dates_in(p, self.year) and not times_in(p)
                    and not YEAR.search(p) and not MONTH_ONLY.match(p.strip(" ()")) and not NOT_A_PLACE.search(p)
                    for p in _parts(line.strip("() ")))
@@ -308,12 +318,55 @@ class _Reader:
                     else:  # "Location: Garnet 218-219, Singapore EXPO" says the room and the venue
                         self.facts.venue = self.facts.room = None
                         self._place_parts(text, item, value)
-        if self.facts.date is None:
-            for text in self.texts:
-                for line in text.lines:
-                    if "workshop" in line.lower() and HELD.search(line) and (days := dates_in(line, self.year)):
-                        self._set_day(days[0].value, _statement(text, line), replace=False)
-                        return
+        if self.facts.venue is None:
+            self._place_above_date()
+        held = [(text, line) for text in self.texts for line in text.lines
+                if "workshop" in line.lower() and HELD.search(line) and dates_in(line, self.year)]
+        if self.facts.date is None and held:
+            text, line = held[0]
+            self._set_day(dates_in(line, self.year)[0].value, _statement(text, line), replace=False)
+        if self.facts.venue is None:
+            self._place_held(held)
+
+    def _place_above_date(self) -> None:
+        """A masthead at a page's top that gives the place right before the day: "… Symposium, Milan,
+        Italy, June 3rd, 2025", on one line or a line each."""
+        for text in self.texts:
+            if text.section == HEADER or text is not self._first_section(text.source):
+                continue
+            top = ", ".join(line.strip() for line in text.lines[:MASTHEAD_LINES])
+            for segment in re.split(r";\s+", top):
+                parts = [p.strip() for p in _parts(segment)]
+                dated = next((i for i, p in enumerate(parts) if dates_in(p, self.year) and not times_in(p)), None)
+                if dated is None:
+                    continue
+                place: list[str] = []
+                for part in reversed(parts[:dated]):
+                    if not self._place_like(part):
+                        break
+                    place.insert(0, part)
+                if place:
+                    self.facts.venue = Stated(", ".join(place), _statement(text, text.lines[0]))
+                    return
+
+    def _place_like(self, part: str) -> bool:
+        """A part of a masthead that can name a place: a few capitalized words, no date, no event."""
+        words = part.split()
+        return (0 < len(words) <= MAX_PLACE_WORDS and words[0][0].isupper()
+                and all(w[0].isupper() or w in PLACE_PARTICLES for w in words)
+                and not dates_in(part, self.year) and not YEAR.search(part) and not MONTH_ONLY.match(part)
+                and not NOT_A_PLACE.search(part) and not any(c.isdigit() for c in part))
+
+    def _place_held(self, held: list[tuple[PageText, str]]) -> None:
+        """The place a sentence that says when the workshop is held also names ("…, in New Orleans")."""
+        for text, line in held:
+            for match in IN_PLACE.finditer(line):
+                parts = [p.strip() for p in match.group("place").rstrip(".").split(",")]
+                places = [p for p in parts if p and not dates_in(p, self.year) and not YEAR.search(p)
+                          and not MONTH_ONLY.match(p) and not NOT_A_PLACE.search(p) and not ROOM.search(p)]
+                if places and len(places) == len(parts):
+                    self.facts.venue = Stated(", ".join(places), _statement(text, line))
+                    return
 
     def _place_parts(self, text: PageText, line: str, value: str | None = None) -> None:
         """Venue and room from a masthead: its parts that are neither dates, times nor the event's name."""
@@ -491,9 +544,10 @@ def _speakers(body: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def derive(edition: str, texts: list[PageText]) -> EditionFacts:
-    """Every fact the edition's pages state, with where; disagreements between pages in `conflicts`."""
-    return _Reader(edition, texts).read()
+def derive(edition: str, texts: list[PageText], year: int | None = None) -> EditionFacts:
+    """Every fact the edition's pages state, with where; disagreements between pages in `conflicts`.
+    Dates without a year are in `year` (by default, the one the edition's id names)."""
+    return _Reader(edition, texts, year).read()
 
 
 def contradictions(edition: str, pages: list[Page]) -> list[str]:

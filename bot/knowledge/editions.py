@@ -17,7 +17,18 @@ from pathlib import Path
 from bot.config import EVENT_MAX_BYTES, Settings
 from bot.events.model import Event, EventFileError, load_event
 from bot.knowledge.files import refusal
-from bot.knowledge.site import YEAR, EditionFolder, edition_folders
+from bot.knowledge.naming import (
+    PAGES_READ,
+    acronym,
+    home_page,
+    page_head,
+    page_title,
+    short_name,
+    site_title,
+    year_in_id,
+    year_in_title,
+)
+from bot.knowledge.site import EditionFolder, edition_folders
 from bot.private import private_folder, write_private
 
 log = logging.getLogger(__name__)
@@ -36,12 +47,16 @@ class Edition:
     event_error: str | None = None  # a broken event.yaml: the pages still answer, the facts don't
     year: int | None = None
     folder: EditionFolder | None = field(default=None, repr=False)
+    name: str | None = None  # the workshop's short name, as its home page's title gives it ("CARRV")
 
     @property
     def label(self) -> str:
-        """How people name it: the event's name, else `neurips2025` → `NeurIPS 2025`."""
+        """How people name it: the event's name, else the workshop's short name and year ("CARRV 2024"),
+        else `neurips2025` → `NeurIPS 2025`."""
         if self.event:
             return self.event.name
+        if self.name:
+            return f"{self.name} {self.year}" if self.year and str(self.year) not in self.name else self.name
         match = re.match(r"([a-z]+)(\d{4})$", self.id)
         if match:
             return f"{VENUE_NAMES.get(match.group(1), match.group(1).upper())} {match.group(2)}"
@@ -72,12 +87,11 @@ class Editions:
         return [e.id for e in self.items]
 
 
-def _year(edition_id: str, event: Event | None) -> int | None:
+def _year(edition_id: str, event: Event | None, title: str | None, named: str | None) -> int | None:
     if event and event.date:
         return event.date.year
-    match = YEAR.search(edition_id)
-    if match:
-        return int(match.group(0))
+    if (year := year_in_id(edition_id) or year_in_title(title) or year_in_id(named or "")) is not None:
+        return year
     if event and event.deadlines:
         return max(d.due.year for d in event.deadlines)
     return None
@@ -94,8 +108,29 @@ def _edition(folder: EditionFolder, max_bytes: int) -> Edition:
         except EventFileError as err:  # all load_event raises: a broken file breaks only its edition
             error = str(err)
             log.warning("%s", err)
+    home = home_page(folder.pages, folder.folder)
+    title = page_title(home) if home is not None and not refusal(home, folder.root) else None
+    configured = site_title(folder.site.root)  # the site's name, for every edition it holds
     return Edition(id=folder.id, path=folder.folder, event=event, event_error=error,
-                   year=_year(folder.id, event), folder=folder)
+                   year=_year(folder.id, event, title, folder.named), folder=folder,
+                   name=short_name(configured) or short_name(title) or _acronym(folder, home, [configured, title]))
+
+
+def _acronym(folder: EditionFolder, home: Path | None, long_names: list[str | None]) -> str | None:
+    """The acronym the edition's pages use for the workshop's long name, read from its home page and
+    its first pages (a secret's link is never read)."""
+    pages = ([home] if home else []) + [p for p in folder.pages if p != home][:PAGES_READ]
+    texts = [page_head(page) for page in pages if not refusal(page, folder.root)]
+    return acronym([name for name in long_names if name], texts)
+
+
+def _one_edition_a_year(items: list[Edition]) -> None:
+    """A year named by two editions belongs to the one whose id says it: the other (a landing page
+    whose title names the current year) keeps no year, so "the 2026 workshop" is never it."""
+    by_id = {e.year for e in items if e.year is not None and year_in_id(e.id) == e.year}
+    for edition in items:
+        if edition.year in by_id and year_in_id(edition.id) != edition.year:
+            edition.year = None
 
 
 def discover(*roots: Path, event_max_bytes: int = EVENT_MAX_BYTES) -> Editions:
@@ -105,6 +140,7 @@ def discover(*roots: Path, event_max_bytes: int = EVENT_MAX_BYTES) -> Editions:
         for folder in edition_folders(root):
             if folder.id not in items:
                 items[folder.id] = _edition(folder, event_max_bytes)
+    _one_edition_a_year(list(items.values()))
     ordered = sorted(items.values(), key=lambda e: (e.year or 0, e.id), reverse=True)
     return Editions(ordered)
 

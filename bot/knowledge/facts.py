@@ -24,7 +24,9 @@ from bot.knowledge.derive import (
     Statement,
     derive,
 )
+from bot.events.rules import rule_kinds
 from bot.knowledge.editions import Edition
+from bot.knowledge.rules import Rule, declared_rules
 from bot.knowledge.site import EVENT_FILE
 
 KEY_FACTS = "Key facts"
@@ -76,6 +78,8 @@ def with_event(facts: EditionFacts, event: Event | None, source: str) -> Edition
         merged.deadlines = _deadlines(event, source)
     if event.program:
         merged.programme = _programme(event, source)
+    if event.rules:
+        merged.rules = {**facts.rules, **declared_rules(event.rules, source)}
     return merged
 
 
@@ -92,22 +96,28 @@ def zone_of(zone: str | None) -> tzinfo:
 
 def deadline_facts(deadlines: list[DerivedDeadline], now: datetime | None = None) -> list[DeadlineFact]:
     """Deadlines as readers need them, soonest first. Without a zone from the pages, the date is shown
-    alone, and "passed" waits for the end of that day anywhere on Earth."""
+    alone, "passed" waits for the end of that day anywhere on Earth, and the countdown is in whole days
+    from today there."""
     result = []
     for d in sorted(deadlines, key=lambda d: d.due):
         tz = zone_of(d.zone)
         local = datetime.combine(d.due, d.at or time(23, 59, 59), tzinfo=tz)
         label = None if d.zone is None else ("AoE (UTC−12)" if tz is AOE else d.zone)
         previous = [datetime.combine(p, d.at or time(23, 59, 59), tzinfo=tz) for p in d.previous]
+        days = (d.due - now.astimezone(AOE).date()).days if now is not None and d.zone is None else None
         result.append(DeadlineFact(title=d.title, local=local, utc=local.astimezone(UTC), zone=label,
-                                   previous=previous, passed=now is not None and local <= now, url=d.url))
+                                   previous=previous, passed=now is not None and local <= now, url=d.url, days=days))
     return result
 
 
-def edition_facts(edition: Edition, texts: list[PageText], event_source: str | None = None) -> EditionFacts:
-    """The facts of `edition` from its pages' text, with its event.yaml (at `event_source`) winning."""
+def edition_facts(edition: Edition, texts: list[PageText], event_source: str | None = None,
+                  rules: dict[str, list[Rule]] | None = None) -> EditionFacts:
+    """The facts of `edition` from its pages' text (and the rules read from them by meaning), with its
+    event.yaml (at `event_source`) winning."""
     source = event_source or f"{edition.id}/{EVENT_FILE}"
-    return with_event(derive(edition.id, texts), edition.event, source)
+    derived = derive(edition.id, texts, edition.year)
+    derived.rules = rules or {}
+    return with_event(derived, edition.event, source)
 
 
 def _stated(fact: Stated | None) -> dict | None:
@@ -131,6 +141,8 @@ def facts_record(facts: EditionFacts) -> dict:
                        "end": r.end.strftime("%H:%M") if r.end else None, "text": r.text, "kind": r.kind,
                        "speakers": r.speakers, "source": r.stated.source}
                       for r in in_day_order(facts.programme)],
+        "rules": [{"rule": kind.id, "label": kind.label, "text": rule.text, "source": rule.stated.source}
+                  for kind in rule_kinds() for rule in facts.rules.get(kind.id, [])[:1]],
         "conflicts": facts.conflicts,
     }
 

@@ -11,6 +11,7 @@ iterative: no nesting depth can exhaust the stack.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 
@@ -164,6 +165,26 @@ def inline_text(node: Tag, *, newline: str = ", ") -> str:
     return SEPARATORS.sub(separator, text).strip()
 
 
+def _folded(cell: Tag) -> tuple[Tag, list[str]]:
+    """A cell as its row shows it, folded `<details>` reduced to their summaries, and the folded texts
+    (a talk's abstract), which a reader opens one at a time: they are not part of the row's line."""
+    if cell.find("details") is None:
+        return cell, []
+    shown = copy.copy(cell)
+    folded = []
+    for details in shown.find_all("details"):
+        summary = details.find("summary")
+        if summary is not None:
+            summary.extract()
+        if text := inline_text(details):
+            folded.append(text)
+        if summary is not None:
+            details.replace_with(summary)
+        else:
+            details.decompose()
+    return shown, folded
+
+
 class _Walker:
     """Walks the tree in document order, flushing a line at every block boundary."""
 
@@ -233,7 +254,8 @@ class _Walker:
         """Each row is one line: `first cell: other cells`. False for a layout table."""
         rows = [row for row in table.find_all("tr") if row.find_parent("table") is table]
         cells = [[c for c in row.find_all(["td", "th"], recursive=False)] for row in rows]
-        texts = [[inline_text(c) for c in row] for row in cells]
+        shown = [[_folded(c) for c in row] for row in cells]
+        texts = [[inline_text(c) for c, _ in row] for row in shown]
         if any(len(" ".join(row)) > MAX_CELL_ROW or any(c.find(HEADINGS) for c in cs)
                for row, cs in zip(texts, cells, strict=True)):
             return False
@@ -252,6 +274,10 @@ class _Walker:
             joiner = "" if first.endswith(":") else ":"
             self.text(f"{first}{joiner} {' — '.join(rest)}" if rest else first)
             self.flush()
+            for _, folded in shown[i]:
+                for hidden in folded:  # an abstract behind "details": under its row, a line of its own
+                    self.text(hidden)
+                    self.flush()
         return True
 
     def _definitions(self, dl: Tag) -> None:

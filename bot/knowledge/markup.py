@@ -7,7 +7,8 @@ as kramdown does; its `extra` set adds kramdown's tables, definition lists, foot
 lists and `markdown="1"`; `~~text~~` is GFM's strike-through; as in GFM, a list may start right
 under a paragraph line ("Topics include:" then "- …"); and, as in kramdown, a definition's content
 starts where its text does, so `: 9:00 AM` over `   : Talk` is a definition list inside a definition
-(programmes are written that way), where Python-Markdown wants four spaces.
+(programmes are written that way), where Python-Markdown wants four spaces; and, as in kramdown, a
+table's separator line need not have as many cells as its header (`|:---:|` under two columns).
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ QUOTES = re.compile(r"[ \t]*((?:>[ \t]*)*)")  # indentation and block-quote mark
 LIST_MARKER = re.compile(r"(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 MAX_NESTING = 50  # lists and quotes inside each other; real pages use a handful
 DEFINITION = re.compile(r"^( {0,3}):([ \t]+)(?=\S)")
-DEFINITION_INDENT = 4  # where Python-Markdown expects a definition's content
+DEFINITION_INDENT = 4
+TABLE_ROW = re.compile(r"^ {0,3}\|")
+SEPARATOR = re.compile(r"^ {0,3}\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
+CELL_BORDER = re.compile(r"(?<!\\)\|")  # where Python-Markdown expects a definition's content
 EXTENSIONS = ["extra", "pymdownx.tilde"]
 CONFIG = {"pymdownx.tilde": {"subscript": False}}
 
@@ -91,12 +95,42 @@ class _KramdownDefinitions(Preprocessor):
         return result
 
 
+def _cells(row: str) -> int:
+    inner = row.strip()
+    inner = inner[1:] if inner.startswith("|") else inner
+    inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
+    return len(CELL_BORDER.split(inner))
+
+
+class _KramdownTables(Preprocessor):
+    """A table's separator line given as many cells as its widest row: kramdown renders `| a | b |`
+    over `|:---:|` as a two-column table, Python-Markdown as a paragraph of pipes."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        result = list(lines)
+        start = 0
+        while start < len(result):
+            if not TABLE_ROW.match(result[start]):
+                start += 1
+                continue
+            end = start
+            while end < len(result) and TABLE_ROW.match(result[end]):
+                end += 1
+            if end - start > 2 and SEPARATOR.match(result[start + 1]):
+                width = max(_cells(row) for i, row in enumerate(result[start:end]) if i != 1)
+                if _cells(result[start + 1]) < width:
+                    result[start + 1] = "|" + "|".join(["---"] * width) + "|"
+            start = end
+        return result
+
+
 class _GFMLists(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         # After raw HTML and fenced code are stashed (priorities 20 and 25): only Markdown lines remain.
         md.preprocessors.register(_NestingLimit(md), "nesting_limit", 16)
         md.preprocessors.register(_ListsInterruptParagraphs(md), "gfm_lists", 15)
         md.preprocessors.register(_KramdownDefinitions(md), "kramdown_definitions", 14)
+        md.preprocessors.register(_KramdownTables(md), "kramdown_tables", 13)
 
 
 def markdown_to_html(text: str) -> str:

@@ -22,10 +22,11 @@ from bot.knowledge.html_text import Section, Supersession, parse_html
 from bot.knowledge.labels import deadline_kind, label_before
 from bot.knowledge.jekyll import LiquidError
 from bot.knowledge.markup import NestingError, markdown_to_html
+from bot.knowledge.naming import year_in_id
 from bot.knowledge.site import MARKDOWN_SUFFIXES, YEAR, EditionFolder, has_front_matter, page_url
 
 # Bump when parsing changes what a page yields, so unchanged files are re-indexed once.
-PARSER_VERSION = "9"
+PARSER_VERSION = "10"
 CONTENT_MARK = "\ue010content\ue011"  # stands for the page inside its layout
 HEADER_KEYS = ("site_description", "subtitle")  # what a theme prints as the masthead, when no layout says
 
@@ -252,8 +253,7 @@ def _read_page(path: Path, raw: bytes, folder: EditionFolder, publication: Publi
             warnings.append(f"{source}: its layout cannot be rendered ({err}); its header is not read")
         header.extend(layout if layout is not None else
                       [str(meta[k]).strip() for k in HEADER_KEYS if isinstance(meta.get(k), str) and meta[k].strip()])
-    year = YEAR.search(folder.id)
-    header, stale = _current_header(source, list(dict.fromkeys(header)), int(year.group(0)) if year else None)
+    header, stale = _current_header(source, list(dict.fromkeys(header)), year_in_id(folder.id))
     warnings.extend(stale)
     if not parsed.sections:
         warnings.append(f"{source}: has no text once comments and markup are removed")

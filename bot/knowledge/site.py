@@ -15,25 +15,31 @@ A single-edition site that names no edition is named from its title ("… @ ICLR
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from bot.knowledge.files import refusal
 from bot.knowledge.jekyll import JekyllSite
+from bot.knowledge.naming import home_page
 
 PAGE_SUFFIXES = {".html", ".htm", ".md", ".markdown"}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 EVENT_FILE = "event.yaml"
 CONFIG_FILE = "_config.yml"
+HUGO_SECTION = "_index"  # a Hugo source's page for its folder: `content/_index.md`, `content/archive/2024/_index.md`
+HUGO_CONFIGS = ("config.toml", "config.yml", "config.yaml", "hugo.toml", "hugo.yaml")
 # Error pages say nothing about the workshop; a repository's own notes (for people or for coding
 # assistants) are not part of its site (a README is, in a Jekyll checkout, where it serves as its
 # folder's index).
 ERROR_PAGES = {"404"}
 REPOSITORY_NOTES = {"readme", "license", "licence", "changelog", "changes", "history", "contributing",
                     "code_of_conduct", "security", "authors", "claude", "agents", "gemini", "copilot-instructions"}
-# `<meta http-equiv="refresh" content="0; url=2026/">`: a page that only sends the reader elsewhere.
-REDIRECT = re.compile(rb"<meta[^>]+http-equiv\s*=\s*[\"']?refresh[^>]*url\s*=", re.IGNORECASE)
+# `<meta http-equiv="refresh" content="0; url=2026/">` (or `content="0; https://…"`, attributes in any
+# order): a page that only sends the reader elsewhere.
+REDIRECT = re.compile(rb"<meta(?=[^>]*http-equiv\s*=\s*[\"']?refresh)(?=[^>]*content\s*=\s*[\"']?\s*\d*\s*[;,]\s*"
+                      rb"[^\"'\s>])", re.IGNORECASE)
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 # Conference series a workshop is usually held at: how a site without `workshop_name` gets an id.
 VENUE_YEAR = re.compile(
@@ -53,6 +59,7 @@ class EditionFolder:
     site: JekyllSite  # Liquid, `_data/`, `_includes/` and layouts for its pages
     pages: list[Path]
     prefix: str = ""  # before every source: a knowledge root other than KNOWLEDGE_DIR is named by it
+    named: str | None = None  # the conference and year the site names most ("iclr2025"), whatever its id
 
     @property
     def event_file(self) -> Path:
@@ -77,8 +84,9 @@ def _is_page(path: Path, site: JekyllSite, documents: set[Path]) -> bool:
     if path in documents:
         return True
     relative = path.relative_to(site.root).as_posix()
-    if site.excluded(relative):
-        return False
+    if site.excluded(relative) and not (not site.checkout and path.stem == HUGO_SECTION
+                                        and not site.excluded(path.parent.relative_to(site.root).as_posix())):
+        return False  # what Jekyll does not publish; a Hugo source's `_index.md` is its folder's page
     if refusal(path, site.boundary):
         return True
     if site.checkout and site.readme_index(relative):
@@ -110,43 +118,77 @@ def _holds_pages(folder: Path) -> bool:
 
 
 def _is_site(folder: Path) -> bool:
-    """A site root: a Jekyll configuration, or pages of its own next to its sub-folders."""
-    return (folder / CONFIG_FILE).is_file() or any(
-        p.is_file() and p.suffix.lower() in PAGE_SUFFIXES for p in folder.iterdir()
+    """A site root: a Jekyll or Hugo configuration, or pages of its own next to its sub-folders (a README
+    beside sites of their own is the folder's notes, not a page)."""
+    return any((folder / name).is_file() for name in (CONFIG_FILE, *HUGO_CONFIGS)) or any(
+        p.is_file() and p.suffix.lower() in PAGE_SUFFIXES and p.stem.lower() not in REPOSITORY_NOTES
+        for p in folder.iterdir()
     )
 
 
-def _named_id(site: JekyllSite, home: Path | None) -> str | None:
-    """`iclr2025` from "The VerifAI Workshop @ ICLR'25", read from the configuration or home page."""
+def _named_id(site: JekyllSite, home: Path | None, pages: list[Path]) -> str | None:
+    """`iclr2025` from "The VerifAI Workshop @ ICLR'25": the conference and year that the configuration
+    and the home page name most often (a home page names past editions too, less often), the latest on a
+    tie; else those the other pages and a Hugo configuration name most often."""
     texts = [str(site.config.get(key, "")) for key in ("title", "description", "tagline")]
     if home is not None and not refusal(home, site.boundary):
-        texts.append(home.read_text(encoding="utf-8", errors="replace")[:20_000])
-    for text in texts:
-        if match := VENUE_YEAR.search(text):
-            year = match.group(2)
-            return f"{match.group(1).lower()}{year if len(year) == 4 else '20' + year}"
+        texts.append(_head(home))
+    others = [_head(p) for p in [*pages, *(site.root / name for name in HUGO_CONFIGS)]
+              if p != home and p.is_file() and not refusal(p, site.boundary)]
+    for group in (texts, others):
+        named: Counter[tuple[str, int]] = Counter()
+        for text in group:
+            for match in VENUE_YEAR.finditer(text):
+                year = match.group(2)
+                named[(match.group(1).lower(), int(year if len(year) == 4 else "20" + year))] += 1
+        if named:
+            (venue, year), _ = max(named.items(), key=lambda item: (item[1], item[0][1]))
+            return f"{venue}{year}"
     return None
+
+
+def _head(path: Path) -> str:
+    with path.open("rb") as handle:
+        return handle.read(20_000).decode("utf-8", errors="replace")
 
 
 def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "workshop"
 
 
+def _edition_folders_within(site_root: Path, site: JekyllSite) -> list[Path]:
+    """Folders of older editions inside a site: named with a year (`2023/`, `neurips2018/`) and holding
+    pages, at the top (`2023/`) or deeper when they have a home page of their own (Hugo's
+    `content/archive/2023/_index.md`); never one inside another."""
+    found: list[Path] = []
+    for folder in sorted(p for p in site_root.rglob("*") if p.is_dir()):
+        relative = folder.relative_to(site_root)
+        if any(part.startswith((".", "_")) for part in relative.parts) or site.excluded(relative.as_posix()):
+            continue
+        if not YEAR.search(folder.name) or any(outer in folder.parents for outer in found):
+            continue
+        top = folder.parent == site_root
+        pages = [p for p in _files(folder) if p.suffix.lower() in PAGE_SUFFIXES]
+        if (top and _holds_pages(folder)) or (not top and home_page(pages, folder) is not None):
+            found.append(folder)
+    return found
+
+
 def _site_editions(root: Path, site_root: Path, folder_id: str | None, prefix: str) -> list[EditionFolder]:
     site = JekyllSite.load(site_root, fence=root)
     documents = {site_root / relative for relative in site.published_documents()} if site.checkout else set()
-    nested = [
-        d for d in sorted(site_root.iterdir())
-        if d.is_dir() and YEAR.search(d.name) and not site.excluded(d.name) and _holds_pages(d)
-    ]
+    nested = _edition_folders_within(site_root, site)
     candidates = [p for p in _files(site_root) if not any(d in p.parents for d in nested)]
     pages = [p for p in candidates if _is_page(p, site, documents)]
     home = next((p for p in pages if p.parent == site_root and p.stem == "index"), None)
     declared = site.config.get("workshop_name")
-    current = (str(declared) if declared else None) or folder_id or _named_id(site, home) or _slug(site_root.name)
+    named = _named_id(site, home, pages)
+    if named in {folder.name for folder in nested}:
+        named = None  # a landing page that names an edition with a folder of its own is not that edition
+    current = (str(declared) if declared else None) or folder_id or named or _slug(site_root.name)
     editions = []
     if pages or (site_root / EVENT_FILE).is_file():
-        editions.append(EditionFolder(current, root, site_root, site, pages, prefix))
+        editions.append(EditionFolder(current, root, site_root, site, pages, prefix, named))
     for folder in nested:
         files = [p for p in _files(folder) if _is_page(p, site, documents)]
         editions.append(EditionFolder(folder.name, root, folder, site, files, prefix))

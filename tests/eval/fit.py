@@ -1,16 +1,22 @@
-"""`python -m tests.eval.fit`: fit the answer decision (bot/assistant/decision.json) on the TUNING editions.
+"""`python -m tests.eval.fit`: fit the answer decision (bot/assistant/decision.json) on the tuning data,
+and report each tuning site answered with a decision fit without it (leave one site out).
 
-For every tuning question that the edition's facts and programme do not answer, each retrieved passage
-is measured (bot/assistant/decision.py) and labelled: does it contain what a correct answer must
+The tuning data are the tuning editions of `tests/eval` and the tuning sites of `tests/eval/sites`
+present on this machine (`tests/eval/tuning.py`). For every question that the assistant's structured
+answers (facts, programme, rules, people, lists, sections) leave to the passages, each retrieved
+passage is measured (bot/assistant/decision.py) and labelled: does it contain what a correct answer must
 (every `expect` and one `any_of`)? For a question the pages cannot answer, no passage does. A logistic
-regression is fit on those, and the threshold is the one that maximizes correct answers minus twice
-the wrong ones (a wrong fact costs more than a decline). Held-out editions are never looked at.
+regression is fit on those. The threshold is the one that maximizes correct answers minus twice the
+wrong ones (a wrong fact costs more than a decline), as `compose` would answer: a question is answered
+when a passage passes the threshold, and rightly when the most probable passage holds the answer.
+Held-out editions and held-out or fresh sites are never looked at.
 """
 
 from __future__ import annotations
 
 import argparse
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,15 +24,24 @@ import numpy as np
 from bot.assistant.compose import candidates
 from bot.assistant.decision import FEATURES, AnswerModel, measure
 from bot.assistant.intent import intent_of
-from bot.assistant.programme import programme_reply
-from bot.assistant.question import target_edition
-from bot.assistant.structured import answer_from_facts
-from tests.eval.harness import CORPORA, HELD_OUT, _now, contains, corpus_items, evaluate
-from tests.eval.setup import corpus_assistant
+from bot.assistant.question import QuestionError, clean_question, target_edition, without_courtesies
+from tests.eval.harness import Score, _now, contains, evaluate
+from tests.eval.tuning import TuningSet, tuning_sets
 
 DECISION = Path(__file__).resolve().parents[2] / "bot" / "assistant" / "decision.json"
 WRONG_COST = 2.0
 L2 = 0.1
+THRESHOLDS = np.round(np.linspace(0.2, 0.9, 15), 3)
+EVERY_PASSAGE = AnswerModel((0.0,) * len(FEATURES), 0.0, 0.5)
+
+
+@dataclass
+class Question:
+    """A question left to the passages: each candidate's features and whether it holds the answer."""
+
+    features: np.ndarray  # one row per candidate passage
+    answers: np.ndarray  # bool per candidate
+    answerable: bool
 
 
 def _answers(text: str, item: dict) -> bool:
@@ -36,31 +51,26 @@ def _answers(text: str, item: dict) -> bool:
         not item.get("any_of") or any(contains(text, s) for s in item["any_of"]))
 
 
-def collect(data: Path) -> list[list[tuple[list[float], bool]]]:
-    """Per tuning question that reaches the passages: (features, answers?) of each candidate."""
-    questions = []
-    for name, corpus in CORPORA.items():
-        assistant, _ = corpus_assistant(corpus, data / name)
-        for item in corpus_items(corpus):
-            if (name, item.get("edition")) in HELD_OUT:
-                continue
-            edition, _ = target_edition(item["q"], assistant.editions)
-            if edition is None:
-                continue
-            facts = assistant.facts(edition)
-            retrieval = assistant.retriever.search(item["q"], edition.id)
-            intent = intent_of(item["q"])
-            topics = assistant.retriever.snapshot(edition.id).topics()
-            now = _now(item)
-            if answer_from_facts(item["q"], retrieval.terms, intent, facts, now, topics) or \
-                    programme_reply(item["q"], retrieval.terms, intent, facts, now, topics):
-                continue
-            model = AnswerModel((0.0,) * len(FEATURES), 0.0, 0.5)  # every passage a candidate
-            rows = []
-            for candidate in candidates(retrieval, intent, model):
-                features = measure(candidate.hit, retrieval.terms)
-                rows.append(([features[f] for f in FEATURES], _answers(candidate.hit.body, item)))
-            questions.append(rows)
+def collect(tuning: TuningSet) -> list[Question]:
+    """The set's questions that reach the passages, as the assistant reads them."""
+    assistant, questions = tuning.assistant, []
+    for item in tuning.items:
+        try:
+            text = without_courtesies(clean_question(item["q"], assistant.settings.max_question_chars))
+        except QuestionError:
+            continue
+        edition, _ = target_edition(text, assistant.editions)
+        if edition is None:
+            continue
+        retrieval = assistant.retriever.search(text, edition.id)
+        if assistant._from_structure(text, text, edition, assistant.facts(edition), retrieval, _now(item)):
+            continue
+        found = candidates(retrieval, intent_of(text), EVERY_PASSAGE)
+        if not found:
+            continue
+        features = np.array([[measure(c.hit, retrieval.terms)[f] for f in FEATURES] for c in found], dtype=float)
+        labels = np.array([_answers(c.hit.body, item) for c in found], dtype=bool)
+        questions.append(Question(features, labels, item.get("answered", True) is not False))
     return questions
 
 
@@ -79,44 +89,54 @@ def fit_logistic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     return w[:-1], float(w[-1])
 
 
-def choose_threshold(data: Path, weights: tuple[float, ...], bias: float) -> float:
-    """The threshold whose answers, judged as the evaluation judges them, score best on the tuning
-    editions: correct answers minus WRONG_COST times the wrong ones."""
-    assistants = {name: corpus_assistant(corpus, data / name)[0] for name, corpus in CORPORA.items()}
-    best, best_gain = 0.5, -np.inf
-    for threshold in np.linspace(0.2, 0.9, 15):
-        gain = 0.0
-        for name, corpus in CORPORA.items():
-            assistant = assistants[name]
-            assistant.model = AnswerModel(weights, bias, float(threshold))
-            items = [i for i in corpus_items(corpus) if (name, i.get("edition")) not in HELD_OUT]
-            verdicts = [o.verdict for o in evaluate(assistant, items, name)]
-            gain += verdicts.count("correct") - WRONG_COST * verdicts.count("wrong")
-        if gain > best_gain:
-            best, best_gain = float(threshold), gain
-    return best
+def gain(questions: list[Question], weights: np.ndarray, bias: float, threshold: float) -> float:
+    """Correct minus WRONG_COST × wrong, as compose answers with this decision."""
+    total = 0.0
+    for question in questions:
+        probabilities = 1 / (1 + np.exp(-(question.features @ weights + bias)))
+        best = int(np.argmax(probabilities))
+        if probabilities[best] < threshold:
+            total += 0.0 if question.answerable else 1.0
+        else:
+            total += 1.0 if question.answers[best] else -WRONG_COST
+    return total
+
+
+def fit(questions: list[Question]) -> AnswerModel:
+    x = np.vstack([q.features for q in questions])
+    y = np.concatenate([q.answers for q in questions]).astype(float)
+    weights, bias = fit_logistic(x, y)
+    weights, bias = np.round(weights, 4), round(bias, 4)
+    threshold = max(THRESHOLDS, key=lambda t: gain(questions, weights, bias, float(t)))
+    return AnswerModel(tuple(float(w) for w in weights), float(bias), float(threshold))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.eval.fit")
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "workshop-bot-eval")
     args = parser.parse_args()
-    questions = collect(args.data)
-    rows = [row for rows in questions for row in rows]
-    x = np.array([f for f, _ in rows], dtype=float)
-    y = np.array([label for _, label in rows], dtype=float)
-    fitted, bias = fit_logistic(x, y)
-    weights = tuple(round(float(w), 4) for w in fitted)
-    threshold = choose_threshold(args.data, weights, round(bias, 4))
-    model = AnswerModel(weights, round(bias, 4), round(threshold, 3))
+    sets = list(tuning_sets(args.data))
+    collected = {tuning.name: collect(tuning) for tuning in sets}
+    every = [q for questions in collected.values() for q in questions]
+    model = fit(every)
     DECISION.write_text(model.to_json(
-        fitted_on="tuning editions of tests/eval (python -m tests.eval.fit)",
-        questions=len(questions), passages=len(rows), positives=int(y.sum())) + "\n")
-    print(f"{len(questions)} questions, {len(rows)} passages ({int(y.sum())} answering); "
-          f"threshold {threshold:.2f}")
-    for name, w in zip(FEATURES, weights, strict=True):
+        fitted_on="tuning editions of tests/eval and tuning sites of tests/eval/sites (python -m tests.eval.fit)",
+        sets=[tuning.name for tuning in sets], questions=len(every),
+        passages=sum(len(q.answers) for q in every), positives=int(sum(q.answers.sum() for q in every))) + "\n")
+    print(f"{len(every)} questions left to the passages; threshold {model.threshold:.2f}")
+    for name, w in zip(FEATURES, model.weights, strict=True):
         print(f"  {name:>15}: {w:+.3f}")
-    print(f"  {'bias':>15}: {bias:+.3f}")
+    print(f"  {'bias':>15}: {model.bias:+.3f}")
+    print("leave one site out (each tuning set answered with a decision fit on the others):")
+    left_out = []
+    for tuning in sets:
+        kept = tuning.assistant.model
+        tuning.assistant.model = fit([q for name, qs in collected.items() if name != tuning.name for q in qs])
+        outcomes = evaluate(tuning.assistant, tuning.items, tuning.name)
+        tuning.assistant.model = kept
+        left_out.extend(outcomes)
+        print(f"  {tuning.name}: {Score.of(outcomes).line()}")
+    print(f"tuning sets, each left out: {Score.of(left_out).line()}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,106 @@
+"""A call for papers' rules read by meaning: which sentence of an edition states which rule of the schema
+(`bot/knowledge/rules.yaml`), and which rule a question asks about.
+
+A sentence states a rule when it carries that rule's kind of value (a number of pages, a style file,
+a submission system…) and is close in meaning, under its heading, to how calls for papers state it. A
+question asks about a rule when it is close to how people ask about it, clearly closer than to any
+other rule. The thresholds are fit on the development sites (`python -m tests.eval.fit_rules`). A
+programme's timed row states no rule, whatever its talk is about.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from importlib.resources import files
+
+import numpy as np
+
+from bot.index.vectors import TextVectors
+from bot.knowledge.chunks import SENTENCE_END
+from bot.knowledge.derive import HEADER, ROW_TIME, PageText, Statement
+from bot.events.rules import RuleKind, rule_kinds
+from bot.knowledge.rules import Rule
+
+MAX_SENTENCE = 400
+PER_RULE = 3  # sentences kept for each rule, the closest first
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    states: float  # how close to the examples a sentence must be to state a rule
+    asks: float  # how close to the examples a question must be to ask about one
+    margin: float  # and how much closer to it than to the next rule
+
+    @classmethod
+    def fitted(cls) -> Thresholds:
+        return _fitted()
+
+
+@lru_cache(maxsize=1)
+def _fitted() -> Thresholds:
+    data = json.loads((files("bot.index") / "rules.json").read_text(encoding="utf-8"))
+    return Thresholds(data["states"], data["asks"], data["margin"])
+
+
+def sentences(texts: list[PageText]) -> list[tuple[PageText, str]]:
+    """Every sentence of the pages' sections (a short line is one), with the section it stands in."""
+    found: list[tuple[PageText, str]] = []
+    for text in texts:
+        if text.cards or text.section == HEADER:
+            continue
+        for raw in text.lines:
+            line = raw.strip().removeprefix("- ").strip()
+            if ROW_TIME.match(line):
+                continue  # "09:50 - 10:05: Contributed talk: … Language Models" is a talk, not an LLM policy
+            pieces = [line] if len(line) <= MAX_SENTENCE else SENTENCE_END.split(line)
+            found.extend((text, piece.strip()) for piece in pieces if len(piece.strip()) > 10)
+    return found
+
+
+def _heading(text: PageText) -> str:
+    return text.section.split(" › ")[-1]
+
+
+class RuleReader:
+    def __init__(self, vectors: TextVectors, thresholds: Thresholds | None = None, per_rule: int = PER_RULE) -> None:
+        self.vectors = vectors
+        self.thresholds = thresholds or Thresholds.fitted()
+        self.per_rule = per_rule
+
+    @cached_property
+    def _examples(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Each rule's example questions and statements, embedded once."""
+        return {kind.id: (self.vectors.of(list(kind.asks)), self.vectors.of(list(kind.states)))
+                for kind in rule_kinds()}
+
+    def read(self, texts: list[PageText]) -> dict[str, list[Rule]]:
+        """The rules the pages state, each with its sentences (the closest to how rules are stated first)."""
+        candidates: list[tuple[RuleKind, PageText, str]] = [
+            (kind, text, sentence) for text, sentence in sentences(texts) for kind in rule_kinds()
+            if kind.carries.search(sentence)]
+        if not candidates:
+            return {}
+        read_as = [f"{_heading(text)}: {sentence}" for _, text, sentence in candidates]
+        vectors = self.vectors.of(read_as)
+        found: dict[str, list[Rule]] = {}
+        for (kind, text, sentence), vector in zip(candidates, vectors, strict=True):
+            score = float((self._examples[kind.id][1] @ vector).max())
+            if score >= self.thresholds.states:
+                statement = Statement(text.source, text.title, text.url, text.section, sentence)
+                found.setdefault(kind.id, []).append(Rule(kind.id, sentence, statement, round(score, 3)))
+        return {kind: sorted(rules, key=lambda r: -r.score)[:self.per_rule] for kind, rules in found.items()}
+
+    def closeness(self, question: np.ndarray) -> list[tuple[float, str]]:
+        """How close the question is to the way people ask about each rule, the closest first."""
+        return sorted(((float((asks @ question).max()), kind) for kind, (asks, _) in self._examples.items()),
+                      reverse=True)
+
+    def asked(self, question: np.ndarray) -> str | None:
+        """The rule a question asks about, or None: close to how people ask it, and clearly closer than
+        to any other rule."""
+        (best, kind), (second, _) = self.closeness(question)[:2]
+        if best < self.thresholds.asks or best - second < self.thresholds.margin:
+            return None
+        return kind

@@ -1,0 +1,43 @@
+"""Vectors of short texts (a page's lines, its sentences, example questions), by text: computed in
+batches when first needed, by the model that embeds the passages, and kept (least recently used go)."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+
+import numpy as np
+
+CACHE_TEXTS = 50_000  # a line seen once is rarely embedded again: about 75 MB of 384-dimension vectors
+
+
+class TextVectors:
+    def __init__(self, embed: Callable[[list[str]], list[list[float]]]) -> None:
+        self._embed = embed
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def of(self, texts: list[str]) -> np.ndarray:
+        """One unit-length row per text, in order."""
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            computed = np.asarray(self._embed(missing), dtype=np.float32)
+            computed /= np.maximum(np.linalg.norm(computed, axis=1, keepdims=True), 1e-9)
+            with self._lock:
+                for text, vector in zip(missing, computed, strict=True):
+                    self._vectors[text] = vector
+                while len(self._vectors) > CACHE_TEXTS:
+                    self._vectors.popitem(last=False)
+        with self._lock:
+            rows = []
+            for text in texts:
+                vector = self._vectors.get(text)
+                if vector is None:  # pushed out by another thread's batch meanwhile: computed again
+                    vector = np.asarray(self._embed([text])[0], dtype=np.float32)
+                    vector /= max(float(np.linalg.norm(vector)), 1e-9)
+                    self._vectors[text] = vector
+                self._vectors.move_to_end(text)
+                rows.append(vector)
+        return np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
