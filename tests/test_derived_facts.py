@@ -224,6 +224,10 @@ def test_event_yaml_programme_and_a_venue_naming_the_room_replace_the_pages(fact
     ('<table><tr><td><div>The Fifteenth International Workshop on<br>Accelerators (AsHES)</div>'
      '<div>To be held in conjunction with<br>39th IEEE International Symposium<br>Milan, Italy<br>June 3rd, 2030'
      '</div></td></tr></table><h2>About</h2><p>A workshop.</p>', "Milan, Italy"),
+    # The day first, the place under it, then the event it is held with.
+    ("<div><b>October 13, 2030<br>Seoul, Republic of Korea<br></b>In conjunction with the<br>"
+     "<a href='https://sosp.org'>31st ACM Symposium on Operating Systems Principles</a></div>"
+     "<h2>About</h2><p>A workshop.</p>", "Seoul, Republic of Korea"),
     # The sentence that says when the workshop is held says where.
     ("<h2>About</h2><p>We will host a workshop on Causal Learning at NeurIPS 2030, in New Orleans, and held on "
      "December 15th, 2030.</p>", "New Orleans"),

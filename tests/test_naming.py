@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.assistant.question import target_edition
-from bot.knowledge.editions import discover
+from bot.assistant.question import name_words, target_edition, without_names
+from bot.index.text import tokens
+from bot.knowledge.editions import Edition, discover
 from bot.knowledge.naming import abbreviates, acronym, short_name, year_in_id, year_in_title
 
 
@@ -133,3 +134,16 @@ def test_a_site_titled_by_its_long_name_is_labelled_by_its_acronym(tmp_path):
     (tmp_path / "index.md").write_text("---\ntitle: Home\n---\nES-FoMo at ICML 2025. See you at ES-FoMo!\n")
     edition = discover(tmp_path).items[0]
     assert edition.label == "ES-FoMo 2025"
+
+
+def test_a_question_without_the_words_naming_its_workshop():
+    """How any workshop's author asks it: the rule it asks about is not pulled away by "KISV'25"."""
+    edition = Edition("kisv25", Path("kisv25"), year=2025, name="KISV")
+    assert name_words(edition) == {"kisv", "2025"}
+    assert without_names("How long can my KISV'25 paper be?", edition) == "How long can my paper be?"
+    assert without_names("Which template for KISV 2025?", edition) == "Which template for"
+    assert without_names("KISV 2025", edition) == "KISV 2025"  # nothing else to ask: left as it is
+
+
+def test_british_and_american_spellings_are_one_word():
+    assert set(tokens("organisers organising organisation")) == set(tokens("organizers organizing organization"))

@@ -16,9 +16,9 @@ from bot.assistant.assistant import Assistant
 from bot.cli import app
 from bot.events.model import EventFileError, load_event
 from bot.events.rules import rule_ids
-from bot.index.rules import RuleReader
+from bot.index.rules import RuleReader, sentences
 from bot.index.vectors import TextVectors
-from bot.knowledge.derive import texts_of
+from bot.knowledge.derive import PageText, texts_of
 from bot.knowledge.editions import discover
 from bot.knowledge.pages import PageError
 from bot.knowledge.publication import publication_of
@@ -103,7 +103,7 @@ def ruled(tmp_path_factory, embeddings) -> Assistant:
 @pytest.mark.parametrize(("question", "said"), [
     ("Which LaTeX style file should I use?", "NeurIPS 2025 format"),
     ("How long can the extended abstract be?", "up to 4 pages"),
-    ("Do I need to anonymize my paper?", "No. Submissions do not have to be anonymized."),
+    ("Do I need to anonymize my paper?", "Submissions do not have to be anonymized."),
     ("Will my paper appear in official proceedings?", "no formal"),
 ])
 def test_rules_asked_in_other_words_are_answered_in_the_pages_sentences(ruled, question, said):
@@ -115,3 +115,14 @@ def test_rules_asked_in_other_words_are_answered_in_the_pages_sentences(ruled, q
 def test_a_rule_the_pages_do_not_state_is_not_answered_from_a_neighbouring_one(ruled):
     answer = ruled.ask("What size should my poster be?", now=NOW)
     assert not answer.answered, answer.text
+
+
+def test_each_sentence_of_a_line_is_read_and_a_programme_row_is_not():
+    """A line stating a template and a page limit gives each its own sentence (and the line whole, for a
+    sentence that says "this is a strict limit" of the one before); a talk in the programme states no rule."""
+    text = PageText("x/cfp.html", "Call", "", "Formatting", (
+        "Submissions should be formatted using the NeurIPS latex style. Papers should be at most 6 pages long.",
+        "09:50 - 10:05: Contributed talk: The Linear Representation Hypothesis in Language Models"))
+    found = [sentence for _, sentence in sentences([text])]
+    assert found == ["Submissions should be formatted using the NeurIPS latex style.",
+                     "Papers should be at most 6 pages long.", text.lines[0]]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+
+import numpy as np
 from datetime import UTC, datetime
 
 from bot.assistant.answer import Answer, Source
@@ -27,6 +29,7 @@ from bot.assistant.question import (
     strip_broadcasts,
     target_edition,
     without_courtesies,
+    without_names,
 )
 from bot.assistant.sections import SectionAnswer, section_reply
 from bot.assistant.structured import Reply, answer_from_facts
@@ -210,7 +213,8 @@ class Assistant:
             intent = replace(intent, at=whole.at)  # "If I come in at 2:45, what session is on?"
         everyone = self._people(edition)
         topics = snapshot.topics() | {part for person in everyone for part in tokens(person.name)}
-        if reply := answer_from_facts(clause, terms, intent, facts, now, topics, snapshot.own_name()):
+        own = self._own_name(edition, snapshot)
+        if reply := answer_from_facts(clause, terms, intent, facts, now, topics, own):
             return self._facts_answer(text, edition, reply, retrieval.hits, now)
         timed = intent.when or intent.clock or intent.at or intent.relation
         if intent.who and not timed and not self.llm:
@@ -218,23 +222,34 @@ class Assistant:
                 return self._person_answer(text, edition, person, terms)  # "who is Rahul Arya?": his card
             if found := self._listed(text, edition, clause, terms, intent, snapshot):
                 return found  # "who are the keynote speakers?": the speakers' list before the programme's rows
-        if reply := programme_reply(mended(clause), terms, intent, facts, now, topics, snapshot.own_name()):
+        if reply := programme_reply(mended(clause), terms, intent, facts, now, topics, own):
             return self._facts_answer(text, edition, reply, retrieval.hits, now)
         if self.llm:
             return None  # a model reads the passages for everything but exact dates, places and times
-        if retrieval.vector is not None and (kind := self.rules.asked(retrieval.vector)) \
-                and (ruled := self._rule_answer(text, clause, edition, kind, facts.rules.get(kind, []), retrieval)):
+        if (asked := self._asked_vector(clause, edition, retrieval)) is not None \
+                and (kind := self.rules.asked(asked)) \
+                and (ruled := self._rule_answer(text, clause, edition, kind, facts.rules.get(kind, []), retrieval,
+                                                asked)):
             return ruled  # the call for papers' rules: the sentences that state the one asked about
         if person := person_reply(mended(clause), intent, everyone):
             return self._person_answer(text, edition, person, terms)
         return self._listed(text, edition, clause, terms, intent, snapshot)
 
+    @staticmethod
+    def _own_name(edition: Edition, snapshot: Snapshot) -> set[str]:
+        """The words that name the workshop: those its site prints on every page, and the short name and
+        year its pages give it ("CRL", "2023"), which "who organizes the CRL workshop?" only says to be
+        clear."""
+        named = set(tokens(edition.label)) if edition.name and not edition.event else set()  # "CRL 2023"
+        return snapshot.own_name() | named
+
     def _listed(self, text: str, edition: Edition, clause: str, terms: QueryTerms, intent: Intent,
                 snapshot: Snapshot) -> Answer | None:
         message = snapshot.terms(text) if clause != text else terms
-        if items := item_reply(clause, terms, intent, snapshot.sections(), snapshot.own_name(), message):
+        own = self._own_name(edition, snapshot)
+        if items := item_reply(clause, terms, intent, snapshot.sections(), own, message):
             return self._items_answer(text, edition, items, terms)
-        if section := section_reply(clause, terms, intent, snapshot.sections(), snapshot.own_name(), snapshot.topics()):
+        if section := section_reply(clause, terms, intent, snapshot.sections(), own, snapshot.topics()):
             return self._section_answer(text, edition, section, terms)
         return None
 
@@ -325,13 +340,21 @@ class Assistant:
         text = self._render("assistant/items.txt.j2", entries=entries)
         return self._answer(question, edition, text, cited, FACTS_CONFIDENCE)
 
+    def _asked_vector(self, clause: str, edition: Edition, retrieval: Retrieval) -> np.ndarray | None:
+        """The question as any workshop's author asks it, embedded: without the words naming this one
+        ("How long can my KISV paper be?"), which pull it away from how rules are asked about."""
+        generic = without_names(clause, edition)
+        if generic == retrieval.query:
+            return retrieval.vector
+        return self.vectors.of([generic])[0]
+
     def _rule_answer(self, question: str, clause: str, edition: Edition, kind: str, rules: list[Rule],
-                     retrieval: Retrieval) -> Answer | None:
+                     retrieval: Retrieval, asked: np.ndarray) -> Answer | None:
         """The sentences stating the rule asked about; "Yes"/"No" first when they settle the question;
         None when none of them answers it."""
-        if not rules or retrieval.vector is None:
+        if not rules:
             return None
-        closeness = [float(c) for c in self.vectors.of([rule.text for rule in rules]) @ retrieval.vector]
+        closeness = [float(c) for c in self.vectors.of([rule.text for rule in rules]) @ asked]
         chosen = chosen_rules(clause, kind, rules, closeness, retrieval.terms, intent_of(clause), edition.year)
         if not chosen:
             return None

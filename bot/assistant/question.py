@@ -115,3 +115,23 @@ def target_edition(question: str, editions: Editions) -> tuple[Edition | None, l
     if PREVIOUS.search(question) and len(editions.items) > 1:
         return editions.items[1], []
     return editions.default, []
+
+
+NAME_WORD = re.compile(r"^(?:[A-Z][\w-]*[A-Z0-9][\w-]*|\d{2,4})$")  # "KISV", "ES-FoMo", "NeurIPS", "2025"
+WORD_EDGES = "?,.!:;()\"'’"
+
+
+def name_words(edition: Edition) -> set[str]:
+    """The words that name an edition, lower-cased: its short name, its conference and its year."""
+    return {w.strip(WORD_EDGES).lower() for w in f"{edition.label} {edition.name or ''} {edition.id}".split()
+            if NAME_WORD.match(w.strip(WORD_EDGES))}
+
+
+def without_names(question: str, edition: Edition) -> str:
+    """The question without the words that name this workshop or its year ("How long can my KISV'25
+    paper be?" → "How long can my paper be?"): what it asks, as an author of any workshop asks it."""
+    names = name_words(edition)
+    kept = [word for word in question.split()
+            if re.sub(r"['’](?:s|\d\d)$", "", word.strip(WORD_EDGES)).lower() not in names
+            and not YEAR.fullmatch(word.strip(WORD_EDGES))]
+    return " ".join(kept) if kept else question

@@ -84,6 +84,7 @@ class Retrieval:
     hits: list[Hit]
     terms: QueryTerms
     vector: np.ndarray | None = None  # the question's, unit length: what lines are measured against
+    query: str = ""  # the text `vector` embeds
 
 
 @dataclass
@@ -234,4 +235,4 @@ class HybridRetriever:
         top = fused[:k] + [i for i in dense[:HEADS] + sparse[:HEADS] if i not in fused[:k]]
         hits = [Hit(snapshot.ids[i], snapshot.texts[i], snapshot.metadatas[i], scores_by_index[i],
                     float(similarities[i]), float(keyword[i]), rank) for rank, i in enumerate(dict.fromkeys(top))]
-        return Retrieval(hits, terms, query)
+        return Retrieval(hits, terms, query, question)

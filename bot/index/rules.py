@@ -45,7 +45,7 @@ def _fitted() -> Thresholds:
 
 
 def sentences(texts: list[PageText]) -> list[tuple[PageText, str]]:
-    """Every sentence of the pages' sections (a short line is one), with the section it stands in."""
+    """Every sentence of the pages' sections, with the section it stands in."""
     found: list[tuple[PageText, str]] = []
     for text in texts:
         if text.cards or text.section == HEADER:
@@ -54,7 +54,12 @@ def sentences(texts: list[PageText]) -> list[tuple[PageText, str]]:
             line = raw.strip().removeprefix("- ").strip()
             if ROW_TIME.match(line):
                 continue  # "09:50 - 10:05: Contributed talk: … Language Models" is a talk, not an LLM policy
-            pieces = [line] if len(line) <= MAX_SENTENCE else SENTENCE_END.split(line)
+            # Each sentence ("…formatted using the NeurIPS style. Papers should be at most 6 pages" states a
+            # template and a page limit, one a sentence), and a short line whole ("up to 4 pages. This is
+            # a strict limit": the second sentence says of what).
+            pieces = [piece[:MAX_SENTENCE] for piece in SENTENCE_END.split(line)]
+            if len(pieces) > 1 and len(line) <= MAX_SENTENCE:
+                pieces.append(line)
             found.extend((text, piece.strip()) for piece in pieces if len(piece.strip()) > 10)
     return found
 

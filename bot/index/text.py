@@ -16,6 +16,7 @@ STOPWORDS = frozenset(
     if line.strip() and not line.startswith("#")
 )
 
+BRITISH_IZE = re.compile(r"is(?:e|ed|es|er|ers|ing|ation|ations)$")
 _local = threading.local()  # a Snowball stemmer keeps state while stemming: one per thread
 
 
@@ -24,7 +25,10 @@ def stem(word: str) -> str:
     stemmer = getattr(_local, "stemmer", None)
     if stemmer is None:
         stemmer = _local.stemmer = snowballstemmer.stemmer("english")
-    return stemmer.stemWord(word)
+    stemmed = stemmer.stemWord(word)
+    if BRITISH_IZE.search(word) and stemmed.endswith("is") and len(stemmed) >= 5:
+        return stemmed[:-2] + "iz"  # "organisers" and "organizers" are one word
+    return stemmed
 
 
 def tokens(text: str) -> list[str]:

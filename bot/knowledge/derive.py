@@ -329,8 +329,8 @@ class _Reader:
             self._place_held(held)
 
     def _place_above_date(self) -> None:
-        """A masthead at a page's top that gives the place right before the day: "… Symposium, Milan,
-        Italy, June 3rd, 2025", on one line or a line each."""
+        """A masthead at a page's top that gives the place next to the day: "… Symposium, Milan, Italy,
+        June 3rd, 2025" or "October 13, 2025, Seoul, Republic of Korea", on one line or a line each."""
         for text in self.texts:
             if text.section == HEADER or text is not self._first_section(text.source):
                 continue
@@ -345,8 +345,16 @@ class _Reader:
                     if not self._place_like(part):
                         break
                     place.insert(0, part)
+                after = dated + 1 + (dated + 1 < len(parts) and bool(re.fullmatch(r"(?:19|20)\d\d", parts[dated + 1])))
+                for part in parts[after:] if not place else []:  # "October 13, 2025, Seoul, Korea"
+                    if not self._place_like(part):
+                        break
+                    place.append(part)
                 if place:
                     self.facts.venue = Stated(", ".join(place), _statement(text, text.lines[0]))
+                    day = dates_in(", ".join(parts[dated:dated + 2]), self.year)[0].value
+                    if self.facts.date is None and (self.year is None or day.year == self.year):
+                        self._set_day(day, _statement(text, text.lines[0]), replace=False)  # the masthead's day
                     return
 
     def _place_like(self, part: str) -> bool:
