@@ -147,3 +147,12 @@ def test_a_question_without_the_words_naming_its_workshop():
 
 def test_british_and_american_spellings_are_one_word():
     assert set(tokens("organisers organising organisation")) == set(tokens("organizers organizing organization"))
+
+
+def test_a_renamed_site_is_named_anew_at_the_next_discovery(tmp_path):
+    """Naming is remembered between discoveries, and read again once a page it came from changes."""
+    (tmp_path / "_config.yml").write_text("title: Efficient Systems for Foundation Models\n")
+    (tmp_path / "index.md").write_text("---\ntitle: Home\n---\nES-FoMo at ICML 2025. See you at ES-FoMo!\n")
+    assert discover(tmp_path).items[0].label == "ES-FoMo 2025"
+    (tmp_path / "_config.yml").write_text("title: CARRV 2025 - Computer Architecture Research with RISC-V\n")
+    assert discover(tmp_path).items[0].label == "CARRV 2025"

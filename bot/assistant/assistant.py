@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import numpy as np
-from datetime import UTC, datetime
 
 from bot.assistant.answer import Answer, Source
 from bot.assistant.compose import compose, fit_line, select_lines
@@ -36,7 +36,7 @@ from bot.assistant.structured import Reply, answer_from_facts
 from bot.config import Settings
 from bot.index.embeddings import load_embeddings
 from bot.index.retrieval import Hit, HybridRetriever, QueryTerms, Retrieval, Snapshot
-from bot.index.rules import RuleReader, Thresholds
+from bot.index.rules import RuleReader
 from bot.index.text import tokens
 from bot.index.vectors import TextVectors
 from bot.index.store import KnowledgeStore
@@ -53,8 +53,7 @@ MIN_ITEM_ROOM = 300  # a listed paper's title and authors, whole
 
 class Assistant:
     def __init__(self, settings: Settings, store: KnowledgeStore, registry: Registry,
-                 llm: LLMAnswerer | None = None, model: AnswerModel | None = None,
-                 rule_thresholds: Thresholds | None = None) -> None:
+                 llm: LLMAnswerer | None = None, model: AnswerModel | None = None) -> None:
         self.settings = settings
         self.store = store
         self.registry = registry
@@ -62,7 +61,7 @@ class Assistant:
         self.llm = llm
         self.model = model or default_model()
         self.vectors = TextVectors(store.embed)
-        self.rules = RuleReader(self.vectors, rule_thresholds)
+        self.rules = RuleReader(self.vectors)
         self._facts: dict[str, tuple[tuple, EditionFacts]] = {}
         self._people_cache: dict[str, tuple[EditionFacts, list[Person]]] = {}
 

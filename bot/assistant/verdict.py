@@ -20,17 +20,22 @@ OVER = re.compile(r"\b(?:passed|past|over|miss(?:ed)?|closed|late|too late|by no
 AHEAD = re.compile(r"\b(?:still|open|in time|time left|yet to|upcoming|not yet)\b", re.IGNORECASE)
 
 
+def _named(terms: QueryTerms) -> list[str]:
+    """What a question names: its words the pages use, each once."""
+    return [t for t in dict.fromkeys(terms.tokens) if t not in terms.unknown and terms.weights.get(t, 0) > 0]
+
+
+def _carries(text: str, named: list[str], terms: QueryTerms) -> bool:
+    """Whether `text` holds most of the weight of what the question names."""
+    weight = sum(terms.weights[t] for t in named)
+    present = token_set(text)
+    return bool(weight) and sum(terms.weights[t] for t in named if t in present) / weight >= SETTLED
+
+
 def settles(question: str, context: str, said: str, terms: QueryTerms) -> str | None:
     """"Yes" or "No" when `question` asks yes or no and `context` (the statement under its heading)
     carries what it names: `said` and the question agree unless exactly one of them is negated."""
-    if not YES_NO.match(question.strip()):
-        return None
-    named = [t for t in dict.fromkeys(terms.tokens) if t not in terms.unknown and terms.weights.get(t, 0) > 0]
-    weight = sum(terms.weights[t] for t in named)
-    if not weight:
-        return None
-    present = token_set(context)
-    if sum(terms.weights[t] for t in named if t in present) / weight < SETTLED:
+    if not YES_NO.match(question.strip()) or not _carries(context, _named(terms), terms):
         return None
     return "No" if bool(NEGATION.search(said)) != bool(NEGATION.search(question)) else "Yes"
 
@@ -53,12 +58,6 @@ def affirms(question: str, answer: str, terms: QueryTerms) -> bool:
     inferred from what an answer leaves out."""
     if not YES_NO.match(question.strip()) or NEGATION.search(question):
         return False
-    named = [t for t in dict.fromkeys(terms.tokens) if t not in terms.unknown and terms.weights.get(t, 0) > 0]
-    weight = sum(terms.weights[t] for t in named)
-    if not weight:
-        return False
-    lines = [(line, token_set(line)) for line in answer.splitlines()]
-    carrying = [line for line, present in lines if any(t in present for t in named)]
-    present = token_set(answer)
-    return (sum(terms.weights[t] for t in named if t in present) / weight >= SETTLED
-            and not any(NEGATION.search(line) for line in carrying))
+    named = _named(terms)
+    carrying = [line for line in answer.splitlines() if token_set(line) & set(named)]
+    return _carries(answer, named, terms) and not any(NEGATION.search(line) for line in carrying)

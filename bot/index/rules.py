@@ -1,5 +1,5 @@
 """A call for papers' rules read by meaning: which sentence of an edition states which rule of the schema
-(`bot/knowledge/rules.yaml`), and which rule a question asks about.
+(`bot/events/rules.yaml`), and which rule a question asks about.
 
 A sentence states a rule when it carries that rule's kind of value (a number of pages, a style file,
 a submission system…) and is close in meaning, under its heading, to how calls for papers state it. A

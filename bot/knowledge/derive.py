@@ -345,7 +345,7 @@ class _Reader:
                     if not self._place_like(part):
                         break
                     place.insert(0, part)
-                after = dated + 1 + (dated + 1 < len(parts) and bool(re.fullmatch(r"(?:19|20)\d\d", parts[dated + 1])))
+                after = dated + 1 + (dated + 1 < len(parts) and bool(YEAR.fullmatch(parts[dated + 1])))
                 for part in parts[after:] if not place else []:  # "October 13, 2025, Seoul, Korea"
                     if not self._place_like(part):
                         break
@@ -370,10 +370,8 @@ class _Reader:
         for text, line in held:
             for match in IN_PLACE.finditer(line):
                 parts = [p.strip() for p in match.group("place").rstrip(".").split(",")]
-                places = [p for p in parts if p and not dates_in(p, self.year) and not YEAR.search(p)
-                          and not MONTH_ONLY.match(p) and not NOT_A_PLACE.search(p) and not ROOM.search(p)]
-                if places and len(places) == len(parts):
-                    self.facts.venue = Stated(", ".join(places), _statement(text, line))
+                if all(self._place_like(p) and not ROOM.search(p) for p in parts):
+                    self.facts.venue = Stated(", ".join(parts), _statement(text, line))
                     return
 
     def _place_parts(self, text: PageText, line: str, value: str | None = None) -> None:

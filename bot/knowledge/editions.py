@@ -19,6 +19,7 @@ from bot.events.model import Event, EventFileError, load_event
 from bot.knowledge.files import refusal
 from bot.knowledge.naming import (
     PAGES_READ,
+    SITE_CONFIGS,
     acronym,
     home_page,
     page_head,
@@ -33,6 +34,8 @@ from bot.private import private_folder, write_private
 
 log = logging.getLogger(__name__)
 
+MAX_NAMED = 1024  # editions whose naming is remembered
+_NAMED: dict[tuple[tuple[str, int, int], ...], tuple[str | None, str | None]] = {}
 ROOTS_FILE = "knowledge-roots.json"  # folders ingested besides KNOWLEDGE_DIR, in BOT_DATA_DIR
 
 VENUE_NAMES = {"neurips": "NeurIPS", "icml": "ICML", "iclr": "ICLR", "isca": "ISCA", "mlsys": "MLSys",
@@ -108,20 +111,43 @@ def _edition(folder: EditionFolder, max_bytes: int) -> Edition:
         except EventFileError as err:  # all load_event raises: a broken file breaks only its edition
             error = str(err)
             log.warning("%s", err)
+    title, name = _naming(folder)
+    return Edition(id=folder.id, path=folder.folder, event=event, event_error=error,
+                   year=_year(folder.id, event, title, folder.named), folder=folder, name=name)
+
+
+def _naming(folder: EditionFolder) -> tuple[str | None, str | None]:
+    """The edition's home page title and the workshop's short name: the site's title or the home page's
+    gives it, else the acronym its home page and first pages use for the long name (a secret's link is
+    never read). Remembered until one of those files changes: editions are discovered again at every
+    reload, and reading forty pages each time would make that the slow part of it."""
     home = home_page(folder.pages, folder.folder)
+    pages = ([home] if home else []) + [p for p in folder.pages if p != home][:PAGES_READ]
+    key = _signature([*pages, *(folder.site.root / name for name in SITE_CONFIGS)])
+    if (known := _NAMED.get(key)) is not None:
+        return known
     title = page_title(home) if home is not None and not refusal(home, folder.root) else None
     configured = site_title(folder.site.root)  # the site's name, for every edition it holds
-    return Edition(id=folder.id, path=folder.folder, event=event, event_error=error,
-                   year=_year(folder.id, event, title, folder.named), folder=folder,
-                   name=short_name(configured) or short_name(title) or _acronym(folder, home, [configured, title]))
+    name = short_name(configured) or short_name(title)
+    if name is None:
+        texts = [page_head(page) for page in pages if not refusal(page, folder.root)]
+        name = acronym([n for n in (configured, title) if n], texts)
+    if len(_NAMED) >= MAX_NAMED:
+        _NAMED.clear()
+    _NAMED[key] = (title, name)
+    return title, name
 
 
-def _acronym(folder: EditionFolder, home: Path | None, long_names: list[str | None]) -> str | None:
-    """The acronym the edition's pages use for the workshop's long name, read from its home page and
-    its first pages (a secret's link is never read)."""
-    pages = ([home] if home else []) + [p for p in folder.pages if p != home][:PAGES_READ]
-    texts = [page_head(page) for page in pages if not refusal(page, folder.root)]
-    return acronym([name for name in long_names if name], texts)
+def _signature(paths: list[Path]) -> tuple[tuple[str, int, int], ...]:
+    """Each file's path, modification time and size (-1 when absent): what changes when one is edited."""
+    found = []
+    for path in paths:
+        try:
+            stat = path.stat()
+            found.append((str(path), stat.st_mtime_ns, stat.st_size))
+        except OSError:
+            found.append((str(path), -1, -1))
+    return tuple(found)
 
 
 def _one_edition_a_year(items: list[Edition]) -> None:
