@@ -240,3 +240,52 @@ def test_the_venue_where_the_pages_say_the_workshop_is_held(tmp_path, settings, 
     facts = derive("neurips2030", texts_of(edition_pages(knowledge, "neurips2030", settings)), 2030)
     assert facts.venue is not None and facts.venue.value == venue
     assert facts.date is not None and facts.date.value.year == 2030
+
+
+SLOTS = [("09:00 - 09:30", "Opening remarks"), ("09:30 - 10:30", "Keynote: Jane Doe"),
+         ("10:30 - 11:00", "Coffee break"), ("11:00 - 12:00", "Poster session")]
+ONE_DAY = [(time(9, 0), "Opening remarks"), (time(9, 30), "Keynote: Jane Doe"), (time(10, 30), "Coffee break"),
+           (time(11, 0), "Poster session")]
+
+
+@pytest.mark.parametrize("schedule", [
+    "<table>" + "".join(f"<tr><td>{t}</td><td>{x}</td></tr>" for t, x in SLOTS) + "</table>",
+    "<dl>" + "".join(f"<dt>{t}</dt><dd>{x}</dd>" for t, x in SLOTS) + "</dl>",
+    "<h3>Morning</h3><ul>" + "".join(f"<li>{t} {x}</li>" for t, x in SLOTS) + "</ul>",
+    # One paragraph per slot: a bold time, a line break, the talk.
+    "".join(f"<p><strong>{t}</strong><br/>{x}</p>" for t, x in SLOTS),
+    # Cards: the time in the card's header, the talk as the card's title, a description under it.
+    "".join(f'<div class="card"><div class="card-header">{t}</div><div class="card-body">'
+            f'<h5 class="card-title">{x}</h5><p>Room 2</p></div></div>' for t, x in SLOTS),
+], ids=["table", "definition list", "heading and list", "paragraph per slot", "cards"])
+def test_a_programme_is_read_in_every_common_layout(tmp_path, settings, schedule):
+    knowledge = tmp_path / "knowledge"
+    write_edition(knowledge, {"index.html": "<h2>About</h2><p>The workshop is held on December 12, 2030.</p>"
+                                            f"<h2>Schedule</h2>{schedule}"})
+    facts = derive("neurips2030", texts_of(edition_pages(knowledge, "neurips2030", settings)), 2030)
+    assert [(row.start, row.text) for row in facts.programme] == ONE_DAY
+    assert facts.programme[0].end == time(9, 30) and facts.programme[0].day is None
+
+
+@pytest.mark.parametrize("schedule", [
+    # A heading per day, a table under each.
+    "<h3>Day 1: December 12</h3><table><tr><td>09:00</td><td>Opening remarks</td></tr><tr><td>09:30</td>"
+    "<td>Keynote: Jane Doe</td></tr></table><h3>Day 2: December 13</h3><table><tr><td>09:00</td>"
+    "<td>Keynote: John Roe</td></tr><tr><td>09:30</td><td>Poster session</td></tr></table>",
+    # A timetable with a column per day; a break spans both.
+    "<table><tr><th>Time</th><th>Day 1: December 12</th><th>Day 2: December 13</th></tr>"
+    "<tr><td>09:00</td><td>Opening remarks</td><td>Keynote: John Roe</td></tr>"
+    "<tr><td>09:30</td><td>Keynote: Jane Doe</td><td>Poster session</td></tr>"
+    "<tr><td>10:30</td><td colspan='2'>Coffee break</td></tr></table>",
+], ids=["heading per day", "column per day"])
+def test_a_programme_over_several_days_keeps_each_row_on_its_day(tmp_path, settings, schedule):
+    knowledge = tmp_path / "knowledge"
+    write_edition(knowledge, {"index.html": f"<h2>Schedule</h2>{schedule}"})
+    facts = derive("neurips2030", texts_of(edition_pages(knowledge, "neurips2030", settings)), 2030)
+    rows = {(row.on, row.start, row.text) for row in facts.programme}
+    assert {(date(2030, 12, 12), time(9, 0), "Opening remarks"), (date(2030, 12, 12), time(9, 30), "Keynote: Jane Doe"),
+            (date(2030, 12, 13), time(9, 0), "Keynote: John Roe"),
+            (date(2030, 12, 13), time(9, 30), "Poster session")} <= rows
+    assert all("John Roe" not in row.text for row in facts.programme if row.on == date(2030, 12, 12))
+    if "colspan" in schedule:
+        assert {(day, time(10, 30), "Coffee break") for day in (date(2030, 12, 12), date(2030, 12, 13))} <= rows

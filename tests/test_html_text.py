@@ -1,6 +1,16 @@
 """HTML to reader-visible text: what is published, what is superseded, how it is structured."""
 
+import re
+
+import lxml.html
+import pytest
+
 from bot.knowledge.html_text import parse_html
+
+from .conftest import SITES
+
+MIN_WORDS = 40  # a page showing fewer words (a redirect, a stub) says too little to compare
+READ_SHARE = 0.6  # at least this share of the words a browser shows are read
 
 
 def lines_of(html: str) -> dict[str, list[str]]:
@@ -78,3 +88,52 @@ def test_a_folded_abstract_in_a_programme_cell_is_a_line_under_its_row():
     assert lines[0] == "09:30 - 10:00: Invited talk, Rematerialization, Lionel Eyraud-Dubois"
     assert lines[1] == abstract.strip()
     assert lines[2:] == ["10:00 - 10:30: Coffee break", "Hall B"]
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z]{4,}", text.lower()))
+
+
+def _shown(html: str) -> set[str]:
+    """The words a browser shows: the body's text, scripts, styles and comments aside."""
+    document = lxml.html.document_fromstring(html)
+    for node in document.xpath("//script|//style|//noscript|//template|//comment()"):
+        node.drop_tree()
+    body = document.find("body")
+    return _words(" ".join((body if body is not None else document).itertext()))
+
+
+def _read(html: str) -> set[str]:
+    parsed = parse_html(html)
+    return _words(" ".join([*parsed.header, *(f"{s.title} {' '.join(s.lines)}" for s in parsed.sections)]))
+
+
+CONTENT = ("<h2>Call for papers</h2><p>We invite submissions of up to four pages on learning for computer systems."
+           "</p><h2>Program</h2><p><b>09:00</b><br>Opening remarks by the organizers</p>")
+
+
+@pytest.mark.parametrize("html", [
+    f"<html><body><nav><a href='/'>Home</a> <a href='/cfp'>Papers</a>{CONTENT}<footer>Hosted here</footer>",
+    f"<html><body><div id='footer-wrap'><div class='container'>{CONTENT}</div></div><footer>Hosted</footer>",
+    f"<html><body><div class='sidebar menu'><a href='/'>Home</a><div>{CONTENT}</div></div></body></html>",
+], ids=["unclosed nav", "layout box named footer", "menu wrapping the page"])
+def test_a_box_named_like_chrome_that_holds_the_page_is_read(html):
+    """Whatever marks navigation never empties a page a browser shows full of text; the chrome inside
+    such a box (a footer) still goes."""
+    sections = lines_of(html)
+    assert "We invite submissions of up to four pages on learning for computer systems." in sections["Call for papers"]
+    assert "Opening remarks by the organizers" in " ".join(sections["Program"])
+    assert not any("Hosted" in line for lines in sections.values() for line in lines)
+
+
+def test_every_page_of_the_sample_sites_is_read_as_a_browser_shows_it():
+    """Most words a browser shows on each built page are read: navigation and footers are a minority."""
+    thin = {}
+    for page in sorted(SITES.rglob("*.html")):
+        html = page.read_text(encoding="utf-8", errors="replace")
+        if "{%" in html or "{{" in html or html.lstrip().startswith("---"):
+            continue  # a Jekyll source, not what a browser is sent
+        shown = _shown(html)
+        if len(shown) >= MIN_WORDS and len(_read(html) & shown) < READ_SHARE * len(shown):
+            thin[page.relative_to(SITES).as_posix()] = f"{len(_read(html) & shown)} of {len(shown)} words"
+    assert not thin, thin

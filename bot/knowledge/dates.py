@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, time
 
+LEAP_YEAR = 2000  # a year in which every day a label can name exists (Feb 29)
 MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10,
     "nov": 11, "dec": 12,
@@ -23,6 +24,19 @@ DAY_FIRST = re.compile(
     r"\b(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?" + MONTH.replace("(?P<month>", "(?P<month>") + YEAR_PART,
     re.IGNORECASE)
 ISO = re.compile(r"\b(?P<year>(?:19|20)\d\d)(?P<sep>[-/.])(?P<month>[01]?\d)(?P=sep)(?P<day>[0-3]?\d)\b(?![./-]\d)")
+# A label naming one day of a programme over several days: "Tuesday, Jan 3 (Morning)", "Day 2", "Dec 13".
+DAY_LABEL = re.compile(r"^(?:- )?(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|day\s*\d+\b)", re.IGNORECASE)
+MAX_DAY_LABEL = 40
+
+
+def names_a_day(label: str) -> bool:
+    """Whether a heading, line or column heading is a day's label, not a sentence about one."""
+    label = label.strip().lstrip("- ")
+    if len(label) > MAX_DAY_LABEL:
+        return False
+    return bool(DAY_LABEL.match(label)) or any(m.start <= 1 for m in dates_in(label, LEAP_YEAR)[:1])
+
+
 CLOCK = re.compile(
     r"(?<![\d:])(?P<hour>[01]?\d|2[0-3])(?::(?P<minute>[0-5]\d))?\s*(?P<half>[ap])\.?\s?m\b\.?"
     r"|(?<![\d:])(?P<hour24>[01]?\d|2[0-3]):(?P<minute24>[0-5]\d)(?!\d|:\d)"

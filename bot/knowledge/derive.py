@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from bot.knowledge.dates import dates_in, times_in, zone_in
+from bot.knowledge.dates import dates_in, names_a_day, times_in, zone_in
 from bot.knowledge.labels import PREVIOUS, deadline_kind, label_before
 from bot.knowledge.naming import year_in_id
 from bot.knowledge.site import YEAR
@@ -61,9 +61,10 @@ MASTHEAD_LOWER_WORDS = 3  # "(Singapore, April 27, 2025)", "Co-located with ICLR
 MASTHEAD_LINES = 8  # a page's first lines, where a masthead stands
 MAX_PLACE_WORDS = 4  # "Milan", "Republic of Korea", "Rio de Janeiro"
 PLACE_PARTICLES = {"of", "de", "del", "la", "le", "du", "da", "am", "upon"}
-MIN_ROWS = 3  # fewer timed lines than this in a section are not a programme
+MIN_ROWS = 3  # fewer timed lines than this on a page are not a programme
+# A time or time range alone on its line ("09:00 - 09:30", "9:05 AM:"): the slot is the line after it.
+ALONE_TIME = re.compile(rf"^(?:- )?(?:{_CLOCK}|noon)(?:\s*(?:[-–—]|to)\s*{_CLOCK})?\s*[:|–—-]?$", re.IGNORECASE)
 # A line or heading that names a day of a programme over several days: "Tuesday, Jan 3 (Morning)", "Day 2".
-DAY_LABEL = re.compile(r"^(?:- )?(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|day\s*\d+\b)", re.IGNORECASE)
 PART_OF_DAY = re.compile(r"\s*[(\[]?\b(?:morning|afternoon|evening)\b[)\]]?\s*$", re.IGNORECASE)
 SESSION_KINDS = [
     ("keynote", re.compile(r"keynote", re.IGNORECASE)),
@@ -423,7 +424,8 @@ class _Reader:
             for line in (text.section, *text.lines):
                 if text.source not in zones and (m := PROGRAMME_ZONE.search(line)):
                     zones[text.source] = Stated(_balanced(m.group("zone").strip()), _statement(text, line))
-            items = self._rows(text)
+        for _, sections in groupby(self.texts, key=lambda text: text.source):
+            items = self._rows(list(sections))
             if len(items) < MIN_ROWS:
                 continue
             for _, same_day in groupby(items, key=lambda item: item.order):
@@ -443,27 +445,42 @@ class _Reader:
         if self.facts.programme:
             self.facts.programme_zone = zones.get(self.facts.programme[0].stated.source)
 
-    def _rows(self, text: PageText) -> list[ProgrammeItem]:
-        """The timed rows of a section, each with the day it comes under when the programme names days
-        (a heading "Day 2", or a line "Wednesday, Jan 4 (Morning)" above its rows)."""
-        items, day = [], self._day(text.section.split(" › ")[-1])
-        for line in text.lines:
-            if item := self._row(text, line):
-                if day is not None:
-                    item.day, item.on = day
-                    item.order = self.days.setdefault(day[0], len(self.days))
-                items.append(item)
-            elif (named := self._day(line)) is not None:
-                day = named
+    def _rows(self, sections: list[PageText]) -> list[ProgrammeItem]:
+        """The timed rows of a page, each with the day it comes under when the programme names days (a
+        heading "Day 2", a line "Wednesday, Jan 4 (Morning)" above its rows). A time alone on its line
+        is the row of the line after it, even when that is the next section's heading: a slot written
+        as a paragraph (a bold time, a break, the talk) or as a card (the time, the talk as its title)."""
+        items: list[ProgrammeItem] = []
+        day: tuple[str, date | None] | None = None
+        waiting: str | None = None  # a time alone on its line, waiting for its slot
+        for text in sections:
+            path = text.section.split(" › ")
+            named = next((d for part in reversed(path) if (d := self._day(part)) is not None), None)
+            day = named or day
+            lines = list(text.lines)
+            if waiting is not None and named is None:
+                lines.insert(0, path[-1])
+            for written in lines:
+                alone = ALONE_TIME.match(written.strip())
+                line = f"{waiting} {written}" if waiting is not None and not alone else written
+                waiting = None
+                if item := self._row(text, line):
+                    if day is not None:
+                        item.day, item.on = day
+                        item.order = self.days.setdefault(day[0], len(self.days))
+                    items.append(item)
+                elif (label := self._day(line)) is not None:
+                    day = label
+                elif alone:
+                    waiting = line.strip()
         return items
 
     def _day(self, line: str) -> tuple[str, date | None] | None:
         """A day a line names, without its part of the day: ("Tuesday, Jan 3", 2023-01-03)."""
-        line = line.strip().lstrip("- ")
-        dated = dates_in(line, self.year)
-        if len(line) > 40 or not (DAY_LABEL.match(line) or (dated and dated[0].start <= 1)):
+        if not names_a_day(line):
             return None
-        return PART_OF_DAY.sub("", line).strip(" ,:–—-"), dated[0].value if dated else None
+        dated = dates_in(line, self.year)
+        return PART_OF_DAY.sub("", line.strip().lstrip("- ")).strip(" ,:–—-"), dated[0].value if dated else None
 
     def _row(self, text: PageText, line: str) -> ProgrammeItem | None:
         match = ROW_TIME.match(line.strip())

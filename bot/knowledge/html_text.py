@@ -19,6 +19,8 @@ from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from bs4.element import Declaration, Doctype, PageElement, ProcessingInstruction
 from dateutil import parser as dateparser
 
+from bot.knowledge.dates import names_a_day
+
 HEADINGS = {f"h{i}" for i in range(1, 7)}
 STRIKE = {"s", "del", "strike"}
 INVISIBLE = {
@@ -35,9 +37,14 @@ FOOTNOTES = {"footnotes", "references"}  # citation lists get a section of their
 CHROME_WORDS = {"nav", "navbar", "navigation", "menu", "sidebar", "footer", "breadcrumb", "breadcrumbs",
                 "skip", "share", "sharing", "social", "cookie", "cookies", "toc", "pagination"}
 CHROME_ROLES = {"navigation", "contentinfo", "search", "menubar", "menu"}
+# A "menu" or "footer" holding more of the page's text than this is the page itself, as a browser shows it
+# (an unclosed <nav> that swallows the content, a layout box named "footer-wrap"): only the chrome within
+# it goes.
+CHROME_MAX_SHARE = 0.5
 LINK_DENSE = 0.5  # share of a box's text inside links above which it is navigation, not prose
 GENERIC_LINK_TEXT = {"here", "link", "this link", "click here", "this", "website", "this page", "page"}
 SKIPPED_NODES = (Comment, Declaration, Doctype, ProcessingInstruction)
+MAX_COLSPAN = 50  # a larger colspan is a typo, not a table that wide
 MAX_CELL_ROW = 900  # a "row" longer than this is a layout table: read its cells as blocks
 
 # Private-use characters: struck-through text until its line is complete, and in-line breaks.
@@ -125,14 +132,30 @@ def _outermost(tags: list[Tag]) -> list[Tag]:
     return [tag for tag in tags if not any(id(parent) in chosen for parent in tag.parents)]
 
 
+def _text_sizes(root: Tag) -> dict[int, int]:
+    """Each tag's visible characters (spaces aside), by id: one pass, children before their parents."""
+    order, todo = [], [root]
+    while todo:
+        node = todo.pop()
+        order.append(node)
+        todo.extend(child for child in node.contents if isinstance(child, Tag))
+    sizes: dict[int, int] = {}
+    for node in reversed(order):
+        sizes[id(node)] = sum(sizes[id(child)] if isinstance(child, Tag) else len(SPACES.sub("", str(child)))
+                              for child in node.contents)
+    return sizes
+
+
 def _prepare(soup: BeautifulSoup) -> None:
     """Remove what readers don't see and mark what the walk must treat specially."""
     for node in soup.find_all(string=lambda s: isinstance(s, SKIPPED_NODES)):
         node.extract()
-    hidden = soup.find_all(INVISIBLE)
-    hidden_ids = {id(tag) for tag in hidden}
-    chrome = [tag for tag in soup.find_all(True) if id(tag) not in hidden_ids and _is_chrome(tag)]
-    for tag in _outermost(hidden + chrome):
+    for tag in _outermost(soup.find_all(INVISIBLE)):
+        tag.decompose()
+    sizes = _text_sizes(soup)
+    chrome = [tag for tag in soup.find_all(True)
+              if _is_chrome(tag) and sizes[id(tag)] <= CHROME_MAX_SHARE * sizes[id(soup)]]
+    for tag in _outermost(chrome):
         tag.decompose()
     for tag in soup.find_all("a"):
         text = SPACES.sub(" ", tag.get_text()).strip().lower()
@@ -183,6 +206,15 @@ def _folded(cell: Tag) -> tuple[Tag, list[str]]:
         else:
             details.decompose()
     return shown, folded
+
+
+def _spread(cells: list[Tag], texts: list[str]) -> list[str]:
+    """A row's texts, a cell spanning n columns repeated n times: one text per column."""
+    spread = []
+    for cell, text in zip(cells, texts, strict=True):
+        span = str(cell.get("colspan") or "1")
+        spread.extend([text] * (int(span) if span.isdigit() and 0 < int(span) < MAX_COLSPAN else 1))
+    return spread
 
 
 class _Walker:
@@ -264,6 +296,8 @@ class _Walker:
         if caption is not None:
             self.text(inline_text(caption))
             self.flush()
+        if self._days_in_columns(cells, texts):
+            return True
         for i, (row, cs) in enumerate(zip(texts, cells, strict=True)):
             if i == 0 and cs and all(c.name == "th" for c in cs) and len(rows) > 1:
                 continue  # the column headings ("Time | Session") say nothing on their own
@@ -277,6 +311,25 @@ class _Walker:
             for _, folded in shown[i]:
                 for hidden in folded:  # an abstract behind "details": under its row, a line of its own
                     self.text(hidden)
+                    self.flush()
+        return True
+
+    def _days_in_columns(self, cells: list[list[Tag]], texts: list[list[str]]) -> bool:
+        """A timetable over several days, one column per day ("Time | Mon, Dec 12 | Tue, Dec 13"), read a
+        day at a time: the day's heading cell, then its `time: event` lines. A cell spanning columns (a
+        break for every day) is in each of them. False for any other table."""
+        if len(texts) < 2 or not all(c.name == "th" for c in cells[0]):
+            return False
+        days = _spread(cells[0], texts[0])[1:]
+        if len(days) < 2 or not all(names_a_day(day) for day in days):
+            return False
+        body = [_spread(cs, row) for cs, row in zip(cells[1:], texts[1:], strict=True)]
+        for column, day in enumerate(days, start=1):
+            self.text(day)
+            self.flush()
+            for row in body:
+                if row and row[0] and column < len(row) and row[column]:
+                    self.text(f"{row[0]}: {row[column]}")
                     self.flush()
         return True
 

@@ -26,7 +26,7 @@ from bot.knowledge.naming import year_in_id
 from bot.knowledge.site import MARKDOWN_SUFFIXES, YEAR, EditionFolder, has_front_matter, page_url
 
 # Bump when parsing changes what a page yields, so unchanged files are re-indexed once.
-PARSER_VERSION = "10"
+PARSER_VERSION = "11"
 CONTENT_MARK = "\ue010content\ue011"  # stands for the page inside its layout
 HEADER_KEYS = ("site_description", "subtitle")  # what a theme prints as the masthead, when no layout says
 
