@@ -18,6 +18,8 @@ _HEADERS = HeaderRegistry()
 URL_REFUSED = set(' <>",\\') | {chr(c) for c in range(32)} | {"\x7f"}  # RFC 2369: a URL in <…>, commas encoded
 
 
+WEB_REFUSED = set(" <>\"'`\\") | {chr(c) for c in range(32)} | {"\x7f"}
+WEB_SCHEMES = ("https", "http")  # the only links the bot emits: citations, mail, calendars, Block Kit
 LIST_URL_SCHEMES = {"list_unsubscribe_url": ("https",), "list_help_url": ("https", "http", "mailto"),
                     "list_archive_url": ("https", "http", "mailto")}  # RFC 8058: one-click needs https
 
@@ -72,3 +74,30 @@ def list_url(variable: str, value: str, schemes: tuple[str, ...]) -> str:
     if parts.scheme not in schemes or not (parts.netloc or (parts.scheme == "mailto" and parts.path)):
         raise _refuse(variable, value, f"not a {' or '.join(schemes)} URL")
     return value
+
+
+def web_url(value: str) -> bool:
+    """Whether `value` is a link a reader can follow safely: http or https, with a host, nothing a
+    header, an `href` or a calendar line could be broken out of (spaces, quotes, angle brackets, controls)."""
+    if WEB_REFUSED & set(value):
+        return False
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 (raises on a port that is not a number: `https://javascript:alert(1)`)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in WEB_SCHEMES and bool(parts.hostname)
+
+
+def web_url_error(value: str) -> str | None:
+    """What is wrong with a URL a site, event.yaml or setting gives, in words; None when it is a web URL."""
+    if web_url(value):
+        return None
+    scheme = urlsplit(value).scheme.lower()
+    if scheme in WEB_SCHEMES:
+        return f"{_short(value)!r} is not a usable URL (no host, or a space, quote or angle bracket in it)"
+    return f"{_short(value)!r} is not an http or https URL; the bot only ever links to web pages"
+
+
+def _short(value: str, limit: int = 80) -> str:
+    return value if len(value) <= limit else value[:limit] + "…"

@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.addresses import LIST_URL_SCHEMES, list_url, mailbox, mailboxes
+from bot.addresses import LIST_URL_SCHEMES, list_url, mailbox, mailboxes, web_url_error
 
 DKIM = ("dkim_selector", "dkim_domain", "dkim_key_file")
 DNS_NAME = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9])?)*")
@@ -125,6 +125,15 @@ class Settings(BaseSettings):
     def _list_url(cls, value: str | None, info: ValidationInfo) -> str | None:
         name = str(info.field_name)
         return None if value is None else list_url(name.upper(), value, LIST_URL_SCHEMES[name])
+
+    @field_validator("site_base_url", mode="before")
+    @classmethod
+    def _web_url(cls, value: object) -> object:
+        if value in ("", None):
+            return None
+        if isinstance(value, str) and (problem := web_url_error(value)):
+            raise ValueError(f"SITE_BASE_URL: {problem}")
+        return value
 
     @field_validator("dkim_selector", "dkim_domain")
     @classmethod

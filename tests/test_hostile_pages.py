@@ -259,3 +259,50 @@ def test_a_bot_left_on_a_stale_snapshot_by_a_killed_ingest_is_brought_up_to_date
     assert not report.changed and report.errors == []  # the killed ingest had written everything
     answer = wait_until(lambda: (a := bot.ask(question, now=NOW)) and "6 pages" in a.text and a, timeout=30)
     assert "4 pages" not in answer.text
+
+
+SCRIPT_URL = "javascript://%0aalert(document.domain)"
+
+
+def test_a_url_that_is_not_http_or_https_is_refused_with_its_file_and_field_and_never_linked(knowledge, embeddings):
+    """`_config.yml`'s `url`, a CNAME and event.yaml's `url` that are script URLs: each is named at ingest,
+    and no citation, email link or calendar line can carry one (the pages are simply not linked)."""
+    site, old = knowledge / "ws2025", knowledge / "ws2024"
+    config = site / "_config.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("https://hostile.example.org", SCRIPT_URL))
+    (old / "CNAME").write_text("javascript:alert(1)\n", encoding="utf-8")
+    (site / "event.yaml").write_text(f"name: Hostile 2025\nurl: \"{SCRIPT_URL}\"\n", encoding="utf-8")
+
+    settings, store, report = indexed(knowledge, embeddings)
+
+    warnings = "\n".join(report.warnings)
+    assert f"{site}/_config.yml: url: '{SCRIPT_URL}' is not an http or https URL" in warnings
+    assert f"{old}/CNAME: 'https://javascript:alert(1)' is not a usable URL" in warnings
+    errors = errors_of(report, knowledge)
+    assert "url" in errors["ws2025/event.yaml"] and "is not an http or https URL" in errors["ws2025/event.yaml"]
+    assert "javascript" not in json.dumps(store.collection.get(include=["metadatas"])["metadatas"])
+    assert {"ws2025/call for papers.md", "ws2024/index.html"} <= set(report.added)
+    answer = Assistant.from_settings(settings, store).ask("When is the submission deadline?", edition="ws2025",
+                                                          now=NOW)
+    assert "May 15, 2025" in answer.text and answer.sources
+    assert all(not s.url or s.url.startswith(("https://", "http://")) for s in answer.sources)
+
+
+def test_a_hard_link_is_refused_by_name_and_what_it_links_to_never_answered(knowledge, embeddings):
+    """A hard link is the same file as one outside the site: it is refused as a page and as an include.
+    Git cannot store hard links, so no checkout has one; the error says so."""
+    secrets = knowledge.parent / "secrets"
+    site = knowledge / "ws2025"
+    os.link(secrets / ".env", site / "hard.html")
+    os.link(secrets / "passwd", site / "_includes" / "hard.html")
+    (site / "leaky.md").write_text("---\ntitle: Leaky\n---\n## Leaky\n\n{% include hard.html %}\n")
+
+    _, store, report = indexed(knowledge, embeddings)
+
+    errors = errors_of(report, knowledge)
+    assert errors["ws2025/hard.html"].startswith("is a hard link (one file with 2 names)")
+    assert "git cannot store hard links" in errors["ws2025/hard.html"]
+    assert "include 'hard.html' is a hard link" in errors["ws2025/leaky.md"]
+    indexed_text = everything_indexed(store)
+    assert not [s for s in SECRETS if s in indexed_text]
+    assert "ws2025/call for papers.md" in report.added

@@ -1,11 +1,14 @@
 """HTML to reader-visible text: what is published, what is superseded, how it is structured."""
 
 import re
+import time
+from contextlib import suppress
 
 import lxml.html
 import pytest
 
 from bot.knowledge.html_text import parse_html
+from bot.knowledge.markup import NestingError
 
 from .conftest import SITES
 
@@ -137,3 +140,35 @@ def test_every_page_of_the_sample_sites_is_read_as_a_browser_shows_it():
         if len(shown) >= MIN_WORDS and len(_read(html) & shown) < READ_SHARE * len(shown):
             thin[page.relative_to(SITES).as_posix()] = f"{len(_read(html) & shown)} of {len(shown)} words"
     assert not thin, thin
+
+
+GROWING = {
+    "unclosed tables": "<table><tr><td>x", "unclosed lists": "<ul><li>x", "inline elements": "<b>x",
+    "struck text": "<s>x", "definition lists": "<dl><dt>x<dd>y", "boxes": "<div>x", "navigation": "<nav>x",
+    "folded details": "<details><summary>s</summary>x", "cells with headings": "<table><tr><td><h3>x</h3>y",
+    # The same pages' shapes closed, side by side rather than nested.
+    "tables": "<table><tr><td>9:00</td><td>Talk</td></tr></table>", "one long table": "<tr><td>9:00</td><td>Talk",
+    "paragraphs": "<p><s>Aug 1</s> Aug 2<br>Keynote", "sections": "<h2>Day</h2><ul><li>x</li></ul>",
+}
+SMALL = 1000
+GROWTH = 4  # the larger input is this many times the smaller one
+LINEAR_BOUND = 2 * GROWTH  # linear work grows GROWTH times; quadratic, GROWTH² (16) times
+
+
+def _cpu_seconds(html: str) -> float:
+    """The least CPU time of three readings: what the reading costs, not what else the machine does."""
+    spent = []
+    for _ in range(3):
+        started = time.process_time()
+        with suppress(NestingError):  # refused as nested too deeply: quickly, too
+            parse_html(html)
+        spent.append(time.process_time() - started)
+    return min(spent)
+
+
+@pytest.mark.parametrize("unit", GROWING.values(), ids=GROWING.keys())
+def test_reading_grows_linearly_with_the_page_however_its_markup_nests(unit):
+    """Unclosed and nested markup costs time in proportion to the page: four times the input, at most
+    eight times the CPU time (a quadratic reader takes sixteen)."""
+    small, large = _cpu_seconds(unit * SMALL), _cpu_seconds(unit * SMALL * GROWTH)
+    assert large < LINEAR_BOUND * max(small, 0.01), f"{SMALL} → {small:.3f} s, {SMALL * GROWTH} → {large:.3f} s"

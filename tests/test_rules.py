@@ -86,7 +86,7 @@ def test_an_unknown_rule_in_event_yaml_is_refused_by_name(tmp_path):
     path.write_text("name: Test\nrules:\n  pagelimit: 4 pages\n")
     with pytest.raises(EventFileError) as refused:
         load_event(path)
-    assert f"{path}, line 3: field 'rules': Value error, not a rule: 'pagelimit'" in str(refused.value)
+    assert f"{path}, line 3: field 'rules': not a rule: 'pagelimit'" in str(refused.value)
     assert all(name in str(refused.value) for name in rule_ids())
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from datetime import date as Date
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,6 +19,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from yaml.constructor import ConstructorError
 
+from bot.addresses import web_url_error
 from bot.config import EVENT_MAX_BYTES
 from bot.events.rules import rule_ids
 
@@ -30,6 +32,7 @@ DEFAULT_REMIND = ["14d", "7d", "3d", "1d", "6h"]
 DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 YEARS = (1900, 2999)  # any moment an event.yaml names; ±1 year around them is still a valid datetime
+MAX_OFFSET = timedelta(hours=14)  # UTC+14 (Kiribati) and UTC-12 (AoE) are the farthest clocks
 MAX_REMIND = timedelta(days=366)  # the earliest reminder before its deadline
 MAX_DEADLINES, MAX_REMINDERS, MAX_SESSIONS = 100, 20, 1000  # a workshop's worth, many times over
 MAX_DEPTH = 20  # nesting levels; event.yaml needs 4, and libyaml's composer recurses in C
@@ -40,6 +43,14 @@ MAX_PROBLEMS = 10  # errors listed per file; the rest are counted
 
 class EventFileError(ValueError):
     """A broken event.yaml; the message names the file, the field and the line."""
+
+
+class FieldProblems(ValueError):
+    """Problems found across fields (a time against the event's zone), each with the field it is in."""
+
+    def __init__(self, problems: Sequence[tuple[tuple[str | int, ...], str]]) -> None:
+        super().__init__("; ".join(message for _, message in problems))
+        self.problems = list(problems)
 
 
 def _short(text: object) -> str:
@@ -71,7 +82,28 @@ def parse_duration(text: str) -> timedelta:
 def _plausible(value: Date | datetime) -> Date | datetime:
     if not YEARS[0] <= value.year <= YEARS[1]:
         raise ValueError(f"{value.isoformat()} is not between the years {YEARS[0]} and {YEARS[1]}")
+    offset = value.utcoffset() if isinstance(value, datetime) else None
+    if offset is not None and abs(offset) > MAX_OFFSET:
+        raise ValueError(f"{value.isoformat()}: no place on Earth is more than 14 hours from UTC")
     return value
+
+
+def local_time_problem(value: Date | datetime, tz: tzinfo) -> str | None:
+    """Why a time written without an offset names no one instant in `tz`: it falls in the hour the clocks
+    skip (spring forward) or in the one they repeat (fall back). None when it is a date, has its offset,
+    or is a plain local time."""
+    if not isinstance(value, datetime) or value.tzinfo is not None:
+        return None
+    first, second = value.replace(tzinfo=tz, fold=0), value.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return None
+    written = value.strftime("%Y-%m-%d %H:%M")
+    shown = first.astimezone(UTC).astimezone(tz)
+    if shown.replace(tzinfo=None) != value:
+        return (f"{written} does not exist in {tz}: the clocks skip that hour; write the time the clocks show "
+                f"then, with its offset ({shown.isoformat(timespec='minutes')})")
+    return (f"{written} happens twice in {tz}: the clocks go back over that hour; give its offset "
+            f"({first.isoformat(timespec='minutes')} or {second.isoformat(timespec='minutes')})")
 
 
 Moment = Annotated[Date | datetime, AfterValidator(_plausible)]
@@ -87,6 +119,15 @@ def resolve_moment(value: Date | datetime, tz: tzinfo) -> datetime:
     return datetime.combine(value, time(23, 59, 59), tzinfo=tz)
 
 
+def _web(value: str | None) -> str | None:
+    if value is not None and (problem := web_url_error(value)):
+        raise ValueError(problem)
+    return value
+
+
+WebUrl = Annotated[str, AfterValidator(_web)]
+
+
 class Deadline(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -94,7 +135,7 @@ class Deadline(BaseModel):
     title: str
     due: Moment
     extended_from: list[Moment] = []
-    url: str | None = None
+    url: WebUrl | None = None
     remind: list[str] = Field(default_factory=lambda: list(DEFAULT_REMIND), max_length=MAX_REMINDERS)
     email: bool = False
 
@@ -131,7 +172,7 @@ class Event(BaseModel):
     timezone: str = "AoE"
     contact: str | None = None
     venue: str | None = None
-    url: str | None = None  # where this edition's pages are published (links in answers)
+    url: WebUrl | None = None  # where this edition's pages are published (links in answers)
     date: Annotated[Date, AfterValidator(_plausible)] | None = None  # the workshop day
     slack: SlackChannels | None = None
     deadlines: list[Deadline] = Field([], max_length=MAX_DEADLINES)
@@ -162,10 +203,22 @@ class Event(BaseModel):
 
     @model_validator(mode="after")
     def _one_clock(self) -> Event:
-        """A session time without an offset is in the event's zone, so all sessions compare and sort."""
-        for session in self.program:
+        """A time without an offset is in the event's zone, and must name one instant there; a session
+        time is then given its zone, so all sessions compare and sort, and none ends before it starts."""
+        problems = [(("deadlines", i, name), problem) for i, deadline in enumerate(self.deadlines)
+                    for name, value in [("due", deadline.due), *(("extended_from", v) for v in deadline.extended_from)]
+                    if (problem := local_time_problem(value, self.tz))]
+        problems += [(("program", i, name), problem) for i, session in enumerate(self.program)
+                     for name, value in (("start", session.start), ("end", session.end))
+                     if value is not None and (problem := local_time_problem(value, self.tz))]
+        if problems:
+            raise FieldProblems(problems)
+        for i, session in enumerate(self.program):
             session.start = resolve_moment(session.start, self.tz)
             session.end = resolve_moment(session.end, self.tz) if session.end is not None else None
+            if session.end is not None and session.end <= session.start:
+                raise FieldProblems([(("program", i, "end"), f"{session.end.isoformat(timespec='minutes')} is not "
+                                      f"after the start, {session.start.isoformat(timespec='minutes')}")])
         return self
 
     @property
@@ -295,18 +348,31 @@ def load_event(path: Path, max_bytes: int = EVENT_MAX_BYTES) -> Event:
     except ValidationError as err:
         node = yaml.compose(text, Loader=_Loader)  # line numbers, only when there is something to point at
         problems: dict[str, str] = {}
-        for e in err.errors():
-            loc = e["loc"][:-1] if len(e["loc"]) > 1 and e["loc"][-1] in {"date", "datetime"} else e["loc"]
+        for loc, message in _located(err):
             field = ".".join(str(part) for part in loc) or "(top)"
             line = _line_of(node, loc)
             where = f", line {line}" if line else ""
-            reason = getattr(e["input"], "reason", None)
-            message = f"'{e['input']}' is not a real date or time: {reason}" if reason else e["msg"]
             problems.setdefault(field, f"{path}{where}: field '{field}': {message}")  # a date|datetime: once
         shown = list(problems.values())[:MAX_PROBLEMS]
         if len(problems) > MAX_PROBLEMS:
             shown.append(f"{path}: … and {len(problems) - MAX_PROBLEMS} more problems")
         raise EventFileError("\n".join(shown)) from err
+
+
+def _located(err: ValidationError) -> list[tuple[tuple[str | int, ...], str]]:
+    """Each problem with its field and in plain words: our own message, not the validation library's
+    wording around it ("Value error, …")."""
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    for e in err.errors():
+        loc = e["loc"][:-1] if len(e["loc"]) > 1 and e["loc"][-1] in {"date", "datetime"} else e["loc"]
+        cause = (e.get("ctx") or {}).get("error")
+        if isinstance(cause, FieldProblems):
+            found.extend((loc + where, message) for where, message in cause.problems)
+        elif reason := getattr(e["input"], "reason", None):
+            found.append((loc, f"'{_short(e['input'])}' is not a real date or time: {reason}"))
+        else:
+            found.append((loc, str(cause) if isinstance(cause, ValueError) else e["msg"]))
+    return found
 
 
 def utc(moment: datetime) -> datetime:

@@ -18,7 +18,8 @@ from email.utils import parseaddr
 from bs4 import BeautifulSoup
 from mailparser_reply import EmailReplyParser
 
-from bot.knowledge.html_text import parse_html
+from bot.knowledge.html_text import parse_html, within_depth
+from bot.knowledge.markup import NestingError
 
 MESSAGE_ID = re.compile(r"<[^<>\s]{1,996}>")  # a longer one does not fit the column: the mail gets one from its bytes
 REPLACEMENT = "\ufffd"  # what a byte the charset has no character for is decoded as
@@ -110,7 +111,11 @@ def _question(message: EmailMessage, problems: list[str]) -> str:
         return ""
     text = _text(body, problems)
     if body.get_content_subtype() == "html":
-        text = _html_text(text)
+        try:
+            text = _html_text(text)
+        except NestingError as error:
+            problems.append(f"HTML body nested too deeply to be read: {error}")
+            text = ""
     return _new_text(text)
 
 
@@ -129,8 +134,8 @@ def _text(part: MIMEPart, problems: list[str]) -> str:
 
 def _html_text(html: str) -> str:
     """What a reader sees of the HTML (the knowledge base's reading of pages), without the quoted mail a client
-    puts below the answer."""
-    soup = BeautifulSoup(html, "lxml")
+    puts below the answer. NestingError for markup no mail client writes."""
+    soup = BeautifulSoup(within_depth(html), "lxml")
     for tag in soup.select(", ".join(QUOTED_HTML)):
         tag.decompose()
     lines: list[str] = []

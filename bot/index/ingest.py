@@ -31,6 +31,7 @@ from bot.knowledge.editions import knowledge_roots, remember_root
 from bot.index.reader import read
 from bot.knowledge.pages import Page, PageError, RefusedPage, content_hash, page_limit, read_source
 from bot.knowledge.publication import publication_of
+from bot.knowledge.jekyll import JekyllSite
 from bot.knowledge.site import EditionFolder, edition_folders
 
 # Passages are embedded shortest first, a window at a time, so that each batch pads little (a window of
@@ -112,14 +113,20 @@ class _Run:
         self.indexed = store.page_hashes()
         self.fresh: dict[str, list[Chunk]] = {}
         self.seen: set[str] = set()
-        self.sites: set[int] = set()
+        self.sites: dict[int, JekyllSite] = {}
 
     def site(self, folder: EditionFolder) -> None:
         """Report the files the edition's site refused to read (each site once: editions share one)."""
         if id(folder.site) in self.sites:
             return
-        self.sites.add(id(folder.site))
+        self.sites[id(folder.site)] = folder.site
         self.report.errors.extend(PageError(path, problem) for path, problem in folder.site.refusals())
+
+    def site_problems(self) -> None:
+        """What the sites found wrong while their pages were read (a broken data file, a `url` that is
+        not a web address), each naming its file: the pages were read without it."""
+        for site in self.sites.values():
+            self.report.warnings.extend(f"{site.root}/{problem}" for problem in site.problems)
 
     def edition(self, folder: EditionFolder, scopes: list[Path]) -> None:
         self.site(folder)
@@ -198,6 +205,7 @@ def ingest(store: KnowledgeStore, settings: Settings, *, roots: list[Path] | Non
         covered.append(root.resolve())
         for folder in edition_folders(root, root_prefix(root, settings)):
             run.edition(folder, scopes or [])
+    run.site_problems()
 
     chunks = [chunk for page_chunks in run.fresh.values() for chunk in page_chunks]
     gone = [source for source, record in sorted(run.indexed.items())

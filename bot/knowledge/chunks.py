@@ -16,7 +16,8 @@ if TYPE_CHECKING:  # read pages are cut at ingest; answering (which quotes sente
     from bot.knowledge.pages import Page
 
 MAX_CHARS = 400  # about a paragraph: small passages keep dense similarity sharp
-HARD_MAX = 800  # no passage body is longer than this
+HARD_MAX = 800  # no passage body is longer than this, with spaces in it or not
+HEADER_MAX = 400  # nor its header line (page › section: real ones reach 250)
 HEADER_SECTION = "Header"
 CARD_RUN = 3  # this many sibling sections under one heading are cards: they also get one list passage
 PEOPLE_RUN = 2  # under a heading of people ("Keynote Speakers"), two cards are already a list
@@ -43,8 +44,17 @@ class Chunk:
 
 
 def _split_words(text: str, limit: int) -> list[str]:
+    """`text` in pieces of at most `limit` characters, cut between words; a word longer than that (a
+    run of characters without spaces: a long URL, an entity flood) where the limit falls."""
     pieces, current = [], ""
-    for word in text.split(" "):
+    for whole in text.split(" "):
+        word = whole
+        if len(word) > limit:
+            if current:
+                pieces.append(current)
+            cut = len(word) - len(word) % limit or len(word) - limit
+            pieces.extend(word[i:i + limit] for i in range(0, cut, limit))
+            current, word = "", word[cut:]
         if current and len(current) + len(word) + 1 > limit:
             pieces.append(current)
             current = word
@@ -76,6 +86,11 @@ def _pieces(line: str) -> list[str]:
         else:
             pieces.append(part)
     return [prefix + p for p in pieces]
+
+
+def _bounded(header: str) -> str:
+    """A passage's header line (page › section) within HEADER_MAX characters: a heading can be any length."""
+    return header if len(header) <= HEADER_MAX else header[:HEADER_MAX - 1] + "…"
 
 
 def _group(lines: list[str]) -> list[list[str]]:
@@ -136,7 +151,7 @@ def chunk_page(page: Page, root: str = "") -> list[Chunk]:
         sections = [Section(path=[HEADER_SECTION], lines=list(page.header)), *sections]
     chunks: list[Chunk] = []
     for section in sections:
-        header = f"{page.title} › {section.title}" if section.title else page.title
+        header = _bounded(f"{page.title} › {section.title}" if section.title else page.title)
         for lines in _group(section.lines):
             n = len(chunks)
             chunks.append(Chunk(

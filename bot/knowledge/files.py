@@ -3,11 +3,14 @@
 A site repository is written by many hands, and git stores symbolic links: a page, a data file, a
 layout or a bibliography may be a link to `/etc/passwd` or to the `.env` holding the bot's tokens.
 Every file is therefore judged by where it really is (its resolved path), and dot files and `*.env`
-files, where secrets live by convention, are never read, whatever the site's configuration says.
+files, where secrets live by convention, are never read, whatever the site's configuration says. A hard
+link cannot be judged by its path at all (it is the file elsewhere, under a second name); git cannot
+store one, so a file with more than one name is never read.
 """
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
 
 SECRET_SUFFIXES = (".env",)  # `production.env`: the `.env` convention without the leading dot
@@ -35,5 +38,9 @@ def refusal(path: Path, root: Path) -> str | None:
         return f"is a link to {target}, outside the knowledge folder {real_root}; not read"
     if hidden(target, real_root):
         return f"is a link to the hidden file {target.relative_to(real_root).as_posix()}; not read"
+    with suppress(OSError):
+        if target.is_file() and (names := target.stat().st_nlink) > 1:
+            return (f"is a hard link (one file with {names} names), which may be a file from outside the "
+                    "knowledge folder; git cannot store hard links, so no checkout of a site has one; not read")
     return None
 

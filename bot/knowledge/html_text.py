@@ -15,13 +15,20 @@ import copy
 import re
 from dataclasses import dataclass, field
 
+import lxml.etree
+import lxml.html
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from bs4.element import Declaration, Doctype, PageElement, ProcessingInstruction
 from dateutil import parser as dateparser
 
 from bot.knowledge.dates import names_a_day
+from bot.knowledge.markup import NestingError
 
+LIBXML_DEPTH = 256  # libxml2 builds no deeper tree (without its "huge" option)
+INLINE_TAG = re.compile(r"</?(?:span|b|i|em|strong|font|a|small|big|u|code|mark|abbr|cite|q|sub|label|tt|kbd|var|"
+                        r"samp|bdi|bdo|time|data)(?:\s[^>]*)?/?>", re.IGNORECASE)
 HEADINGS = {f"h{i}" for i in range(1, 7)}
+ROW_GROUPS = ["thead", "tbody", "tfoot"]
 STRIKE = {"s", "del", "strike"}
 INVISIBLE = {
     "script", "style", "sup", "img", "noscript", "template", "svg", "iframe", "button", "select", "option",
@@ -132,18 +139,34 @@ def _outermost(tags: list[Tag]) -> list[Tag]:
     return [tag for tag in tags if not any(id(parent) in chosen for parent in tag.parents)]
 
 
-def _text_sizes(root: Tag) -> dict[int, int]:
-    """Each tag's visible characters (spaces aside), by id: one pass, children before their parents."""
-    order, todo = [], [root]
-    while todo:
-        node = todo.pop()
-        order.append(node)
-        todo.extend(child for child in node.contents if isinstance(child, Tag))
-    sizes: dict[int, int] = {}
-    for node in reversed(order):
-        sizes[id(node)] = sum(sizes[id(child)] if isinstance(child, Tag) else len(SPACES.sub("", str(child)))
-                              for child in node.contents)
-    return sizes
+@dataclass
+class _Measures:
+    """What the reader asks of a tag's whole subtree, found in one pass for every tag (children before
+    their parents), so that no question about a subtree walks it again: the cost stays linear however
+    deeply tables, lists or inline elements nest."""
+
+    size: dict[int, int] = field(default_factory=dict)  # visible characters, spaces aside
+    blocks: set[int] = field(default_factory=set)  # tags holding a table or a heading below them
+
+    @classmethod
+    def of(cls, root: Tag) -> _Measures:
+        order, todo = [], [root]
+        while todo:
+            node = todo.pop()
+            order.append(node)
+            todo.extend(child for child in node.contents if isinstance(child, Tag))
+        measures = cls()
+        for node in reversed(order):
+            size = 0
+            for child in node.contents:
+                if isinstance(child, Tag):
+                    size += measures.size[id(child)]
+                    if child.name == "table" or child.name in HEADINGS or id(child) in measures.blocks:
+                        measures.blocks.add(id(node))
+                else:
+                    size += len(SPACES.sub("", str(child)))
+            measures.size[id(node)] = size
+        return measures
 
 
 def _prepare(soup: BeautifulSoup) -> None:
@@ -152,7 +175,7 @@ def _prepare(soup: BeautifulSoup) -> None:
         node.extract()
     for tag in _outermost(soup.find_all(INVISIBLE)):
         tag.decompose()
-    sizes = _text_sizes(soup)
+    sizes = _Measures.of(soup).size
     chrome = [tag for tag in soup.find_all(True)
               if _is_chrome(tag) and sizes[id(tag)] <= CHROME_MAX_SHARE * sizes[id(soup)]]
     for tag in _outermost(chrome):
@@ -163,7 +186,8 @@ def _prepare(soup: BeautifulSoup) -> None:
         if text in GENERIC_LINK_TEXT and href.startswith(("http://", "https://", "mailto:")):
             tag.append(f" ({href.removeprefix('mailto:')})")
     for tag in soup.find_all(STRIKE):
-        tag.replace_with(NavigableString(f"{STRUCK_OPEN}{tag.get_text()}{STRUCK_CLOSE}"))
+        if tag.parent is not None and not tag.find_parent(STRIKE):  # a struck part of a struck part is struck
+            tag.replace_with(NavigableString(f"{STRUCK_OPEN}{tag.get_text()}{STRUCK_CLOSE}"))
     for tag in soup.find_all("br"):
         tag.replace_with(NavigableString(BREAK))
 
@@ -220,7 +244,8 @@ def _spread(cells: list[Tag], texts: list[str]) -> list[str]:
 class _Walker:
     """Walks the tree in document order, flushing a line at every block boundary."""
 
-    def __init__(self) -> None:
+    def __init__(self, measures: _Measures) -> None:
+        self.measures = measures
         self.sections: list[Section] = []
         self.stack: list[tuple[int, str]] = []  # heading path: (level, text)
         self.run: list[tuple[int, str]] = []  # consecutive headings with no content between
@@ -283,13 +308,16 @@ class _Walker:
             self.flush()
 
     def _table(self, table: Tag) -> bool:
-        """Each row is one line: `first cell: other cells`. False for a layout table."""
-        rows = [row for row in table.find_all("tr") if row.find_parent("table") is table]
+        """Each row is one line: `first cell: other cells`. False for a layout table: a row too long for
+        one line, or a cell holding headings or a table of its own (each is then read where it stands)."""
+        rows = [row for part in (table, *table.find_all(ROW_GROUPS, recursive=False))
+                for row in part.find_all("tr", recursive=False)]
         cells = [[c for c in row.find_all(["td", "th"], recursive=False)] for row in rows]
+        if any(id(cell) in self.measures.blocks for row in cells for cell in row):
+            return False  # before any cell's text is read: a table in a cell is read once, where it stands
         shown = [[_folded(c) for c in row] for row in cells]
         texts = [[inline_text(c) for c, _ in row] for row in shown]
-        if any(len(" ".join(row)) > MAX_CELL_ROW or any(c.find(HEADINGS) for c in cs)
-               for row, cs in zip(texts, cells, strict=True)):
+        if any(len(" ".join(row)) > MAX_CELL_ROW for row in texts):
             return False
         self.flush()
         caption = table.find("caption")
@@ -418,19 +446,42 @@ class _Walker:
 
 
 def _lines(root: Tag) -> tuple[list[Section], list[Supersession]]:
-    walker = _Walker()
+    walker = _Walker(_Measures.of(root))
     walker.walk(root)
     walker.flush()
     return [s for s in walker.sections if s.lines], walker.supersessions
 
 
+def within_depth(html: str) -> str:
+    """`html`, or markup that reads the same, nested no deeper than libxml2 builds a tree (256 levels):
+    beyond that, building the tree the walk reads costs time with the square of the depth. Inline
+    elements left open (1,200 `<span>`s) are unwrapped, their text kept; blocks nested deeper than any
+    page a person writes raise NestingError."""
+    if not _too_deep(html):
+        return html
+    flat = INLINE_TAG.sub("", html)
+    if _too_deep(flat):
+        raise NestingError(f"elements inside each other, more than {LIBXML_DEPTH} levels deep")
+    return flat
+
+
+def _too_deep(html: str) -> bool:
+    parser = lxml.html.HTMLParser()
+    try:
+        lxml.html.document_fromstring(html, parser=parser)
+    except (ValueError, lxml.etree.ParserError):
+        return False  # nothing to read, or an XML declaration in text: no depth to judge
+    return any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log)
+
+
 def parse_html(html: str) -> ParsedBody:
-    """Sections, supersessions, title and masthead of an HTML body (a fragment or a whole document).
+    """Sections, supersessions, title and masthead of an HTML body (a fragment or a whole document);
+    NestingError when it nests deeper than any page a person writes.
 
     In a whole document, the `<header>` outside the main content is the masthead (the site's name,
     the workshop's date and venue), and `<main>` (or `role=main`), when present, is the content.
     """
-    soup = BeautifulSoup(html, "lxml")
+    soup = BeautifulSoup(within_depth(html), "lxml")
     title_tag = soup.find("title")
     title = SPACES.sub(" ", title_tag.get_text()).strip() if title_tag else None
     _prepare(soup)

@@ -44,6 +44,7 @@ from liquid.stringify import to_liquid_string
 from liquid.tag import Tag
 from liquid.token import TOKEN_ASSIGN, TOKEN_COLON, TOKEN_COMMA, TOKEN_EOF, TOKEN_EXPRESSION, TOKEN_TAG, TOKEN_WORD
 
+from bot.addresses import web_url_error
 from bot.knowledge import scholar
 from bot.knowledge.files import hidden, refusal
 from bot.knowledge.markup import markdown_to_html
@@ -283,10 +284,10 @@ class JekyllSite:
 
     def base_url(self) -> str | None:
         """Where the site is published: `url` + `baseurl`, else the CNAME host, else None."""
+        if not self._url:
+            return None
         url = self.config.get("url")
-        if isinstance(url, str) and url.strip():
-            return self._url + self._baseurl
-        return self._url or None
+        return self._url + self._baseurl if isinstance(url, str) and url.strip() else self._url
 
     def render(self, body: str, page: dict, relative: str) -> str:
         """Liquid-render a page body as Jekyll would; raise LiquidError (line within `body`) if it cannot."""
@@ -351,11 +352,18 @@ class JekyllSite:
     @cached_property
     def _url(self) -> str:
         """`site.url`: the config's `url` with a scheme, else the CNAME host, as GitHub Pages sets it."""
-        url = self.config.get("url")
+        url, source = self.config.get("url"), f"{CONFIG_FILE}: url"
         if isinstance(url, str) and url.strip():
             url = url.strip().rstrip("/")
-            return url if "://" in url else f"https://{url}"
-        return f"https://{self._cname}" if self._cname else ""
+            url = url if "://" in url else f"https://{url}"
+        elif self._cname:
+            url, source = f"https://{self._cname}", CNAME_FILE
+        else:
+            return ""
+        if problem := web_url_error(url):
+            self.problems.append(f"{source}: {problem}; the pages are not linked")
+            return ""
+        return url
 
     @cached_property
     def _baseurl(self) -> str:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from bot.addresses import web_url
 from bot.knowledge.files import refusal
 from bot.knowledge.jekyll import JekyllSite
 from bot.knowledge.naming import home_page
@@ -208,19 +209,23 @@ def edition_folders(root: Path, prefix: str = "") -> list[EditionFolder]:
     return editions
 
 
-def page_url(path: Path, served_from: Path, front_matter: dict, base: str | None, published: str | None = None) -> str:
+def page_url(path: Path, served_from: Path, front_matter: dict, base: str | None,
+             published: str | None = None) -> str:
     """The page's public URL (`base` serves the folder `served_from`): an absolute `permalink`, else
     `published` (the path Jekyll writes the page at, when it is known), else its `permalink`, else
-    where a static site serves the file; "" when no base URL is known. File names are percent-encoded
-    (`call for papers.html`, `programmé.html`, `faq#1.html`), and so is what a URL path cannot hold in
-    the base and the permalinks people write (`baseurl: /Summer School`)."""
+    where a static site serves the file; "" when no base URL is known, or when the link would not be
+    http(s). File names are percent-encoded (`call for papers.html`, `programmé.html`, `faq#1.html`), and
+    so is what a URL path cannot hold in the base and the permalinks people write (`baseurl: /Summer
+    School`)."""
     if not base:
         return ""
     split = urlsplit(base.rstrip("/"))
     base = urlunsplit(split._replace(path=_written_path(split.path)))
+    if not web_url(base):
+        return ""
     permalink = front_matter.get("permalink")
     if isinstance(permalink, str) and "://" in permalink:
-        return permalink
+        return permalink if web_url(permalink) else ""
     if published:
         return base + quote(published)
     if isinstance(permalink, str) and permalink:
