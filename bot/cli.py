@@ -17,7 +17,7 @@ from typer.core import TyperCommand
 from rich.console import Console
 from rich.text import Text
 
-from bot.config import Settings, invalid_settings
+from bot.config import SettingError, Settings, invalid_settings
 from bot.logs import configure_logging
 
 if TYPE_CHECKING:  # the runtime pulls in SQLAlchemy and more: `--help` and `--version` stay instant
@@ -70,6 +70,31 @@ def _report(kind: str, message: str) -> None:
     """`error: …` or `warning: …` on stderr, the label coloured, the message as it is."""
     label = (f"{kind}:", "red" if kind == "error" else "yellow")
     err.print(Text.assemble(label, " ", message), highlight=False, soft_wrap=True)
+
+
+def _no_edition(settings: Settings) -> str:
+    folder = settings.knowledge_dir
+    why = "no such folder" if not folder.is_dir() else "no pages in it"
+    return f"no edition to read: KNOWLEDGE_DIR={str(folder)!r} ({why}; one folder per edition, or a site's checkout)"
+
+
+def _where(settings: Settings, medium: str) -> str:
+    """Where a message marked sent went: without credentials, the console or the mail folder, said so."""
+    if medium == "slack":
+        return "posted to Slack" if settings.slack_bot_token else "shown above, not posted (SLACK_BOT_TOKEN is not set)"
+    if medium == "email":
+        return ("sent by SMTP" if settings.smtp_host else
+                f"written to {settings.bot_data_dir / 'outbox' / 'mail'}, not mailed (SMTP_HOST is not set)")
+    return "sent"
+
+
+def _write(path: Path, data: bytes) -> None:
+    """`--out`: the file written, or one line saying why it cannot be (a missing folder, no permission)."""
+    try:
+        path.write_bytes(data)
+    except OSError as error:
+        raise _fail(f"--out {str(path)!r}: cannot be written: {error.strerror}"
+                    + ("" if path.parent.is_dir() else f" (no folder {str(path.parent)!r})")) from None
 
 
 def _fail(message: str, code: int = BAD_INPUT) -> typer.Exit:
@@ -278,7 +303,7 @@ def facts_command(
     from bot.index.vectors import TextVectors
     from bot.knowledge.derive import texts_of
     from bot.knowledge.facts import draft_event, edition_facts, facts_record
-    from bot.index.reader import read
+    from bot.index.budget import Budget, shared
     from bot.knowledge.pages import PageError
     from bot.knowledge.publication import publication_of
     from bot.templates import render
@@ -287,12 +312,15 @@ def facts_command(
     settings, editions = runtime.settings, runtime.registry.editions
     chosen = editions.get(edition) if edition else editions.default
     if chosen is None or chosen.folder is None:
-        raise _fail(f"unknown edition '{edition}' (known: {', '.join(editions.ids()) or 'none'})")
+        raise _fail(f"unknown edition '{edition}' (known: {', '.join(editions.ids()) or 'none'})" if edition
+                    else _no_edition(settings))
     publication = publication_of(chosen.folder, settings)
     pages = []
+    readers = shared(Budget.of(settings))
+    readers.begin()
     for path in chosen.folder.pages:
         try:
-            pages.append(read(path, chosen.folder, settings, publication))
+            pages.append(readers.read(path, chosen.folder, settings, publication))
         except PageError as error:
             _report("error", str(error))
     texts = texts_of(pages)
@@ -328,7 +356,7 @@ def calendar_command(
         edition = known.get(wanted) if wanted else known.default
         if edition is None:
             raise _fail(f"unknown edition '{wanted}' (known: {', '.join(known.ids())})" if wanted
-                        else f"no edition in {runtime.settings.knowledge_dir}")
+                        else _no_edition(runtime.settings))
         if edition.event_error:  # an empty calendar would take every date away from those who import it
             raise _fail(edition.event_error)
         selected.append(edition)
@@ -337,7 +365,7 @@ def calendar_command(
         sys.stdout.buffer.write(ics)
         sys.stdout.flush()
         return
-    out.write_bytes(ics)
+    _write(out, ics)
     err.print(f"calendar of {', '.join(e.id for e in selected)} written to {out}", highlight=False)
 
 
@@ -347,6 +375,7 @@ def reminders_command(
     as_json: Annotated[bool, typer.Option("--json", help="a JSON array of the planned reminders")] = False,
 ) -> None:
     """The reminders planned after now (or --now), from every edition's event.yaml."""
+    from bot.mrkdwn import plain
     from bot.scheduler.messages import render_message
     from bot.scheduler.planner import plan, upcoming
 
@@ -365,7 +394,7 @@ def reminders_command(
         } for m, text in planned], ensure_ascii=False, indent=None))
     else:
         for m, text in planned:
-            print(f"{m.due:%Y-%m-%d %H:%M} UTC  {m.key}  → {', '.join(map(str, m.destinations))}\n  {text}\n")
+            print(f"{m.due:%Y-%m-%d %H:%M} UTC  {m.key}  → {', '.join(map(str, m.destinations))}\n  {plain(text)}\n")
         if not planned:
             err.print(f"nothing planned after {moment:%Y-%m-%d %H:%M} UTC (reminders come from each edition's "
                       "event.yaml)", highlight=False)
@@ -468,8 +497,12 @@ def announce_command(
                   f"{settings.reload_interval:g} s", highlight=False)
         return
     _open_store(runtime)  # a sent announcement is indexed: the index must be usable first
-    outcomes = [outcome or "taken" for outcome in runtime.sender.send_due(announcement_key(announcement.id))]
-    err.print(f"announcement {announcement.id}: {', '.join(outcomes)}", highlight=False)
+    rows = [row for row in runtime.outbox.of_key(announcement_key(announcement.id))
+            if row.due_at <= datetime.now(UTC)]
+    outcomes = [runtime.sender.send(row.id) or "taken" for row in rows]
+    said = [f"{medium}: {_where(settings, medium) if outcome == OutboxStatus.SENT else outcome}"
+            for medium, outcome in zip((row.destination.split(":")[0] for row in rows), outcomes, strict=True)]
+    err.print(f"announcement {announcement.id}: {'; '.join(said)}", highlight=False)
     if OutboxStatus.FAILED in outcomes:
         raise typer.Exit(1)
 
@@ -529,7 +562,7 @@ def digest_command(
         raw = wire_bytes(mail, DkimSigner.from_settings(settings))
     except PermanentError as error:  # no MAILING_LIST, a bad address, an unreadable DKIM key: said in one line
         raise _fail(f"digest: {error}") from error
-    out.write_bytes(raw)
+    _write(out, raw)
     err.print(f"digest written to {out}", highlight=False)
 
 
@@ -587,5 +620,8 @@ def main() -> None:
     restrict_umask()  # questions, the index, mail: nothing any command writes is readable by others
     try:
         app()
+    except SettingError as error:  # a setting that only fails when used: one line, never a traceback
+        _report("error", str(error))
+        sys.exit(BAD_INPUT)
     finally:  # what is left is freed with the process: not walked by the collector first (half a second)
         gc.freeze()

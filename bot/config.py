@@ -12,6 +12,8 @@ from bot.addresses import LIST_URL_SCHEMES, list_url, mailbox, mailboxes, web_ur
 
 DKIM = ("dkim_selector", "dkim_domain", "dkim_key_file")
 DNS_NAME = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9])?)*")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+SLACK_SETTINGS = ("slack_bot_token", "slack_app_token", "slack_signing_secret")
 DEFAULT_EMBEDDINGS = "all-MiniLM-L6-v2-int8"  # ONNX Runtime; on PyTorch: sentence-transformers:all-MiniLM-L6-v2
 EVENT_MAX_BYTES = 256 * 1024  # an event.yaml is a few KB; 10 MB of deadlines took minutes to plan
 PACKAGE = Path(__file__).resolve().parent
@@ -32,6 +34,9 @@ class Settings(BaseSettings):
     knowledge_dir: Path = Field(Path("knowledge"), description="one folder per edition")
     site_base_url: str | None = Field(None, description="base of the pages' public URLs when the site does not say")
     max_page_bytes: int = Field(2_000_000, gt=0, description="a larger page file is refused (bytes of source)")
+    page_cpu_seconds: int = Field(20, gt=0, le=3600, description="CPU time one page may take to read; "
+                                  "a page over it is reported and skipped")
+    page_memory_mb: int = Field(1024, ge=64, le=65536, description="memory one page may take to read")
     chroma_host: str | None = Field(None, description="Chroma server host; embedded store when unset")
     chroma_port: int = Field(8000, description="Chroma server port")
     chroma_collection: str = Field("workshop-knowledge", description="collection holding the passages")
@@ -90,6 +95,10 @@ class Settings(BaseSettings):
                                       description="mail listener port (0: any free one); no listener when unset")
     inbound_max_bytes: int = Field(10_485_760, gt=0, description="larger mail is refused with 552")
     inbound_replies_per_day: int = Field(5, ge=0, description="mails from one sender answered in 24 hours")
+    inbound_replies_per_domain: int = Field(50, ge=0, description="mails from one domain answered in 24 hours")
+    mail_authserv_ids: str = Field("", description="the receiving mail servers whose Authentication-Results "
+                                   "are trusted (comma-separated authserv-ids); EMAIL_ANSWERS=auto replies only "
+                                   "to senders they authenticated")
     imap_host: str | None = Field(None, description="questions by email from a mailbox instead: polled when set")
     imap_port: int = Field(993, gt=0, lt=65536, description="IMAP port")
     imap_security: str = Field("ssl", pattern="^(ssl|starttls|none)$",
@@ -125,6 +134,34 @@ class Settings(BaseSettings):
     def _list_url(cls, value: str | None, info: ValidationInfo) -> str | None:
         name = str(info.field_name)
         return None if value is None else list_url(name.upper(), value, LIST_URL_SCHEMES[name])
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError(f"LOG_LEVEL={value!r}: not a level ({', '.join(LOG_LEVELS)})")
+        return value.upper()
+
+    @field_validator("digest_cron")
+    @classmethod
+    def _crontab(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger  # only here: the scheduler is not needed to read settings
+
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as error:
+            raise ValueError(f"DIGEST_CRON={value!r}: not a crontab line of five fields, minute hour day month "
+                             f"weekday, like '0 9 * * MON' ({error})") from None
+        return value
+
+    @field_validator("embeddings")
+    @classmethod
+    def _model(cls, value: str) -> str:
+        if value != DEFAULT_EMBEDDINGS and not re.fullmatch(r"[\w.-]+:\S+", value):
+            raise ValueError(f"EMBEDDINGS={value!r}: not a model name: {DEFAULT_EMBEDDINGS} (the default), "
+                             "sentence-transformers:MODEL, or a LangChain provider:model "
+                             "(openai:text-embedding-3-small)")
+        return value
 
     @field_validator("site_base_url", mode="before")
     @classmethod
@@ -165,6 +202,10 @@ class Settings(BaseSettings):
         return found[0].addr_spec if found else None
 
     @property
+    def trusted_authserv_ids(self) -> set[str]:
+        return {part.strip().lower() for part in self.mail_authserv_ids.split(",") if part.strip()}
+
+    @property
     def organizer_ids(self) -> set[str]:
         return {u.strip() for u in self.organizer_user_ids.split(",") if u.strip()}
 
@@ -183,6 +224,11 @@ class Settings(BaseSettings):
 
     def uses_chroma_server(self) -> bool:
         return bool(self.chroma_host)
+
+
+class SettingError(ValueError):
+    """A setting that passed its syntax check but does not work (a model that cannot be loaded): the
+    message names the variable, its value and what went wrong, on one line."""
 
 
 def invalid_settings(error: ValidationError) -> str:

@@ -1,8 +1,10 @@
 """Answering questions that came by email, once each, through the outbox.
 
 EMAIL_ANSWERS=draft (the default): the assistant's answer waits for an organizer in ORGANIZERS_CHANNEL
-(Send, Edit, Ignore). auto: an answer goes out at once, marked Auto-Submitted; what the assistant
-declines is drafted for the organizers, or, without Slack, forwarded to the edition's contact.
+(Send, Edit, Ignore). auto: an answer goes out at once, marked Auto-Submitted, to a sender the receiving
+server authenticated (MAIL_AUTHSERV_IDS); what the assistant declines, and what anyone else asks, is
+drafted for the organizers, or, without Slack, forwarded to the edition's contact. Automatic notes (no
+question found, the mail unreadable) go to authenticated senders only.
 
 A draft is the reply's own outbox row, held as `draft` (never claimed by a sender): the first decision
 makes it pending (or dismissed) in one conditional UPDATE with its audit entry, so approving and
@@ -113,7 +115,7 @@ class EmailAnswers:
                                           answered=bool(answer and answer.answered),
                                           edition=answer.edition if answer else None,
                                           confidence=answer.confidence if answer else None)
-        if self.settings.email_answers == "auto" and answer is not None and answer.answered:
+        if self.settings.email_answers == "auto" and answer is not None and answer.answered and mail.authenticated:
             return self._queue_reply(mail, answer.text, answer.sources, answer.edition, auto=True)
         if self.has_slack:
             return self._draft(mail, answer)
@@ -134,7 +136,12 @@ class EmailAnswers:
                 for row in self.parts.outbox.of_key(mail_key(kind, mail.message_id))]
 
     def ask_again(self, mail: InboundMail) -> OutboxMessage | None:
-        """A mail in which the receiver found no question: a polite reply asking for it (automatic)."""
+        """A mail in which the receiver found no question: a polite reply asking for it (automatic), to
+        an authenticated sender only: never a reply to whoever a forged From names."""
+        if not mail.authenticated:
+            log.info("mail %s from %s has no question and is not authenticated: not answered", mail.message_id,
+                     mail.sender)
+            return None
         body = self._reply_body(mail, "ask_again", auto=True, contact=self.contact())
         return self._add_and_send(mail_key("email-answer", mail.message_id), mail.sender, KIND, None, body)
 
@@ -142,8 +149,10 @@ class EmailAnswers:
         """A mail that could not be read in full: the sender is told so, and that the organizers have it;
         the organizers get what could be read (in Slack, else by email to the contact)."""
         self._record(mail, one_line(mail.question) or "(unreadable email)")
-        body = self._reply_body(mail, "unreadable", auto=True, contact=self.contact())
-        reply = self._add_and_send(mail_key("email-answer", mail.message_id), mail.sender, KIND, None, body)
+        reply = None
+        if mail.authenticated:  # the sender is told only when it is the sender
+            body = self._reply_body(mail, "unreadable", auto=True, contact=self.contact())
+            reply = self._add_and_send(mail_key("email-answer", mail.message_id), mail.sender, KIND, None, body)
         if self.has_slack:
             notice = render(self.settings.prompts_dir, "slack/email_unreadable.md.j2", sender=mail.sender,
                             subject=mail.subject, question=mail.question, stored=mail.id)

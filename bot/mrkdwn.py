@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 
 UTC_MOMENT = re.compile(r"(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}) UTC")
 SECTION_LIMIT = 3000  # characters of text in one section block
+# `<!date^…|fallback>`, `<https://…|label>`, `<https://…>`, `<@U123>`: Slack's angle-bracket tokens.
+TOKEN = re.compile(r"<(?P<target>[^<>|]*)(?:\|(?P<label>[^<>]*))?>")
 
 
 def escape(text: str) -> str:
@@ -44,3 +46,16 @@ def split_sections(text: str, limit: int = SECTION_LIMIT) -> list[str]:
     if text:
         pieces.append(text)
     return pieces
+
+
+def plain(text: str) -> str:
+    """A Slack message as a person reads it on a terminal: a date token as its fallback text, a link as
+    its label and address, Slack's escapes undone."""
+    def shown(match: re.Match[str]) -> str:
+        target, label = match.group("target"), match.group("label")
+        if target.startswith("!date^"):
+            return label or target
+        if label and target.startswith(("http://", "https://", "mailto:")):
+            return f"{label} ({target.removeprefix('mailto:')})"
+        return label or target
+    return TOKEN.sub(shown, text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -10,11 +10,14 @@ Mode on a thread of its own; the console only when PORT is set (it is someone's 
 from __future__ import annotations
 
 import logging
+import os
+import stat
 import sys
 import threading
 from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
+from bot.config import SLACK_SETTINGS, Settings, SettingError
 from bot.startup import Startup
 
 if TYPE_CHECKING:
@@ -30,14 +33,37 @@ GIL_SWITCH_INTERVAL = 0.001
 
 
 def serve(startup: Startup) -> None:
-    """Answer questions until stopped; the reminder service runs alongside once loaded."""
+    """Answer questions until stopped; the reminder service runs alongside once loaded. SettingError
+    when the mode the settings ask for cannot be: never a silent change of mode."""
     mode = startup.settings.slack_mode
     if mode == "console":
+        _console_allowed(startup.settings)
         _console(startup)
     elif mode == "socket":
         _socket_mode(startup)
     else:
         _http(startup)
+
+
+def _console_allowed(settings: Settings) -> None:
+    """The console answers at a terminal (or a pipe); it is never what half a Slack configuration, or a
+    container started without one, silently becomes."""
+    given = [name.upper() for name in SLACK_SETTINGS if getattr(settings, name)]
+    if given:
+        raise SettingError(f"{' and '.join(given)} set, but Slack needs SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket "
+                           "Mode) or with SLACK_SIGNING_SECRET (HTTP); unset them all for the console")
+    if _stdin_is_null():
+        raise SettingError("no Slack settings (SLACK_BOT_TOKEN with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET) and no "
+                           "terminal for the console: set them, or run the bot in a terminal")
+
+
+def _stdin_is_null() -> bool:
+    """Standard input is /dev/null or closed: a container or service without a terminal."""
+    try:
+        given, null = os.fstat(sys.stdin.fileno()), os.stat(os.devnull)
+    except (OSError, ValueError, AttributeError):
+        return True
+    return stat.S_ISCHR(given.st_mode) and given.st_rdev == null.st_rdev
 
 
 def ready_details(startup: Startup) -> dict[str, object]:

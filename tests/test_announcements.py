@@ -33,6 +33,7 @@ def announce(settings, slack_emulator, monkeypatch):
 def test_an_announcement_is_posted_once_audited_and_then_answered_from(announce, settings, slack_emulator):
     result = announce("general", *POSTER)
     assert result.exit_code == 0, result.output
+    assert result.stderr.strip().endswith("announcement 1: slack: posted to Slack")
     [post] = slack_emulator.wait_for("chat.postMessage")
     assert post.body["channel"] == "CANN" and "*Poster session moves*" in post.body["text"]
     assert keys_posted(slack_emulator, "CANN") == ["announcement:1"]
@@ -44,6 +45,22 @@ def test_an_announcement_is_posted_once_audited_and_then_answered_from(announce,
     answer = Assistant.from_settings(settings, store).ask("Where is the poster session?")
     assert answer.answered and "Hall B" in answer.text
     assert answer.sources[0].title == "Announcement" and answer.sources[0].path == "announcement/1"
+
+
+def test_without_slack_or_smtp_the_announcement_says_where_it_went(settings, monkeypatch):
+    """No credentials: the Slack message is shown on the terminal and the mail written to a folder,
+    and the command says exactly that, never "sent"."""
+    for name, value in {"BOT_DATA_DIR": settings.bot_data_dir, "KNOWLEDGE_DIR": settings.knowledge_dir,
+                        "MAILING_LIST": "list@example.org", "MAIL_FROM": "bot@example.org"}.items():
+        monkeypatch.setenv(name, str(value))
+    for name in ("SLACK_BOT_TOKEN", "SMTP_HOST"):
+        monkeypatch.delenv(name, raising=False)
+    result = CliRunner().invoke(app, ["announce", "general", *POSTER, "--to", "slack,email"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"announcement 1: slack: shown above, not posted (SLACK_BOT_TOKEN is not set); email: written to "
+        f"{settings.bot_data_dir / 'outbox' / 'mail'}, not mailed (SMTP_HOST is not set)")
+    assert list((settings.bot_data_dir / "outbox" / "mail").glob("*.eml"))
 
 
 @pytest.mark.parametrize("args, message", [

@@ -174,6 +174,17 @@ def test_the_feed_serves_the_newest_edition_and_the_one_asked_for(feed):
     assert unknown.text == "unknown edition 'neurips1999' (known: neurips2025, neurips2023)"
 
 
+def test_an_edition_asked_for_twice_is_an_error_not_a_payload_twice(feed):
+    """`?edition=` repeated 400 times once answered with 60 times the request; now it is refused."""
+    both = feed.get("/calendar.ics", params=[("edition", "neurips2025"), ("edition", "neurips2023")])
+    assert both.status_code == 200
+    for params in ([("edition", "neurips2023")] * 2, [("edition", "neurips2023")] * 400,
+                   [("edition", f"x{n}") for n in range(3)]):
+        refused = feed.get("/calendar.ics", params=params)
+        assert refused.status_code == 400 and len(refused.content) < 100
+        assert refused.text == "each edition at most once: ?edition=<id>&edition=<other id>"
+
+
 def test_the_feed_shows_a_moved_deadline_at_the_next_fetch(feed, settings):
     before = events(parsed(feed.get("/calendar.ics").content))[SUBMISSION]
     path = settings.knowledge_dir / "neurips2025" / "event.yaml"

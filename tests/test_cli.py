@@ -92,6 +92,8 @@ def test_plain_output_lists_sources(run_indexed):
     (["ask", "--edition", "neurips1999", "deadline?"], "unknown edition 'neurips1999'"),
     (["ask", "y" * 4001], "the limit is 4,000"),
     (["ingest", "no/such/folder"], "no such file or folder"),
+    (["calendar", "--out", "no/such/folder/workshop.ics"], "--out 'no/such/folder/workshop.ics': cannot be written: "
+                                                           "No such file or directory (no folder 'no/such/folder')"),
 ])
 def test_bad_input_exits_2_with_a_clear_message(run_indexed, args, message):
     result = run_indexed(*args)
@@ -176,3 +178,38 @@ def test_rebuild_keeps_the_organizers_faq(run_indexed, tmp_path):
     answer = json.loads(run_indexed("ask", "--json", "Is there a registration fee?").stdout)
     assert answer["answered"] and "register through NeurIPS" in answer["answer"]
     assert answer["sources"][0]["title"] == "FAQ"
+
+
+@pytest.mark.slow  # each case a subprocess, as a new user starts the bot
+@pytest.mark.parametrize("command, env, message", [
+    (["facts"], {"LOG_LEVEL": "LOUD"}, "LOG_LEVEL='LOUD': not a level (DEBUG, INFO, WARNING, ERROR, CRITICAL)"),
+    (["facts"], {"DIGEST_CRON": "every monday"}, "DIGEST_CRON='every monday': not a crontab line of five fields"),
+    (["facts"], {"EMBEDDINGS": "nope-model"}, "EMBEDDINGS='nope-model': not a model name"),
+    (["ingest"], {"EMBEDDINGS": "nope:model"}, "EMBEDDINGS='nope:model' cannot be loaded: Provider 'nope'"),
+    (["facts"], {"KNOWLEDGE_DIR": "no/such/folder"}, "no edition to read: KNOWLEDGE_DIR='no/such/folder' (no such "
+                                                     "folder"),
+    (["serve"], {"SLACK_BOT_TOKEN": "xoxb-1-2"}, "SLACK_BOT_TOKEN set, but Slack needs SLACK_BOT_TOKEN with "
+                                                 "SLACK_APP_TOKEN"),
+    (["serve"], {}, "no Slack settings (SLACK_BOT_TOKEN with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET) and no "
+                    "terminal for the console"),
+], ids=["log level", "digest cron", "embeddings name", "embeddings provider", "knowledge folder",
+        "half of Slack", "no terminal"])
+def test_a_setting_that_will_not_do_is_one_line_naming_it_never_a_traceback(tmp_path, command, env, message):
+    """What a new user meets first: a wrong value is named with what is accepted, on one line, exit 2;
+    `serve` never silently becomes the console (under Docker or systemd, standard input is /dev/null)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    result = subprocess.run([sys.executable, "-m", "bot", *command], stdin=subprocess.DEVNULL, cwd=REPO,
+                            env={**clean, "BOT_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "300", **env},
+                            capture_output=True, text=True, timeout=180, check=False)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], result.stderr
+
+
+def test_reminders_are_listed_as_people_read_them_not_as_slack_markup(run):
+    listed = run("reminders", "--now", "2025-08-01T00:00:00Z")
+    assert listed.exit_code == 0
+    assert "<!date^" not in listed.stdout and "&lt;" not in listed.stdout
+    assert "August 29, 2025 23:59 AoE" in listed.stdout
+    raw = json.loads(run("reminders", "--now", "2025-08-01T00:00:00Z", "--json").stdout)
+    assert any("<!date^" in item["text"] for item in raw)  # --json keeps what Slack is sent

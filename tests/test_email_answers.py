@@ -42,10 +42,11 @@ UNKNOWN = "Is there a childcare room at the venue?"  # not in the pages, and no 
 
 
 def inbound(question: str, n: int = 1, *, subject: str = "Page limit", status: InboundStatus = InboundStatus.QUESTION,
-            references: tuple[str, ...] = (), context: tuple[str, ...] = ()) -> InboundMail:
+            references: tuple[str, ...] = (), context: tuple[str, ...] = (), authenticated: bool = True) -> InboundMail:
+    """A mail as the receiver hands it on: by default from a sender the receiving server authenticated."""
     return InboundMail(id=n, message_id=f"<q{n}@uni.example>", sender=ASKER, sender_name="Ada Lovelace",
                        subject=subject, references=references, question=question, context=context,
-                       received_at=datetime.now(UTC), status=status)
+                       received_at=datetime.now(UTC), status=status, authenticated=authenticated)
 
 
 def mail_settings(tmp_path, store, smtp, emulator=None, **overrides):
@@ -346,3 +347,19 @@ def test_a_draft_without_an_answer_must_be_edited_before_it_is_sent(tmp_path, sl
         assert "no text yet" in told.body["text"]
         bot.settle()
         assert smtp_server[2].raw == [] and bot.ctx.outbox.get(int(row_id)).status == OutboxStatus.DRAFT
+
+
+def test_auto_never_answers_a_sender_nobody_authenticated_it_drafts(tmp_path, slack_store, slack_emulator,
+                                                                    smtp_server):
+    """EMAIL_ANSWERS=auto, a question the pages answer, from a From the receiving server did not vouch
+    for: nothing is sent; the organizers get the draft. An empty one gets no automatic note either."""
+    mailbox: Mailbox = smtp_server[2]
+    with slack_and_mail(tmp_path, slack_store, slack_emulator, smtp_server, email_answers="auto") as (bot, answers):
+        answers.handle(inbound(ANSWERED, authenticated=False))
+        assert ANSWERED in texts_of(draft_post(bot).body["blocks"])
+        answers.handle(inbound("", n=2, status=InboundStatus.EMPTY, authenticated=False))
+        bot.settle()
+        [draft] = bot.ctx.outbox.of_key(mail_key("email-answer", "<q1@uni.example>"))
+        assert draft.status == OutboxStatus.DRAFT
+        assert not bot.ctx.outbox.of_key(mail_key("email-answer", "<q2@uni.example>"))
+        assert mailbox.raw == []

@@ -38,12 +38,19 @@ def in_reply_to(mailbox: Mailbox) -> list[str]:
     return [headers(raw).get("In-Reply-To", "").strip() for raw in mailbox.raw]
 
 
+# What the receiving server (its authserv-id trusted) writes on mail from uni.example: only such mail is
+# answered without an organizer.
+MX = "mx.bot.example"
+CHECKED = {"Authentication_Results": f"{MX}; spf=pass smtp.mailfrom={ASKER}; dmarc=pass header.from=uni.example"}
+
+
 def test_a_mail_to_the_bot_is_answered_and_its_reply_looped_back_is_not(tmp_path, slack_store, smtp_server):
-    settings = mail_settings(tmp_path, slack_store, smtp_server, email_answers="auto", inbound_port=0)
+    settings = mail_settings(tmp_path, slack_store, smtp_server, email_answers="auto", inbound_port=0,
+                             mail_authserv_ids=MX)
     mailbox: Mailbox = smtp_server[2]
     with running(settings, slack_store) as startup:
         deliver(startup, mail(f"Hello,\n\n{ANSWERED}\n\n-- \nAda", message_id="<first@uni.example>",
-                              sender=f"Ada <{ASKER}>", subject="Page limit"))
+                              sender=f"Ada <{ASKER}>", subject="Page limit", **CHECKED))
         reply = mailbox.wait_raw(1)[0]
         sent = headers(reply.raw)
         assert reply.rcpt_tos == [ASKER]
@@ -54,7 +61,7 @@ def test_a_mail_to_the_bot_is_answered_and_its_reply_looped_back_is_not(tmp_path
 
         deliver(startup, reply.raw, sender=BOT)  # the bot's own reply, back in its inbox
         deliver(startup, mail(f"Hello again,\n\n{ANSWERED}\n", message_id="<second@uni.example>",
-                              sender=f"Ada <{ASKER}>", subject="Page limit"))  # then one that is answered
+                              sender=f"Ada <{ASKER}>", subject="Page limit", **CHECKED))  # then one answered
         mailbox.wait_raw(2)
         with startup.db.session() as s:
             looped = s.query(InboundMessage).filter(InboundMessage.sender == BOT).one()
@@ -63,15 +70,19 @@ def test_a_mail_to_the_bot_is_answered_and_its_reply_looped_back_is_not(tmp_path
 
 
 def test_mail_stored_before_a_stop_is_answered_at_the_next_start_once(tmp_path, slack_store, smtp_server):
-    settings = mail_settings(tmp_path, slack_store, smtp_server, email_answers="auto", inbound_port=0)
+    """Its sender still authenticated after the restart (read again from the stored mail): answered."""
+    settings = mail_settings(tmp_path, slack_store, smtp_server, email_answers="auto", inbound_port=0,
+                             mail_authserv_ids=MX)
     mailbox: Mailbox = smtp_server[2]
     stored = Runtime(settings, store=slack_store).intake.receive(
-        mail(f"Hello,\n\n{ANSWERED}\n", message_id="<before@uni.example>", sender=ASKER), ASKER)
+        mail(f"Hello,\n\n{ANSWERED}\n", message_id="<before@uni.example>", sender=ASKER, **CHECKED), ASKER)
     assert stored is not None  # stored, and the process stopped before answering it
 
     with running(settings, slack_store):
         mailbox.wait_raw(1)
     with running(settings, slack_store) as startup:  # a second start: nothing left to answer
-        deliver(startup, mail(f"Hi,\n\n{ANSWERED}\n", message_id="<after@uni.example>", sender=ASKER))
+        deliver(startup, mail(f"Hi,\n\n{ANSWERED}\n", message_id="<after@uni.example>", sender=ASKER, **CHECKED))
         mailbox.wait_raw(2)
     assert in_reply_to(mailbox) == ["<before@uni.example>", "<after@uni.example>"]
+    assert all(headers(raw)["To"].strip() == ASKER and headers(raw)["Auto-Submitted"].strip() == "auto-replied"
+               for raw in mailbox.raw)

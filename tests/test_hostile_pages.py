@@ -306,3 +306,67 @@ def test_a_hard_link_is_refused_by_name_and_what_it_links_to_never_answered(know
     indexed_text = everything_indexed(store)
     assert not [s for s in SECRETS if s in indexed_text]
     assert "ws2025/call for papers.md" in report.added
+
+
+# A "billion laughs": nine aliases of nine aliases, nine levels deep (after `a`, nine strings).
+LAUGHS = "".join(f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]\n"
+                 for prev, name in zip("abcdefgh", "bcdefghi", strict=True))
+
+
+def test_a_page_over_its_cpu_or_memory_budget_is_skipped_by_name_and_the_rest_is_indexed(knowledge, embeddings):
+    """A Liquid loop of a hundred million turns, and a front matter whose aliases print into gigabytes:
+    each page is stopped by the operating system at its budget and named with the limit it hit; the
+    other pages and editions are indexed and answered, and the next ingest is not held up."""
+    site = knowledge / "ws2025"
+    (site / "loop.md").write_text("---\ntitle: Loop\n---\n{% for i in (1..100000000) %}x{% endfor %}\n")
+    (site / "laughs.md").write_text(f"---\ntitle: Laughs\na: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+                                    f"{LAUGHS}---\n{{{{ page.i }}}}\n")
+
+    settings, store, report = indexed(knowledge, embeddings, page_cpu_seconds=2, page_memory_mb=256)
+
+    errors = errors_of(report, knowledge)
+    assert errors["ws2025/loop.md"].startswith("used more than 2 s of CPU (PAGE_CPU_SECONDS) while being read")
+    assert "skipped, the other pages are read" in errors["ws2025/laughs.md"]
+    assert {"ws2025/call for papers.md", "ws2024/index.html"} <= set(report.added)
+    assistant = Assistant.from_settings(settings, store)
+    assert "May 15, 2025" in assistant.ask("When is the submission deadline?", edition="ws2025", now=NOW).text
+    again = ingest(store, settings)
+    assert set(errors_of(again, knowledge)) == {"ws2025/loop.md", "ws2025/laughs.md"} and not again.added
+
+
+def test_oversized_and_exploding_data_files_are_named_and_the_pages_still_read(knowledge, embeddings):
+    """A `_data` file over 5 MB, and one whose aliases expand past a million values: each is a warning
+    naming it, and the pages that use them are read without them."""
+    data = knowledge / "ws2025" / "_data"
+    (data / "bulk.yml").write_text("rows:\n" + "  - padding padding padding padding padding\n" * 130_000)
+    (data / "laughs.yml").write_text(f"a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n{LAUGHS}")
+    (knowledge / "ws2025" / "uses.md").write_text("---\ntitle: Uses\n---\n## Uses\n\n"
+                                                  "Bulk: {{ site.data.bulk.rows | size }}. {{ site.data.laughs.i }}\n")
+
+    _, _, report = indexed(knowledge, embeddings)
+
+    warnings = "\n".join(report.warnings)
+    assert "_data/bulk.yml: larger than 5,000,000 bytes; not read" in warnings
+    assert "_data/laughs.yml: line 7: its aliases expand to more than 1,000,000 values" in warnings
+    assert "ws2025/uses.md" in report.added
+
+
+def test_two_sites_giving_one_edition_id_are_an_error_naming_both_and_never_mixed(tmp_path, embeddings):
+    """`knowledge/` holds neurips2023, and so does the ML for Systems checkout (its current edition):
+    ingesting both indexes the first one's, names the second, and every answer cites the first."""
+    from .conftest import KNOWLEDGE, MLFORSYSTEMS
+
+    knowledge = copy_tree(KNOWLEDGE, tmp_path / "knowledge")
+    checkout = copy_tree(MLFORSYSTEMS, tmp_path / "checkout")
+    settings = make_settings(tmp_path / "data", knowledge)
+    store = KnowledgeStore(settings, embeddings)
+
+    report = ingest(store, settings, roots=[checkout])
+
+    [error] = [e for e in report.errors if "edition id" in e.problem]
+    assert Path(error.path) == checkout.resolve() or Path(error.path) == checkout
+    assert f"gives the edition id 'neurips2023', which {knowledge / 'neurips2023'} gives already" in error.problem
+    sources = {m["source"] for m in store.collection.get(include=["metadatas"])["metadatas"]
+               if m["edition"] == "neurips2023"}
+    assert sources and all(s.startswith("neurips2023/") for s in sources), sources
+    assert any(m["edition"] == "neurips2018" for m in store.collection.get(include=["metadatas"])["metadatas"])

@@ -412,3 +412,60 @@ def test_the_mail_is_never_logged_even_at_debug(listening, caplog):
     answering.wait()
 
     assert "ada@example.org" in caplog.text and QUESTION not in caplog.text
+
+
+# Who may be answered
+
+MX = "mx.workshop.example"
+PASSED = {
+    "DMARC": f"{MX}; spf=fail smtp.mailfrom=bounce@elsewhere.example; dmarc=pass (p=none) header.from=example.org",
+    "aligned DKIM": f"{MX}; dkim=pass (2048-bit key) header.d=mail.example.org header.s=s1; spf=none",
+    "aligned SPF": f"{MX}; spf=pass smtp.mailfrom=ada@example.org",
+}
+FAILED = {
+    "no header": None,
+    "an untrusted server": "mx.attacker.example; dmarc=pass header.from=example.org",
+    "a failed check": f"{MX}; dmarc=fail header.from=example.org; dkim=fail header.d=example.org",
+    "another domain": f"{MX}; dkim=pass header.d=attacker.example; spf=pass smtp.mailfrom=x@attacker.example",
+    "a top-level domain": f"{MX}; dkim=pass header.d=org",
+    "the server in a comment": "(mx.workshop.example) mx.attacker.example; dmarc=pass header.from=example.org",
+}
+
+
+@pytest.mark.parametrize("results", [*PASSED.values(), *FAILED.values()], ids=[*PASSED, *FAILED])
+def test_a_sender_is_authenticated_only_by_a_trusted_servers_passing_check_aligned_with_from(db, tmp_path, results):
+    intake = intake_of(db, tmp_path, mail_authserv_ids=f"{MX}, mx2.workshop.example")
+    headers = {} if results is None else {"Authentication_Results": results}
+    handed = intake.receive(mail(**headers), "bounce@elsewhere.example")
+    assert handed is not None and handed.authenticated is (results in PASSED.values())
+
+
+def test_without_trusted_servers_no_mail_is_authenticated(intake):
+    handed = intake.receive(mail(Authentication_Results=PASSED["DMARC"]), "ada@example.org")
+    assert handed is not None and handed.authenticated is False
+
+
+def test_a_reply_to_beside_an_unauthenticated_from_is_never_where_the_answer_goes(db, tmp_path):
+    """Eight mails from made-up senders, each with `Reply-To: victim`: the answers would go to their
+    From, never to the victim; an authenticated From may name its Reply-To."""
+    intake = intake_of(db, tmp_path, mail_authserv_ids=MX)
+    forged = intake.receive(mail(sender="Spam <spam1@bulk.example>", Reply_To="victim@target.example",
+                                 subject="CHEAP PILLS http://spam.example"), "spam1@bulk.example")
+    assert forged is not None and forged.sender == "spam1@bulk.example" and not forged.authenticated
+    real = intake.receive(mail(message_id="<q2@example.org>", Reply_To="Ada <ada.home@example.net>",
+                               Authentication_Results=PASSED["DMARC"]), "ada@example.org")
+    assert real is not None and real.sender == "ada.home@example.net" and real.authenticated
+
+
+def test_the_daily_limits_count_an_address_in_any_case_and_a_domain_across_addresses(db, tmp_path):
+    intake = intake_of(db, tmp_path, inbound_replies_per_day=2, inbound_replies_per_domain=3)
+    for n, who in enumerate(["Victim@Target.example", "victim@target.example", "VICTIM@target.example"]):
+        intake.receive(mail(sender=who, message_id=f"<v{n}@x.example>"), who)
+    third = intake.rows.by_message_id("<v2@x.example>")
+    assert third is not None and third.status == InboundStatus.IGNORED
+    assert third.reason == "more than 2 mails from VICTIM@target.example in 24 hours"
+    for n in range(3):
+        intake.receive(mail(sender=f"u{n}@flood.example", message_id=f"<f{n}@x.example>"), f"u{n}@flood.example")
+    assert intake.receive(mail(sender="u9@flood.example", message_id="<f9@x.example>"), "u9@flood.example") is None
+    flooded = intake.rows.by_message_id("<f9@x.example>")
+    assert flooded is not None and flooded.reason == "more than 3 mails from @flood.example in 24 hours"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.panel import Panel
 
+from bot.mrkdwn import plain
 from bot.storage.models import OutboxMessage
 
 
@@ -13,7 +14,7 @@ class ConsoleDelivery:
         self.console = console or Console()
 
     def send(self, message: OutboxMessage) -> str | None:
-        self.console.print(Panel(message.body, title=f"→ {message.destination} · {message.kind}",
+        self.console.print(Panel(plain(message.body), title=f"→ {message.destination} · {message.kind}",
                                  border_style="magenta", title_align="left"), highlight=False, markup=False)
         return None
 

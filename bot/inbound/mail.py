@@ -26,3 +26,6 @@ class InboundMail:
     # QUESTION; EMPTY (`question` is "": ask what the question is); UNREADABLE (part of it could not be read,
     # `question` is what could: organizers see the stored mail). Ignored mail is never handed on.
     status: InboundStatus = InboundStatus.QUESTION
+    # Whether a trusted receiving server authenticated the From domain (bot.inbound.authentication): only
+    # then may an answer go out without an organizer.
+    authenticated: bool = False

@@ -37,6 +37,7 @@ class Parsed:
     message: EmailMessage  # for the guards, which read its headers
     message_id: str
     sender: str  # Reply-To, else From, else the envelope sender; "" when none is an address
+    from_address: str  # From alone ("" when it is not an address): what authentication vouches for
     sender_name: str | None
     subject: str
     references: tuple[str, ...]
@@ -53,7 +54,9 @@ def parse(raw: bytes, envelope_sender: str = "") -> Parsed:
     if not sender:
         problems.append("no sender address")
     question = _question(message, problems)
-    return Parsed(message=message, message_id=_message_id(message, raw), sender=sender, sender_name=sender_name,
+    from_address = parseaddr(_header(message, "From"))[1]
+    return Parsed(message=message, message_id=_message_id(message, raw), sender=sender,
+                  from_address=from_address if _address(from_address) else "", sender_name=sender_name,
                   subject=_header(message, "Subject"), references=_references(message), question=question,
                   problems=tuple(dict.fromkeys(problems)))
 
@@ -62,7 +65,7 @@ def unparsed(raw: bytes, envelope_sender: str, problem: str) -> Parsed:
     """A mail `parse` could not read at all: known only by its bytes and its envelope."""
     sender = envelope_sender if "@" in envelope_sender else ""
     return Parsed(message=EmailMessage(), message_id=_message_id(EmailMessage(), raw), sender=sender,
-                  sender_name=None, subject="", references=(), question="", problems=(problem,))
+                  from_address="", sender_name=None, subject="", references=(), question="", problems=(problem,))
 
 
 def _header(message: EmailMessage, name: str) -> str:

@@ -9,7 +9,7 @@ from concurrent.futures import Future
 from functools import lru_cache
 from typing import Protocol
 
-from bot.config import DEFAULT_EMBEDDINGS
+from bot.config import DEFAULT_EMBEDDINGS, SettingError
 
 MAX_BATCH = 32
 
@@ -81,7 +81,11 @@ def load_embeddings(name: str = DEFAULT_EMBEDDINGS) -> Embedder:
         return BatchedQueries(_sentence_transformers(name.removeprefix(SENTENCE_TRANSFORMERS)))
     from langchain.embeddings import init_embeddings
 
-    return init_embeddings(name)
+    try:
+        return init_embeddings(name)
+    except (ValueError, ImportError) as error:  # an unknown provider, or its package not installed
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise SettingError(f"EMBEDDINGS={name!r} cannot be loaded: {first}") from None
 
 
 def _sentence_transformers(model: str) -> Embedder:

@@ -28,7 +28,7 @@ from bot.index.store import IndexedPage, KnowledgeStore
 from bot.knowledge.chunks import Chunk, chunk_page, empty_marker
 from bot.knowledge.derive import contradictions
 from bot.knowledge.editions import knowledge_roots, remember_root
-from bot.index.reader import read
+from bot.index.budget import Budget, PageReaders, shared
 from bot.knowledge.pages import Page, PageError, RefusedPage, content_hash, page_limit, read_source
 from bot.knowledge.publication import publication_of
 from bot.knowledge.jekyll import JekyllSite
@@ -108,12 +108,13 @@ def _in_scope(path: Path, scopes: list[Path]) -> bool:
 class _Run:
     """One ingest: which pages changed, their new passages, what each edition now holds."""
 
-    def __init__(self, store: KnowledgeStore, settings: Settings, report: IngestReport) -> None:
-        self.store, self.settings, self.report = store, settings, report
+    def __init__(self, store: KnowledgeStore, settings: Settings, report: IngestReport, readers: PageReaders) -> None:
+        self.store, self.settings, self.report, self.readers = store, settings, report, readers
         self.indexed = store.page_hashes()
         self.fresh: dict[str, list[Chunk]] = {}
         self.seen: set[str] = set()
         self.sites: dict[int, JekyllSite] = {}
+        self.ids: dict[str, Path] = {}  # each edition id, and the folder that gave it first
 
     def site(self, folder: EditionFolder) -> None:
         """Report the files the edition's site refused to read (each site once: editions share one)."""
@@ -146,7 +147,7 @@ class _Run:
                     self.report.unchanged.append(source)
                     unchanged.append(path)
                     continue
-                page = read(path, folder, self.settings, publication)
+                page = self.readers.read(path, folder, self.settings, publication)
                 chunks = chunk_page(page, str(folder.root.resolve()))
             except RefusedPage as err:
                 self.report.errors.append(err)
@@ -172,7 +173,7 @@ class _Run:
         for path in unchanged:
             if path != folder.event_file:
                 try:
-                    pages.append(read(path, folder, self.settings, publication))
+                    pages.append(self.readers.read(path, folder, self.settings, publication))
                 except Exception as err:  # it read as indexed before; if it no longer does, the check goes without
                     log.debug("%s: left out of the facts check: %s", path, err)
         self.report.warnings.extend(contradictions(folder.id, pages))
@@ -194,8 +195,10 @@ def ingest(store: KnowledgeStore, settings: Settings, *, roots: list[Path] | Non
     for root in roots or []:
         remember_root(settings, root.resolve())
     all_roots = knowledge_roots(settings)
-    run = _Run(store, settings, report)
     covered: list[Path] = []
+    readers = shared(Budget.of(settings))
+    readers.begin()
+    run = _Run(store, settings, report, readers)
     for root in all_roots:
         if not root.is_dir():
             report.warnings.append(f"{root}: knowledge folder not found; its pages stay indexed")
@@ -204,6 +207,11 @@ def ingest(store: KnowledgeStore, settings: Settings, *, roots: list[Path] | Non
             continue
         covered.append(root.resolve())
         for folder in edition_folders(root, root_prefix(root, settings)):
+            if (first := run.ids.setdefault(folder.id, folder.folder)) != folder.folder:
+                report.errors.append(PageError(folder.folder, f"gives the edition id '{folder.id}', which {first} "
+                                               "gives already: not indexed, so that answers never mix two sites "
+                                               "(rename one folder, or set `workshop_name` in its _config.yml)"))
+                continue
             run.edition(folder, scopes or [])
     run.site_problems()
 

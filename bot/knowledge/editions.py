@@ -104,13 +104,13 @@ def _edition(folder: EditionFolder, max_bytes: int) -> Edition:
     event, error = None, None
     if folder.event_file.is_file() and (refused := refusal(folder.event_file, folder.root)):
         error = f"{folder.event_file}: {refused}"  # a link to a secret is never parsed, nor quoted
-        log.warning("%s", error)
+        log.info("%s", error)  # said by whoever uses the edition: a command's error, the scheduler's log
     elif folder.event_file.is_file():
         try:
             event = load_event(folder.event_file, max_bytes)
         except EventFileError as err:  # all load_event raises: a broken file breaks only its edition
             error = str(err)
-            log.warning("%s", err)
+            log.info("%s", err)
     title, name = _naming(folder)
     return Edition(id=folder.id, path=folder.folder, event=event, event_error=error,
                    year=_year(folder.id, event, title, folder.named), folder=folder, name=name)

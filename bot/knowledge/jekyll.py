@@ -60,6 +60,8 @@ DEFAULT_INCLUDES = (".htaccess",)
 SPECIAL_PREFIXES = (".", "_", "#", "~")
 MARKDOWN_EXTENSIONS = "markdown,mkdown,mkdn,mkd,md"  # Jekyll's default `markdown_ext`
 DATA_SUFFIXES = {".yml", ".yaml", ".json", ".csv", ".tsv"}
+MAX_DATA_BYTES = 5_000_000  # a `_data` file or `_config.yml`; the largest real one seen is under 1 MB
+MAX_YAML_VALUES = 1_000_000  # values of one YAML document once its aliases are written out
 # GitHub Pages builds in production; templates test `jekyll.environment` to show analytics and the like.
 JEKYLL = {"version": "4.3.4", "environment": "production"}
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?\n?)^(?:---|\.\.\.)\s*$\n?", re.S | re.M)
@@ -156,9 +158,11 @@ class JekyllSite:
         if path.is_file() and refusal(path, fence or root):
             return cls(root, {}, fence=fence)  # reported by `refusals()`
         try:
-            raw = path.read_bytes()
+            raw = _bounded_read(path)
         except FileNotFoundError:
             return cls(root, {}, fence=fence)
+        except ValueError as err:
+            raise SiteConfigError(path, str(err)) from err
         try:
             config = _yaml(_decode(raw))
         except ValueError as err:
@@ -1029,6 +1033,17 @@ def _page_error(err: Exception, body: str) -> LiquidError:
     return LiquidError(line, str(err.message))
 
 
+def _bounded_read(path: Path) -> bytes:
+    """A data or configuration file's bytes; a ValueError for one larger than MAX_DATA_BYTES, read no
+    further than that: a site's data is a few hundred kilobytes, not the 50 MB that stall a render."""
+    with path.open("rb") as file:
+        raw = file.read(MAX_DATA_BYTES + 1)
+    if len(raw) > MAX_DATA_BYTES:
+        raise ValueError(f"larger than {MAX_DATA_BYTES:,} bytes; not read (a data file holds a site's lists, "
+                         "not bulk data)")
+    return raw
+
+
 def _decode(raw: bytes) -> str:
     try:
         return raw.decode("utf-8-sig")
@@ -1038,13 +1053,41 @@ def _decode(raw: bytes) -> str:
 
 
 def _yaml(text: str, first_line: int = 1) -> object:
-    """Parsed YAML; a ValueError 'line N: problem' where the parser gave up, counted from `first_line`."""
+    """Parsed YAML; a ValueError 'line N: problem' where the parser gave up, counted from `first_line`, or
+    where aliases would expand into more values than any site's data holds (a "billion laughs": nine
+    lines that a template printing them turns into gigabytes)."""
     try:
+        if "*" in text:  # aliases are shared when loaded, but copied out by every template that prints them
+            _within_expansion(yaml.compose(text, Loader=yaml.SafeLoader))
         return yaml.safe_load(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
         problem = " ".join(filter(None, [getattr(err, "context", None), getattr(err, "problem", None)])) or str(err)
         raise ValueError(f"line {mark.line + first_line}: {problem}" if mark else problem) from err
+
+
+def _within_expansion(root: yaml.Node | None) -> None:
+    """Raise a MarkedYAMLError when the document, its aliases written out, holds more than MAX_YAML_VALUES
+    values. Each node is counted once, however many aliases point at it: linear in the document."""
+    expanded: dict[int, int] = {}
+    order, todo = [], [root] if root is not None else []
+    while todo:
+        node = todo.pop()
+        if id(node) in expanded:
+            continue
+        expanded[id(node)] = 0
+        order.append(node)
+        if isinstance(node, yaml.SequenceNode):
+            todo.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            todo.extend(part for pair in node.value for part in pair)
+    for node in reversed(order):  # a child was first seen after its first parent: counted before it
+        children = (node.value if isinstance(node, yaml.SequenceNode) else
+                    [part for pair in node.value for part in pair] if isinstance(node, yaml.MappingNode) else [])
+        expanded[id(node)] = 1 + sum(expanded[id(child)] for child in children)
+        if expanded[id(node)] > MAX_YAML_VALUES:
+            raise yaml.MarkedYAMLError(problem=f"its aliases expand to more than {MAX_YAML_VALUES:,} values",
+                                       problem_mark=node.start_mark)
 
 
 def _split_front_matter(text: str) -> tuple[dict, str] | None:
@@ -1058,7 +1101,7 @@ def _split_front_matter(text: str) -> tuple[dict, str] | None:
 
 def _read_data_file(path: Path) -> object:
     """One `_data` file as Jekyll reads it: CSV and TSV become lists of rows keyed by the header."""
-    text = _decode(path.read_bytes())
+    text = _decode(_bounded_read(path))
     suffix = path.suffix.lower()
     if suffix == ".json":
         try:

@@ -100,7 +100,10 @@ def asgi_app(ctx: SlackContext, slack: Callable[[], App], loading: Callable[[], 
         """The newest edition's calendar, or `?edition=<id>` (repeated: one calendar of several), read
         from the current editions at every fetch: a moved deadline shows, its SEQUENCE bumped."""
         editions = ctx.editions
-        asked: list[str | None] = [*request.query_params.getlist("edition")] or [None]
+        given = request.query_params.getlist("edition")
+        if len(given) != len(set(given)) or len(given) > len(editions.ids()):  # never a payload many times over
+            return PlainTextResponse("each edition at most once: ?edition=<id>&edition=<other id>", status_code=400)
+        asked: list[str | None] = [*given] or [None]
         selected = []
         for wanted in asked:
             edition = editions.get(wanted) if wanted else editions.default

@@ -46,10 +46,19 @@ class InboundRows:
             return s.scalars(select(InboundMessage).where(InboundMessage.message_id == message_id)).first()
 
     def answerable_from(self, sender: str, since: datetime) -> int:
-        """How many mails `sender` sent since `since` that were not ignored: what the daily limit counts."""
+        """How many mails `sender` (in any case) sent since `since` that were not ignored: what the daily
+        limit counts."""
         with self.db.statement() as c:
             return c.execute(select(func.count()).select_from(INBOUND).where(
-                INBOUND.c.sender == sender, INBOUND.c.received_at >= since,
+                func.lower(INBOUND.c.sender) == sender.lower(), INBOUND.c.received_at >= since,
+                INBOUND.c.status != InboundStatus.IGNORED)).scalar_one()
+
+    def answerable_from_domain(self, domain: str, since: datetime) -> int:
+        """As `answerable_from`, for every address at `domain`: a flood from many made-up addresses."""
+        pattern = "%@" + domain.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        with self.db.statement() as c:
+            return c.execute(select(func.count()).select_from(INBOUND).where(
+                func.lower(INBOUND.c.sender).like(pattern, escape="\\"), INBOUND.c.received_at >= since,
                 INBOUND.c.status != InboundStatus.IGNORED)).scalar_one()
 
     def questions_of(self, message_ids: Iterable[str]) -> list[str]:
