@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import threading
 from contextlib import suppress
@@ -18,6 +19,8 @@ from bot.startup import ASSISTANT, DATABASE, Startup
 from bot.templates import render
 
 QUIT = {"quit", "exit", ":q"}
+PROMPT = "[bold cyan]you>[/bold cyan] "
+ANSI_CODE = re.compile(r"\x1b\[[0-9;]*m")
 HELP = {"help", "?", "/help"}
 
 
@@ -34,6 +37,14 @@ def greet(settings: Settings, registry: Registry, console: Console) -> None:
     console.print(render(settings.prompts_dir, "console/loading.txt.j2"), style="dim", highlight=False, markup=False)
 
 
+def _readline_prompt(console: Console, markup: str) -> str:
+    """`markup` as the terminal shows it, its colour codes marked invisible for readline (\\001…\\002): with
+    them counted as characters, arrow-up redrew a remembered question over the prompt."""
+    with console.capture() as captured:
+        console.print(markup, end="")
+    return ANSI_CODE.sub("\001\\g<0>\002", captured.get())
+
+
 class Prompt:
     """Where the console waits for a line. A part that fails to load while it waits interrupts it, as
     Ctrl-C would (only the main thread can be); a question waiting for that part gets the error instead."""
@@ -48,7 +59,10 @@ class Prompt:
         with self._lock:
             self._reading = True
         try:
-            line = console.input("[bold cyan]you>[/bold cyan] ", stream=stream)
+            if stream is None and console.is_terminal:
+                line = input(_readline_prompt(console, PROMPT))  # readline knows the prompt: history redraws it
+            else:
+                line = console.input(PROMPT, stream=stream)
         finally:
             with self._lock:
                 self._reading = False

@@ -18,7 +18,7 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
 from bot.config import SLACK_SETTINGS, Settings, SettingError
-from bot.startup import Startup
+from bot.startup import UNREACHABLE, Startup
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -105,17 +105,23 @@ def _socket_mode(startup: Startup) -> None:
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     settings = startup.settings
     health = _health(startup).start()
-    try:
-        token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
+    token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
+    connected: list[SocketModeHandler] = []
+
+    def connect() -> None:  # the startup's first part: tried again while Slack cannot be reached
         handler = SocketModeHandler(build_app(SlackContext(settings, startup), verify_requests=False), token,
                                     web_client=web_client(settings, token))
         handler.connect()
+        connected.append(handler)
+
+    try:
         stopped = threading.Event()
-        startup.start(on_failure=lambda error: stopped.set())
+        startup.start(on_failure=lambda error: stopped.set(), first=("slack", connect))
         try:
             stopped.wait()
         finally:
-            handler.close()
+            for handler in connected:
+                handler.close()
     finally:
         health.stop()
 
@@ -136,6 +142,8 @@ def _http(startup: Startup) -> None:
             from bot.slack.app import build_app
 
             slack.set_result(build_app(ctx))
+        except UNREACHABLE:  # tried again (the startup's backoff); the requests keep waiting
+            raise
         except Exception as error:  # the requests waiting for it fail; the startup stops the server
             slack.set_exception(error)
             raise

@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import gc
 import logging
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
+from urllib.error import URLError
+
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential
 
 from bot.metrics import LEADER
 from bot.runtime import Runtime
@@ -43,6 +47,10 @@ log = logging.getLogger(__name__)
 DATABASE, REMINDERS, MAIL, ASSISTANT = "database", "reminders", "mail", "assistant"
 UNFINISHED_MAIL = timedelta(days=7)  # mail whose answer a stop cut short is answered at the next start, if this recent
 Step = tuple[str, Callable[[], object]]  # (the part's name, what loads it)
+# What a service out of reach raises: refused or dropped connections, timeouts, names not resolved yet,
+# and urllib's errors (slack-sdk's) around them.
+UNREACHABLE = (ConnectionError, TimeoutError, socket.gaierror, URLError)
+MAX_PAUSE = 60  # seconds between tries, at most
 
 
 class StartupError(RuntimeError):
@@ -77,6 +85,7 @@ class Startup:
                                    *([(MAIL, self._receive_mail)] if receives_mail else []),
                                    (ASSISTANT, self._knowledge)]
         self._ready = {part: threading.Event() for part, _ in self._steps}
+        self.waiting: dict[str, str] = {}  # a part waiting for a service it cannot reach, and why
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -105,7 +114,7 @@ class Startup:
             for part, load in self._steps:
                 if self._stopping.is_set():
                     return
-                load()
+                self._patiently(part, load)
                 self._ready[part].set()
         except Exception as error:  # told to whoever waits, and to serve, which stops
             if not isinstance(error, RuntimeError):  # not one of ours, which say what to do: its traceback
@@ -114,6 +123,29 @@ class Startup:
             for ready in self._ready.values():
                 ready.set()  # whoever waits wakes, and sees the failure
             on_failure(error)
+
+    def _patiently(self, part: str, load: Callable[[], object]) -> None:
+        """Load `part`; while what it needs is unreachable (Slack, a database or Chroma server, the network
+        not up yet), try again with growing pauses for as long as it takes, `loading()` saying why.
+        Anything else fails the startup at once."""
+        def waiting(state: RetryCallState) -> None:
+            error = state.outcome.exception() if state.outcome else None
+            pause = state.next_action.sleep if state.next_action else 0
+            self.waiting[part] = f"unreachable: {error}; attempt {state.attempt_number + 1} in {pause:.0f} s"
+            log.warning("%s: %s", part, self.waiting[part])
+
+        try:
+            for attempt in Retrying(retry=retry_if_exception_type(UNREACHABLE), reraise=True, before_sleep=waiting,
+                                    wait=wait_exponential(multiplier=1, min=1, max=MAX_PAUSE),
+                                    stop=lambda _: self._stopping.is_set(), sleep=self._pause):
+                with attempt:
+                    load()
+        finally:
+            self.waiting.pop(part, None)
+
+    def _pause(self, seconds: float) -> None:
+        """A pause between tries that ends early when the bot stops."""
+        self._stopping.wait(seconds)
 
     def _database(self) -> None:
         from bot.storage.metrics import OUTBOX_METRICS
@@ -172,8 +204,9 @@ class Startup:
                 self.watcher = KnowledgeWatcher(self.settings, store, self.registry).start()
 
     def loading(self) -> list[str]:
-        """The parts not ready yet, in the order they load."""
-        return [part for part, ready in self._ready.items() if not ready.is_set()]
+        """The parts not ready yet, in the order they load; one waiting for a service says why."""
+        return [f"{part} ({self.waiting[part]})" if part in self.waiting else part
+                for part, ready in self._ready.items() if not ready.is_set()]
 
     def ready(self, part: str) -> bool:
         return self._ready[part].is_set() and self.failure is None

@@ -32,13 +32,14 @@ def chroma_server(tmp_path) -> Iterator[int]:
 
 
 class Gate:
-    """Accepts connections on `port` at once; carries their bytes to `target` only once `open()`ed."""
+    """Accepts connections on `port` at once; carries their bytes to `target` only once `open()`ed.
+    `port` may be given: a service that appears where the bot has been trying to reach it."""
 
-    def __init__(self, target: int) -> None:
+    def __init__(self, target: int, port: int = 0) -> None:
         self.target = target
         self.opened = threading.Event()
         self.held = 0  # connections accepted so far
-        self._server = socket.create_server(("127.0.0.1", 0))
+        self._server = socket.create_server(("127.0.0.1", port))
         self.port = self._server.getsockname()[1]
         threading.Thread(target=self._accept, daemon=True).start()
 

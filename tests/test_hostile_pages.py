@@ -370,3 +370,18 @@ def test_two_sites_giving_one_edition_id_are_an_error_naming_both_and_never_mixe
                if m["edition"] == "neurips2023"}
     assert sources and all(s.startswith("neurips2023/") for s in sources), sources
     assert any(m["edition"] == "neurips2018" for m in store.collection.get(include=["metadatas"])["metadatas"])
+
+
+def test_a_configuration_whose_aliases_explode_is_named_and_its_site_read_without_it(knowledge, embeddings):
+    """A "billion laughs" in `_config.yml`, printed by a page as `{{ site.i }}`: the configuration is
+    refused with its file and line, the site is read without it, and the other edition is untouched."""
+    config = knowledge / "ws2025" / "_config.yml"
+    config.write_text(config.read_text(encoding="utf-8") + f"a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+                      f"{LAUGHS}", encoding="utf-8")
+    (knowledge / "ws2025" / "laughs.md").write_text("---\ntitle: Laughs\n---\n## Laughs\n\n{{ site.i }} ha\n")
+
+    _, _, report = indexed(knowledge, embeddings)
+
+    assert any(w.startswith(f"{knowledge / 'ws2025'}/_config.yml: line ") and "its aliases expand to more than "
+               "1,000,000 values; the site is read without its configuration" in w for w in report.warnings)
+    assert {"ws2025/laughs.md", "ws2025/call for papers.md", "ws2024/index.html"} <= set(report.added)

@@ -20,7 +20,7 @@ from bot.startup import Startup, StartupError
 
 from .chroma_harness import Gate
 from .conftest import KNOWLEDGE, make_settings
-from .slack_harness import BotProcess, HttpBot
+from .slack_harness import BotProcess, HttpBot, free_port
 from .waiting import wait_until
 
 
@@ -133,3 +133,29 @@ def test_http_mode_listens_at_once_and_answers_what_came_before_it_was_ready(tmp
     finally:
         bot.kill()
         gate.close()
+
+
+@pytest.mark.slow  # `serve` in a subprocess
+def test_an_unreachable_slack_is_tried_again_and_readiness_says_so(tmp_path, slack_emulator):
+    """Slack cannot be reached when the bot starts (nothing listens where SLACK_API_URL points): the
+    process stays up, /readyz says what it waits for and why, and once Slack answers there the bot
+    becomes ready and answers."""
+    port = free_port()
+    bot = BotProcess.launch(tmp_path / "data", KNOWLEDGE, slack_emulator,
+                            SLACK_API_URL=f"http://127.0.0.1:{port}/api/")
+    relay = None
+    try:
+        def waiting_for_slack() -> bool:
+            response = bot.get("/readyz")
+            return response is not None and any(part.startswith("slack (unreachable: ")
+                                                for part in response.json().get("loading", []))
+        wait_until(waiting_for_slack, 120, what="/readyz naming the unreachable Slack")
+        assert bot.process.poll() is None  # still running
+        relay = Gate(slack_emulator.server.server_address[1], port=port)
+        relay.open()
+        bot.wait_until("/readyz")
+        assert bot.get("/readyz").json()["ready"] is True
+    finally:
+        bot.kill()
+        if relay is not None:
+            relay.close()

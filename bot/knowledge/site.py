@@ -22,13 +22,12 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from bot.addresses import web_url
 from bot.knowledge.files import refusal
-from bot.knowledge.jekyll import JekyllSite
+from bot.knowledge.jekyll import CONFIG_FILE, JekyllSite, SiteConfigError
 from bot.knowledge.naming import home_page
 
 PAGE_SUFFIXES = {".html", ".htm", ".md", ".markdown"}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 EVENT_FILE = "event.yaml"
-CONFIG_FILE = "_config.yml"
 HUGO_SECTION = "_index"  # a Hugo source's page for its folder: `content/_index.md`, `content/archive/2024/_index.md`
 HUGO_CONFIGS = ("config.toml", "config.yml", "config.yaml", "hugo.toml", "hugo.yaml")
 # Error pages say nothing about the workshop; a repository's own notes (for people or for coding
@@ -176,7 +175,11 @@ def _edition_folders_within(site_root: Path, site: JekyllSite) -> list[Path]:
 
 
 def _site_editions(root: Path, site_root: Path, folder_id: str | None, prefix: str) -> list[EditionFolder]:
-    site = JekyllSite.load(site_root, fence=root)
+    try:
+        site = JekyllSite.load(site_root, fence=root)
+    except SiteConfigError as error:  # one site's broken configuration: that site is read without it
+        site = JekyllSite(site_root, {}, fence=root)
+        site.problems.append(f"{CONFIG_FILE}: {error.problem}; the site is read without its configuration")
     documents = {site_root / relative for relative in site.published_documents()} if site.checkout else set()
     nested = _edition_folders_within(site_root, site)
     candidates = [p for p in _files(site_root) if not any(d in p.parents for d in nested)]
