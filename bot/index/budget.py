@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import logging
 import resource
 import signal
@@ -138,17 +139,12 @@ class PageReaders:
         return PageError(path, f"{reason} while being read; skipped, the other pages are read")
 
 
-_shared: dict[Budget, PageReaders] = {}
-_shared_lock = threading.Lock()
-
-
+@functools.cache
 def shared(budget: Budget) -> PageReaders:
     """This process's page reader for `budget`, started on its first page and stopped at exit."""
-    with _shared_lock:
-        if budget not in _shared:
-            _shared[budget] = PageReaders(budget)
-            atexit.register(_shared[budget].close)
-        return _shared[budget]
+    readers = PageReaders(budget)
+    atexit.register(readers.close)
+    return readers
 
 
 def _serve(connection: Connection, memory_mb: int) -> None:

@@ -150,32 +150,32 @@ class _Measures:
 
     @classmethod
     def of(cls, root: Tag) -> _Measures:
+        """Measured once per page, before anything is removed; what no reader sees (scripts) counts nothing."""
         order, todo = [], [root]
         while todo:
             node = todo.pop()
             order.append(node)
-            todo.extend(child for child in node.contents if isinstance(child, Tag))
+            todo.extend(child for child in node.contents if isinstance(child, Tag) and child.name not in INVISIBLE)
         measures = cls()
         for node in reversed(order):
             size = 0
             for child in node.contents:
                 if isinstance(child, Tag):
-                    size += measures.size[id(child)]
+                    size += measures.size.get(id(child), 0)
                     if child.name == "table" or child.name in HEADINGS or id(child) in measures.blocks:
                         measures.blocks.add(id(node))
-                else:
+                elif not isinstance(child, SKIPPED_NODES):  # comments are not shown either
                     size += len(SPACES.sub("", str(child)))
             measures.size[id(node)] = size
         return measures
 
 
-def _prepare(soup: BeautifulSoup) -> None:
+def _prepare(soup: BeautifulSoup, sizes: dict[int, int]) -> None:
     """Remove what readers don't see and mark what the walk must treat specially."""
     for node in soup.find_all(string=lambda s: isinstance(s, SKIPPED_NODES)):
         node.extract()
     for tag in _outermost(soup.find_all(INVISIBLE)):
         tag.decompose()
-    sizes = _Measures.of(soup).size
     chrome = [tag for tag in soup.find_all(True)
               if _is_chrome(tag) and sizes[id(tag)] <= CHROME_MAX_SHARE * sizes[id(soup)]]
     for tag in _outermost(chrome):
@@ -445,8 +445,8 @@ class _Walker:
         return line
 
 
-def _lines(root: Tag) -> tuple[list[Section], list[Supersession]]:
-    walker = _Walker(_Measures.of(root))
+def _lines(root: Tag, measures: _Measures) -> tuple[list[Section], list[Supersession]]:
+    walker = _Walker(measures)
     walker.walk(root)
     walker.flush()
     return [s for s in walker.sections if s.lines], walker.supersessions
@@ -484,15 +484,16 @@ def parse_html(html: str) -> ParsedBody:
     soup = BeautifulSoup(within_depth(html), "lxml")
     title_tag = soup.find("title")
     title = SPACES.sub(" ", title_tag.get_text()).strip() if title_tag else None
-    _prepare(soup)
+    measures = _Measures.of(soup)
+    _prepare(soup, measures.size)
     header: list[str] = []
     mastheads = [tag for tag in soup.find_all("header")
                  if not tag.find_parent(["main", "article", "header"]) and not tag.find_parent(attrs={"role": "main"})]
     for tag in mastheads:
-        sections, _ = _lines(tag)
+        sections, _ = _lines(tag, measures)
         header.extend(line for s in sections for line in s.lines)
         tag.decompose()
     root = soup.find("main") or soup.find(None, attrs={"role": "main"}) or soup.body or soup
-    sections, supersessions = _lines(root)
+    sections, supersessions = _lines(root, measures)
     return ParsedBody(sections=sections, supersessions=supersessions, title=title or None,
                       header=list(dict.fromkeys(header)))
