@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.addresses import LIST_URL_SCHEMES, list_url, mailbox, mailboxes, web_url_error
 
 DKIM = ("dkim_selector", "dkim_domain", "dkim_key_file")
+EDITION_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 DNS_NAME = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9])?)*")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 SLACK_SETTINGS = ("slack_bot_token", "slack_app_token", "slack_signing_secret")
@@ -32,6 +33,8 @@ class Settings(BaseSettings):
 
     bot_data_dir: Path = Field(Path("data"), description="Chroma store, SQLite database, mail outbox")
     knowledge_dir: Path = Field(Path("knowledge"), description="one folder per edition")
+    edition_ids: str = Field("", description="FOLDER=ID pairs, comma-separated: the edition read from FOLDER is "
+                             "called ID (two sites that give one id)")
     site_base_url: str | None = Field(None, description="base of the pages' public URLs when the site does not say")
     max_page_bytes: int = Field(2_000_000, gt=0, description="a larger page file is refused (bytes of source)")
     page_cpu_seconds: int = Field(20, gt=0, le=3600, description="CPU time one page may take to read; "
@@ -163,6 +166,16 @@ class Settings(BaseSettings):
                              "(openai:text-embedding-3-small)")
         return value
 
+    @field_validator("edition_ids")
+    @classmethod
+    def _renames(cls, value: str) -> str:
+        for pair in filter(None, (part.strip() for part in value.split(","))):
+            folder, _, edition = pair.partition("=")
+            if not folder.strip() or not EDITION_ID.fullmatch(edition.strip()):
+                raise ValueError(f"EDITION_IDS: {pair!r} is not FOLDER=ID (an id of lower-case letters, digits, "
+                                 "'.', '-' or '_', like neurips2023-archive)")
+        return value
+
     @field_validator("site_base_url", mode="before")
     @classmethod
     def _web_url(cls, value: object) -> object:
@@ -200,6 +213,13 @@ class Settings(BaseSettings):
         """The (first) list's bare address, e.g. for the unsubscribe line of a digest."""
         found = mailboxes("MAILING_LIST", self.mailing_list)
         return found[0].addr_spec if found else None
+
+    @property
+    def renamed_editions(self) -> dict[Path, str]:
+        """EDITION_IDS as resolved folder → id: a folder is named as on the command line (relative to the
+        working directory) or absolutely."""
+        pairs = (part.partition("=") for part in self.edition_ids.split(",") if part.strip())
+        return {Path(folder.strip()).expanduser().resolve(): edition.strip() for folder, _, edition in pairs}
 
     @property
     def trusted_authserv_ids(self) -> set[str]:

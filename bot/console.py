@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import signal
+import sys
 import threading
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext, suppress
 from typing import TextIO
 
 from rich.console import Console
@@ -72,10 +74,68 @@ class Prompt:
             raise EOFError
         return line.removesuffix("\n")
 
+    @property
+    def reading(self) -> bool:
+        with self._lock:
+            return self._reading
+
     def interrupt(self, error: Exception) -> None:
         with self._lock:
             if self._reading and self._thread == threading.main_thread().ident:
                 signal.pthread_kill(self._thread, signal.SIGINT)
+
+
+class AbovePrompt:
+    """The terminal's stderr while the console reads there: a line written while the prompt waits (an
+    ingest's warning, a log line) is printed above it, and the prompt is drawn again with what was typed,
+    as a shell does; written onto the prompt's line, it hid the prompt and the typing."""
+
+    def __init__(self, stream: TextIO, prompt: Prompt, shown: str) -> None:
+        self._stream, self._prompt, self._shown = stream, prompt, shown
+        self._lock = threading.Lock()
+        self._line_start = True
+
+    def write(self, text: str) -> int:
+        with self._lock:
+            if not self._prompt.reading:
+                self._stream.write(text)
+            else:
+                if self._line_start:
+                    self._stream.write("\r\x1b[K")  # the prompt's line cleared, the text in its place
+                self._stream.write(text)
+                if text.endswith("\n"):
+                    self._stream.write(self._shown + _typed())
+            self._line_start = text.endswith("\n")
+            self._stream.flush()
+            return len(text)
+
+    def __getattr__(self, name: str) -> object:  # fileno, isatty, encoding, flush: the terminal's
+        return getattr(self._stream, name)
+
+
+def _typed() -> str:
+    """What is typed at the prompt so far (readline's buffer), to draw again after a line above it."""
+    try:
+        import readline
+    except ImportError:
+        return ""
+    return readline.get_line_buffer()
+
+
+@contextmanager
+def lines_above(prompt: Prompt, console: Console) -> Iterator[None]:
+    """While the console reads a terminal, what goes to stderr is printed above its prompt."""
+    if not (console.is_terminal and sys.stderr.isatty()):
+        yield
+        return
+    terminal = sys.stderr
+    with console.capture() as captured:
+        console.print(PROMPT, end="")
+    sys.stderr = AbovePrompt(terminal, prompt, captured.get())
+    try:
+        yield
+    finally:
+        sys.stderr = terminal
 
 
 def run_console(startup: Startup, console: Console, stream: TextIO | None = None, prompt: Prompt | None = None) -> None:
@@ -87,8 +147,13 @@ def run_console(startup: Startup, console: Console, stream: TextIO | None = None
     """
     with suppress(ImportError):  # line editing and history for input(), where the platform has readline
         import readline  # noqa: F401
-    settings, registry = startup.settings, startup.registry
     prompt = prompt or Prompt()
+    with lines_above(prompt, console) if stream is None else nullcontext():
+        _converse(startup, console, stream, prompt)
+
+
+def _converse(startup: Startup, console: Console, stream: TextIO | None, prompt: Prompt) -> None:
+    settings, registry = startup.settings, startup.registry
     while True:
         try:
             question = prompt.read(console, stream)

@@ -171,7 +171,7 @@ class EmailAnswers:
     def _answer_body(self, mail: InboundMail, text: str, sources: Sequence[Source], edition: str | None, *,
                      auto: bool, declined: bool = False) -> dict:
         sources = list(sources)
-        body = self._reply_body(mail, "answer", auto=auto, answer=text, sources=sources,
+        body = self._reply_body(mail, "answer", auto=auto, answer=text, sources=sources, question=mail.question,
                                 contact=self.contact(edition))
         body["draft"] = {"subject": mail.subject, "name": mail.sender_name, "sender": mail.sender,
                          "question": one_line(mail.question), "answer": text, "edition": edition, "declined": declined,
@@ -259,7 +259,7 @@ class EmailAnswers:
             sources = [Source(**s) for s in draft["sources"]]  # the pages stay listed under an edited answer
             parts = email_parts(self.settings.prompts_dir, "email_answers/answer", subject=reply_subject(
                 draft["subject"]), reader=draft["name"], answer=text, sources=sources,
-                contact=self.contact(draft["edition"]))
+                question=draft["question"], contact=self.contact(draft["edition"]))
             body = {**body, **parts, "auto_submitted": None, "draft": {**draft, "answer": text}}
         status = "ignored" if not send else "edited" if edited is not None else "sent"
         decided = self.parts.outbox.decide(row_id, by, send, json.dumps(body) if send else None,

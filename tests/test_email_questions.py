@@ -58,6 +58,8 @@ def test_a_mail_to_the_bot_is_answered_and_its_reply_looped_back_is_not(tmp_path
         assert sent["In-Reply-To"].strip() == sent["References"].strip() == "<first@uni.example>"
         assert sent["Auto-Submitted"].strip() == "auto-replied"
         assert "Sources" in plain(reply.raw)
+        # the asker's words quoted, not only in the subject
+        assert f"You asked: > Hello, > > {ANSWERED}" in plain(reply.raw)
 
         deliver(startup, reply.raw, sender=BOT)  # the bot's own reply, back in its inbox
         deliver(startup, mail(f"Hello again,\n\n{ANSWERED}\n", message_id="<second@uni.example>",

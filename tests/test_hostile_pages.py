@@ -372,6 +372,39 @@ def test_two_sites_giving_one_edition_id_are_an_error_naming_both_and_never_mixe
     assert any(m["edition"] == "neurips2018" for m in store.collection.get(include=["metadatas"])["metadatas"])
 
 
+def test_an_organizer_gives_one_of_two_sites_another_edition_id_and_both_are_answered(tmp_path, embeddings):
+    """EDITION_IDS maps the checkout's current edition (which also says neurips2023) to its own id: both
+    are indexed without an error, each edition's passages come from its own site, and the process knows
+    the new id."""
+    from .conftest import KNOWLEDGE, MLFORSYSTEMS
+
+    knowledge = copy_tree(KNOWLEDGE, tmp_path / "knowledge")
+    checkout = copy_tree(MLFORSYSTEMS, tmp_path / "checkout")
+    settings = make_settings(tmp_path / "data", knowledge, edition_ids=f"{checkout}=mlsys-checkout")
+    store = KnowledgeStore(settings, embeddings)
+
+    report = ingest(store, settings, roots=[checkout])
+
+    assert not [e for e in report.errors if "edition id" in e.problem], report.errors
+    metadatas = store.collection.get(include=["metadatas"])["metadatas"]
+    ours = {m["source"] for m in metadatas if m["edition"] == "neurips2023"}
+    theirs = {m["source"] for m in metadatas if m["edition"] == "mlsys-checkout"}
+    assert ours and all(s.startswith("neurips2023/") for s in ours), ours
+    assert theirs and not theirs & ours
+    assert "mlsys-checkout" in {e.id for e in Registry(settings).editions.items}
+
+
+def test_edition_ids_that_are_not_folder_id_pairs_are_refused_in_one_line(tmp_path):
+    from pydantic import ValidationError
+
+    from bot.config import invalid_settings
+
+    with pytest.raises(ValidationError) as raised:
+        make_settings(tmp_path, edition_ids="checkout=Not An Id")
+    assert invalid_settings(raised.value) == ("EDITION_IDS: 'checkout=Not An Id' is not FOLDER=ID (an id of "
+                                              "lower-case letters, digits, '.', '-' or '_', like neurips2023-archive)")
+
+
 def test_a_configuration_whose_aliases_explode_is_named_and_its_site_read_without_it(knowledge, embeddings):
     """A "billion laughs" in `_config.yml`, printed by a page as `{{ site.i }}`: the configuration is
     refused with its file and line, the site is read without it, and the other edition is untouched."""

@@ -169,7 +169,8 @@ def _answer(request: _Request, folders: dict[tuple[str, str], dict[str, EditionF
     try:
         key = (request.root, request.prefix)
         if key not in folders:
-            folders[key] = {f.id: f for f in edition_folders(Path(request.root), request.prefix)}
+            folders[key] = {f.id: f for f in edition_folders(Path(request.root), request.prefix,
+                                                                   request.settings.renamed_editions)}
         folder = folders[key][request.edition]
         before = len(folder.site.problems)
         _limit_cpu(request.settings.page_cpu_seconds)

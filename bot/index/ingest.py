@@ -206,11 +206,12 @@ def ingest(store: KnowledgeStore, settings: Settings, *, roots: list[Path] | Non
         if scopes and not any(s == root.resolve() or root.resolve() in s.parents for s in scopes):
             continue
         covered.append(root.resolve())
-        for folder in edition_folders(root, root_prefix(root, settings)):
+        for folder in edition_folders(root, root_prefix(root, settings), settings.renamed_editions):
             if (first := run.ids.setdefault(folder.id, folder.folder)) != folder.folder:
                 report.errors.append(PageError(folder.folder, f"gives the edition id '{folder.id}', which {first} "
                                                "gives already: not indexed, so that answers never mix two sites "
-                                               "(rename one folder, or set `workshop_name` in its _config.yml)"))
+                                               "(give one another id with EDITION_IDS=FOLDER=ID, "
+                                               "or set `workshop_name` in its _config.yml)"))
                 continue
             run.edition(folder, scopes or [])
     run.site_problems()

@@ -11,6 +11,7 @@ import json
 import logging
 import re
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -159,11 +160,13 @@ def _one_edition_a_year(items: list[Edition]) -> None:
             edition.year = None
 
 
-def discover(*roots: Path, event_max_bytes: int = EVENT_MAX_BYTES) -> Editions:
-    """Every edition under the knowledge roots; an id found in two roots keeps the first root's."""
+def discover(*roots: Path, event_max_bytes: int = EVENT_MAX_BYTES,
+             renamed: Mapping[Path, str] | None = None) -> Editions:
+    """Every edition under the knowledge roots (`renamed`: EDITION_IDS); an id found in two roots keeps
+    the first root's."""
     items: dict[str, Edition] = {}
     for root in roots:
-        for folder in edition_folders(root):
+        for folder in edition_folders(root, renamed=renamed):
             if folder.id not in items:
                 items[folder.id] = _edition(folder, event_max_bytes)
     _one_edition_a_year(list(items.values()))
@@ -195,7 +198,8 @@ class Registry:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._lock = threading.Lock()
-        self._editions = discover(*self.roots, event_max_bytes=settings.event_max_bytes)
+        self._editions = discover(*self.roots, event_max_bytes=settings.event_max_bytes,
+                                  renamed=settings.renamed_editions)
 
     @property
     def roots(self) -> list[Path]:
@@ -207,7 +211,8 @@ class Registry:
 
     def refresh(self) -> Editions:
         """Re-discover the editions (cheap: folders and event.yaml files)."""
-        editions = discover(*self.roots, event_max_bytes=self.settings.event_max_bytes)
+        editions = discover(*self.roots, event_max_bytes=self.settings.event_max_bytes,
+                            renamed=self.settings.renamed_editions)
         with self._lock:
             self._editions = editions
         return editions

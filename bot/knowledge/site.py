@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -199,16 +200,20 @@ def _site_editions(root: Path, site_root: Path, folder_id: str | None, prefix: s
     return editions
 
 
-def edition_folders(root: Path, prefix: str = "") -> list[EditionFolder]:
-    """Every edition under the knowledge root `root`, with its pages; none when it holds nothing."""
+def edition_folders(root: Path, prefix: str = "", renamed: Mapping[Path, str] | None = None) -> list[EditionFolder]:
+    """Every edition under the knowledge root `root`, with its pages; none when it holds nothing. An
+    edition whose (resolved) folder is in `renamed` takes the id given there (EDITION_IDS)."""
     if not root.is_dir():
         return []
     if _is_site(root):
-        return _site_editions(root, root, None, prefix)
-    editions: list[EditionFolder] = []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
-        if _holds_pages(folder):
-            editions.extend(_site_editions(root, folder, folder.name, prefix))
+        editions = _site_editions(root, root, None, prefix)
+    else:
+        editions = []
+        for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+            if _holds_pages(folder):
+                editions.extend(_site_editions(root, folder, folder.name, prefix))
+    for edition in editions:
+        edition.id = (renamed or {}).get(edition.folder.resolve(), edition.id)
     return editions
 
 
