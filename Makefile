@@ -7,7 +7,10 @@ TOOLS         := .tools
 UV            := $(TOOLS)/bin/uv
 VENV          := .venv
 BIN           := $(VENV)/bin
-SYNC          := $(UV) sync --locked --python $(PYTHON)
+# --compile-bytecode: every process imports from bytecode, even where it may not write any (a read-only
+# install, PYTHONDONTWRITEBYTECODE): a cold `ask` took 6.0 s compiling what it imported, and 3.1 s without.
+SYNC          := $(UV) sync --locked --compile-bytecode --python $(PYTHON)
+COMPILE_BOT   := $(BIN)/python -m compileall -q bot
 # One test process per core (at most 4): the tests that wait on the clock overlap the ones that compute.
 PYTEST        := -m pytest -n auto --maxprocesses 4 --dist worksteal
 
@@ -24,9 +27,11 @@ $(UV):
 
 install: $(UV)  ## the bot alone (no test tools; what is already in .venv stays)
 	$(SYNC) --no-dev --inexact
+	$(COMPILE_BOT)
 
 install-dev: $(UV)  ## the bot and what the tests, the linters and the benchmarks use, exactly as locked
 	$(SYNC)
+	$(COMPILE_BOT)
 
 run: install  ## the bot on its embedded default: local Chroma, offline embeddings, console
 	$(BIN)/workshop-bot serve
@@ -55,7 +60,7 @@ ingest: install
 	$(BIN)/workshop-bot ingest
 
 lint: install-dev
-	$(BIN)/ruff check bot tests bench
+	$(BIN)/ruff check bot tests bench tools
 	$(BIN)/mypy
 
 lock: $(UV)  ## uv.lock again from pyproject.toml, keeping every version that still satisfies it

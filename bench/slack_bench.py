@@ -1,8 +1,11 @@
-"""Issue 3 figures: ack latency, and mention → reply latency with 50 concurrent askers; the cost of one
-Web API call, with a connection per call (slack-sdk's client) and over kept-alive connections (ours).
+"""Slack figures: CPU per answer first, then ack latency, mention → reply latency and answers/s with 50
+and 10 concurrent askers, with the load average beside them; the cost of one Web API call, with a
+connection per call (slack-sdk's client) and over kept-alive connections (ours).
 
-The bot runs as it does in production, `workshop-bot serve` in HTTP mode in its own process; the
-askers (signed HTTP requests) and the emulated Slack Web API share this one.
+The bot runs as it does in production, `workshop-bot serve` in HTTP mode in its own process, once with
+answers computed in its threads (ANSWER_PROCESSES=0) and once in a worker process (1); the askers
+(signed HTTP requests) and the emulated Slack Web API share this one. CPU time is counted for the bot's
+process and its workers, and for this one: it does not depend on the machine's load, as latency does.
 """
 
 from __future__ import annotations
@@ -30,20 +33,23 @@ from tests.slack_harness import SECRET, HttpBot, SlackBot, free_port
 
 ASKERS = 50
 QUESTIONS_EACH = 4
+ONE_AT_A_TIME = 60  # questions asked one after another by a single asker: the bot's CPU per mention
 CALLS = 300
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process, from /proc."""
+    """User + system CPU time of a process and of its running children (answer workers), from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children = [int(child) for task in Path(f"/proc/{pid}/task").iterdir()
+                for child in (task / "children").read_text().split()]
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") + sum(map(_cpu_seconds, children))
 
 
-def _start_bot(tmp: Path, emulator: SlackEmulator) -> tuple[subprocess.Popen, str]:
+def _start_bot(tmp: Path, emulator: SlackEmulator, processes: int = 0) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "BOT_DATA_DIR": str(tmp), "KNOWLEDGE_DIR": str(REPO / "knowledge"),
            "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": emulator.url,
-           "HOST": "127.0.0.1", "PORT": str(port)}
+           "HOST": "127.0.0.1", "PORT": str(port), "ANSWER_PROCESSES": str(processes)}
     process = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
@@ -60,7 +66,7 @@ def _start_bot(tmp: Path, emulator: SlackEmulator) -> tuple[subprocess.Popen, st
 
 
 def _load(bots: list[SlackBot], emulator: SlackEmulator, pids: list[int], askers: int,
-          questions: list[str], run: int = 0) -> dict[str, float]:
+          questions: list[str], run: int = 0, each: int = QUESTIONS_EACH) -> dict[str, float]:
     """`askers` people, each asking QUESTIONS_EACH questions one after another (a closed loop), spread
     over the bots' processes (`pids`) as a load balancer would. Messages differ by `run`: a bot that
     saw a message once does not answer it again."""
@@ -69,10 +75,10 @@ def _load(bots: list[SlackBot], emulator: SlackEmulator, pids: list[int], askers
     def ask(asker: int) -> list[tuple[float, float]]:
         timings = []
         bot = bots[asker % len(bots)]
-        for n in range(QUESTIONS_EACH):
+        for n in range(each):
             ts = f"{1700 + run}{askers:02d}{asker:03d}{n:02d}.000100"
             sent = time.monotonic()
-            response, _ = bot.mention(questions[(asker * QUESTIONS_EACH + n) % len(questions)],
+            response, _ = bot.mention(questions[(asker * each + n) % len(questions)],
                                       channel=f"C{asker}", ts=ts)
             acked = time.monotonic()
             assert response.status_code == 200, (response.status_code, response.text[:200])
@@ -89,13 +95,14 @@ def _load(bots: list[SlackBot], emulator: SlackEmulator, pids: list[int], askers
     acks = [a * 1000 for a, _ in results]
     replies = [r * 1000 for _, r in results]
     return {
+        f"{askers} askers: bot CPU per answer (ms)": bot_cpu / len(results) * 1000,
+        f"{askers} askers: askers + emulator CPU per answer (ms)": own_cpu / len(results) * 1000,
+        f"{askers} askers: load average (1 min) after": os.getloadavg()[0],
         f"{askers} askers: ack p50 (ms)": statistics.median(acks),
         f"{askers} askers: ack p99 (ms)": _percentile(acks, 99),
         f"{askers} askers: mention → reply p50 (ms)": statistics.median(replies),
         f"{askers} askers: mention → reply p95 (ms)": _percentile(replies, 95),
         f"{askers} askers: throughput (answers/s)": len(results) / elapsed,
-        f"{askers} askers: bot CPU per answer (ms)": bot_cpu / len(results) * 1000,
-        f"{askers} askers: askers + emulator CPU per answer (ms)": own_cpu / len(results) * 1000,
     }
 
 
@@ -129,21 +136,35 @@ def _call_costs() -> dict[str, float]:
     return figures
 
 
+def _peak_rss_mb(pid: int) -> float:
+    """The process's own high-water mark (VmHWM), from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def run() -> dict[str, float | str]:
     questions = [item["q"] for item in load_items()]
-    figures: dict[str, float | str] = {**_call_costs()}
+    figures: dict[str, float | str] = {}
     emulator = SlackEmulator().start()
-    with tempfile.TemporaryDirectory() as tmp_name:
-        process, base = _start_bot(Path(tmp_name), emulator)
-        try:
-            with httpx.Client(timeout=30, limits=httpx.Limits(max_connections=ASKERS)) as http:
-                bot = HttpBot(emulator, None, f"{base}/slack/events", http)  # type: ignore[arg-type]  # no ctx: another process
-                bot.mention("warm-up question about the deadline")
-                emulator.wait_for("chat.postMessage")
-                for askers in (ASKERS, 10):
-                    figures.update(_load([bot], emulator, [process.pid], askers, questions))
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-            emulator.stop()
-    return figures
+    try:
+        for processes, mode in ((0, "answers in threads"), (1, "answers in a worker process")):
+            with tempfile.TemporaryDirectory() as tmp_name:
+                process, base = _start_bot(Path(tmp_name), emulator, processes)
+                try:
+                    with httpx.Client(timeout=30, limits=httpx.Limits(max_connections=ASKERS)) as http:
+                        bot = HttpBot(emulator, None, f"{base}/slack/events", http)  # type: ignore[arg-type]  # no ctx: another process
+                        bot.mention("warm-up question about the deadline")
+                        emulator.wait_for("chat.postMessage")
+                        for run_number, askers in enumerate((1, ASKERS, 10)):
+                            measured = _load([bot], emulator, [process.pid], askers, questions, run_number,
+                                             ONE_AT_A_TIME if askers == 1 else QUESTIONS_EACH)
+                            figures.update({f"{mode}, {key}": value for key, value in measured.items()})
+                    figures[f"{mode}, peak RSS of serve (MB)"] = _peak_rss_mb(process.pid)
+                finally:
+                    process.terminate()
+                    process.wait(timeout=30)
+    finally:
+        emulator.stop()
+    return {**figures, **_call_costs()}

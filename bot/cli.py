@@ -209,17 +209,20 @@ def ask_command(
     """Answer a question from the pages (ingests KNOWLEDGE_DIR first if the index is empty)."""
     from bot.assistant.answer import Answer
     from bot.assistant.question import QuestionError, clean_question
-    from bot.startup import long_lived
+    from bot.runtime import long_lived
     from bot.templates import render
 
     runtime = _runtime(data_dir)
     settings = runtime.settings
     moment = _parse_now(now)
+    # Refused before the index and the model load: bad input need not wait for them.
     if question != "-":
-        try:  # refused before the model loads: an empty question need not wait for it
+        try:
             clean_question(question, settings.max_question_chars)
         except QuestionError as error:
             raise _fail(str(error)) from error
+    if edition is not None and runtime.registry.editions.get(edition) is None:
+        raise _fail(f"unknown edition '{edition}' (known: {', '.join(runtime.registry.editions.ids())})")
     owner = _own_index(settings)
     with long_lived():
         store = _open_store(runtime)
@@ -227,8 +230,6 @@ def ask_command(
         _ingest(store, settings, [settings.knowledge_dir])
     with long_lived():
         assistant = runtime.assistant
-    if edition is not None and assistant.editions.get(edition) is None:
-        raise _fail(f"unknown edition '{edition}' (known: {', '.join(assistant.editions.ids())})")
 
     def emit(answer: Answer) -> None:
         if as_json:
@@ -615,8 +616,10 @@ def db_upgrade_command(data_dir: DataDir = None) -> None:
 
 
 def main() -> None:
+    from bot.heap import return_large_blocks
     from bot.private import restrict_umask
 
+    return_large_blocks()  # a process's size follows what it holds, not what it once held
     restrict_umask()  # questions, the index, mail: nothing any command writes is readable by others
     try:
         app()

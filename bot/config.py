@@ -15,7 +15,8 @@ EDITION_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 DNS_NAME = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9])?)*")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 SLACK_SETTINGS = ("slack_bot_token", "slack_app_token", "slack_signing_secret")
-DEFAULT_EMBEDDINGS = "all-MiniLM-L6-v2-int8"  # ONNX Runtime; on PyTorch: sentence-transformers:all-MiniLM-L6-v2
+DEFAULT_EMBEDDINGS = "all-MiniLM-L6-v2-int8"  # ONNX Runtime, int8 arithmetic (PyTorch: sentence-transformers:...)
+FLOAT_EMBEDDINGS = "all-MiniLM-L6-v2-fp32"  # the same model on ONNX Runtime, float32 arithmetic
 EVENT_MAX_BYTES = 256 * 1024  # an event.yaml is a few KB; 10 MB of deadlines took minutes to plan
 PACKAGE = Path(__file__).resolve().parent
 
@@ -66,7 +67,8 @@ class Settings(BaseSettings):
     organizer_group: str | None = Field(None, description="Slack user group id whose members are organizers")
     placeholder_after: float = Field(1.0, description="seconds before a slow answer shows a placeholder")
     slack_workers: int = Field(8, description="threads handling Slack requests after ack")
-    answer_workers: int = Field(8, description="threads computing answers (concurrent ones share an embedding batch)")
+    answer_workers: int = Field(8, gt=0, description="threads computing answers in the serving process")
+    answer_processes: int = Field(0, ge=0, description="worker processes computing Slack answers (0: threads)")
     slack_max_body: int = Field(1_048_576, gt=0, description="HTTP mode: larger request bodies get 413")
 
     announcements_channel: str | None = Field(None, description="channel for reminders and announcements")
@@ -160,8 +162,9 @@ class Settings(BaseSettings):
     @field_validator("embeddings")
     @classmethod
     def _model(cls, value: str) -> str:
-        if value != DEFAULT_EMBEDDINGS and not re.fullmatch(r"[\w.-]+:\S+", value):
+        if value not in (DEFAULT_EMBEDDINGS, FLOAT_EMBEDDINGS) and not re.fullmatch(r"[\w.-]+:\S+", value):
             raise ValueError(f"EMBEDDINGS={value!r}: not a model name: {DEFAULT_EMBEDDINGS} (the default), "
+                             f"{FLOAT_EMBEDDINGS}, "
                              "sentence-transformers:MODEL, or a LangChain provider:model "
                              "(openai:text-embedding-3-small)")
         return value

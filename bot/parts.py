@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from bot.assistant.assistant import Assistant
+    from bot.assistant.processes import AnswerProcesses
     from bot.knowledge.editions import Registry
     from bot.outbox.ledger import Outbox
     from bot.outbox.sender import Sender
@@ -19,6 +20,9 @@ class Parts(Protocol):
 
     @property
     def assistant(self) -> Assistant: ...
+
+    @property
+    def answer_processes(self) -> AnswerProcesses | None: ...
 
     @property
     def db(self) -> Database: ...

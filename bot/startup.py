@@ -13,12 +13,10 @@ fails whoever waits for it, and `serve` stops.
 
 from __future__ import annotations
 
-import gc
 import logging
 import socket
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.error import URLError
@@ -26,11 +24,12 @@ from urllib.error import URLError
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential
 
 from bot.metrics import LEADER
-from bot.runtime import Runtime
+from bot.runtime import Runtime, long_lived
 from bot.storage.models import utcnow
 
 if TYPE_CHECKING:
     from bot.assistant.assistant import Assistant
+    from bot.assistant.processes import AnswerProcesses
     from bot.email_answers import EmailAnswers
     from bot.inbound.imap import MailboxPoller
     from bot.inbound.listener import MailListener
@@ -57,19 +56,6 @@ class StartupError(RuntimeError):
     """A part failed to load: what needs it cannot go on."""
 
 
-@contextmanager
-def long_lived() -> Iterator[None]:
-    """No garbage collection while the parts load: they are some 200,000 objects that live as long as the
-    process, and the collector walked them all again and again (about a second of CPU per start, and
-    half a second more on the way out). Once loaded, they are frozen out of every later collection."""
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        gc.enable()
-
-
 class Startup:
     """The runtime's slow parts, loaded in the background; read them here, and wait for them if need be.
 
@@ -93,6 +79,7 @@ class Startup:
         self.watcher: KnowledgeWatcher | None = None
         self.leader: Leader | None = None  # once started: it runs the reminder service while it holds the lease
         self.mail: list[MailListener | MailboxPoller] = []  # once started: what receives questions by email
+        self.processes: AnswerProcesses | None = None  # once started: the workers answering Slack's questions
 
     @property
     def registry(self) -> Registry:
@@ -199,6 +186,13 @@ class Startup:
         self.registry.refresh()
         with long_lived():
             self.runtime.assistant.warm()  # built here, its facts read, not by the first question
+        if (processes := self.runtime.answer_processes) is not None:
+            processes.start()  # each loads the model and the index too: ready before the first question
+            with self._lock:
+                if self._stopping.is_set():
+                    processes.stop()
+                    return
+                self.processes = processes
         with self._lock:  # never after stop(); and after this thread's imports, which it would cross
             if not self._stopping.is_set():
                 self.watcher = KnowledgeWatcher(self.settings, store, self.registry).start()
@@ -221,6 +215,11 @@ class Startup:
     def assistant(self) -> Assistant:
         self.wait(ASSISTANT)
         return self.runtime.assistant
+
+    @property
+    def answer_processes(self) -> AnswerProcesses | None:
+        self.wait(ASSISTANT)
+        return self.runtime.answer_processes
 
     @property
     def db(self) -> Database:
@@ -248,3 +247,5 @@ class Startup:
             receiver.stop()
         if self.leader is not None:
             self.leader.stop()  # the lease given up: another replica takes over at once
+        if self.processes is not None:
+            self.processes.stop()

@@ -9,9 +9,9 @@ from .conftest import REPO
 # (inbound) → answered (email_answers); the runtime
 # builds the bot from all of them, the startup loads it in the background, and the modes and the command
 # line sit on top.
-LAYERS = ["__init__", "addresses", "config", "logs", "metrics", "private", "mrkdwn", "redact", "events", "storage",
-          "templates", "knowledge", "deliveries", "outbox", "inbound", "index", "assistant", "scheduler", "digest",
-          "digest_review", "announcements", "parts", "email_answers", "health", "slack", "runtime", "startup",
+LAYERS = ["__init__", "addresses", "config", "logs", "metrics", "private", "heap", "mrkdwn", "redact", "events",
+          "storage", "templates", "knowledge", "deliveries", "outbox", "inbound", "index", "assistant", "scheduler",
+          "digest", "digest_review", "announcements", "parts", "email_answers", "health", "slack", "runtime", "startup",
           "console", "serve", "cli", "__main__"]
 
 

@@ -83,7 +83,15 @@ def test_the_index_refuses_another_embedding_model(settings, embeddings):
     ingest_all(store, settings)
     other = settings.model_copy(update={"embeddings": "fake:other-model"})
 
-    with pytest.raises(IndexMismatchError, match=r"built with all-MiniLM-L6-v2-int8 \(384 dimensions\).*--rebuild"):
+    with pytest.raises(IndexMismatchError, match=r"built with all-MiniLM-L6-v2-int8@9e8025153763 \(384 dimensions\)"
+                                                 r".*--rebuild"):
         KnowledgeStore(other, embeddings)
+    float32 = settings.model_copy(update={"embeddings": "all-MiniLM-L6-v2-fp32"})
+    with pytest.raises(IndexMismatchError, match=r"but EMBEDDINGS is all-MiniLM-L6-v2-fp32@8199be6f699a"):
+        KnowledgeStore(float32, load_embeddings("all-MiniLM-L6-v2-fp32"))
+    # built by an earlier release, whose default file had the same name: the name alone does not pass
+    store.collection.modify(metadata={**store.collection.metadata, "embedding_model": "all-MiniLM-L6-v2-int8"})
+    with pytest.raises(IndexMismatchError, match=r"built with all-MiniLM-L6-v2-int8 \(384"):
+        KnowledgeStore(settings, embeddings)
     rebuilt = KnowledgeStore(other, load_embeddings(), rebuild=True)
     assert rebuilt.count() == 0

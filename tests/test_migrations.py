@@ -21,6 +21,7 @@ from bot.storage.db import Database
 from bot.storage.models import Base
 from bot.storage.url import engine_url
 
+DROPPED = {"processed_events"}  # 0006: a retried Slack event is dropped by its question's unique message
 MADE_BY_0_1 = Path(__file__).parent / "fixtures" / "db" / "made-by-0.1.sql"  # create_all's schema, a row per table
 
 
@@ -74,6 +75,8 @@ def test_a_database_made_by_0_1_is_upgraded_in_place_and_keeps_every_row(tmp_pat
     db = Database(url)
 
     assert migrate.current_revision(db.engine) == migrate.head()
+    for table in DROPPED:
+        del kept[table], before_rows[table]
     assert rows(path, kept) == before_rows
     assert db.question(1).text == "When is the paper deadline?"
     assert [line for line in dump(path) if "apscheduler_jobs" in line] == [

@@ -76,8 +76,7 @@ def test_an_unusable_database_url_is_refused_naming_it(url, said):
         Database(url)
 
 
-def test_an_event_is_claimed_once_and_a_message_is_recorded_once(db):
-    assert db.claim_event("Ev1") and not db.claim_event("Ev1")
+def test_a_message_is_recorded_once(db):
     first = db.record_question(via="mention", channel_id="CPUB", message_ts="1.0", text="When?", public=True)
     assert first is not None
     assert db.record_question(via="app_mention", channel_id="CPUB", message_ts="1.0", text="When?") is None
@@ -159,11 +158,6 @@ def test_a_draft_is_decided_once(db):
 
 
 # On PostgreSQL: replicas racing for the same thing.
-
-def test_replicas_claiming_the_same_event_one_wins(postgres_url):
-    Database(postgres_url).engine.dispose()  # migrated before the race: the race is the claim
-    assert sorted(race(postgres_url, lambda db: db.claim_event("EvRace"))) == [False] * (RACERS - 1) + [True]
-
 
 def test_replicas_recording_the_same_message_one_wins(postgres_url):
     Database(postgres_url).engine.dispose()

@@ -3,6 +3,8 @@
 RFC 8058 one-click unsubscribe counts only when List-Unsubscribe and List-Unsubscribe-Post are
 covered by a valid signature. relaxed/relaxed canonicalization survives the re-wrapping of header
 lines that relays do. The key is read once, when the first message is signed.
+
+dkimpy (and the DNS library it brings, 14 MB) is imported only where DKIM is configured.
 """
 
 from __future__ import annotations
@@ -10,8 +12,6 @@ from __future__ import annotations
 from email.parser import BytesHeaderParser
 from pathlib import Path
 
-import dkim
-from dkim.crypto import UnparsableKeyError, parse_pem_private_key
 from pydantic import SecretBytes
 
 from bot.config import Settings
@@ -24,6 +24,8 @@ SIGNED = ("From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "In-R
 
 class DkimSigner:
     def __init__(self, selector: str, domain: str, key_file: Path) -> None:
+        from dkim.crypto import UnparsableKeyError, parse_pem_private_key
+
         self.selector, self.domain = selector.encode("ascii"), domain.encode("ascii")
         try:
             self.key = SecretBytes(key_file.read_bytes())  # never shown in a repr or a log
@@ -42,6 +44,8 @@ class DkimSigner:
 
     def sign(self, message: bytes) -> bytes:
         """`message` (CRLF line ends) with a DKIM-Signature header in front."""
+        import dkim
+
         present = {name.lower() for name in BytesHeaderParser().parsebytes(message)}
         headers = [name.encode("ascii") for name in SIGNED if name.lower() in present]
         try:

@@ -23,6 +23,7 @@ import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from bot.heap import release_freed_memory
 from bot.config import Settings
 from bot.index.store import IndexedPage, KnowledgeStore
 from bot.knowledge.chunks import Chunk, chunk_page, empty_marker
@@ -227,6 +228,7 @@ def ingest(store: KnowledgeStore, settings: Settings, *, roots: list[Path] | Non
         for start in range(0, len(chunks), WINDOW):
             window = chunks[start:start + WINDOW]
             store.upsert(window, _embed(store, window, progress, task))
+            release_freed_memory()  # what the window took (vectors, ONNX Runtime's buffers for long texts)
     report.passages = len(chunks)
 
     # Old passages go only after the new ones are in: the index never lacks a page mid-update.

@@ -31,6 +31,7 @@ TOPIC_LINE = 40  # a line this short names a thing ("Poster Session 1", "Lunch")
 YEAR = re.compile(r"^(19|20)\d\d$")
 CANDIDATES = 20
 HEADS = 2
+UNKNOWN_WORDS = 20_000  # out-of-corpus words remembered per snapshot, with what they stand for
 
 
 @dataclass
@@ -102,6 +103,9 @@ class Snapshot:
     _sections: list[PageText] | None = None
     _topics: set[str] | None = None
     _own_name: set[str] | None = None
+    # Out-of-corpus words already looked at: a typo's match costs a scan of the vocabulary (a quarter of a
+    # millisecond per question), and the same few words come back question after question.
+    _unknown: dict[str, str | None] = field(default_factory=dict)
 
     def sections(self) -> list[PageText]:
         """The edition's pages as sections of lines, in page order (what facts are derived from)."""
@@ -158,12 +162,20 @@ class Snapshot:
         n, df = len(self.ids), self.document_frequency.get(token, 0)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
-    def _mend(self, token: str) -> str:
-        """The corpus word a typo stands for: very close, and with the same first letter."""
-        if len(token) < 4:
-            return token
-        close = difflib.get_close_matches(token, self.vocabulary.get(token[0], []), n=1, cutoff=0.85)
-        return close[0] if close else token
+    def _mend(self, token: str) -> str | None:
+        """The corpus word an out-of-corpus token is a typo of (very close, with the same first letter),
+        else the token itself; None for a misspelt filler word ("wen")."""
+        if token in self._unknown:
+            return self._unknown[token]
+        mended: str | None = token
+        if difflib.get_close_matches(token, STOPWORDS, n=1, cutoff=0.85):
+            mended = None
+        elif len(token) >= 4:
+            close = difflib.get_close_matches(token, self.vocabulary.get(token[0], []), n=1, cutoff=0.85)
+            mended = close[0] if close else token
+        if len(self._unknown) < UNKNOWN_WORDS:
+            self._unknown[token] = mended
+        return mended
 
     def terms(self, question: str) -> QueryTerms:
         mended = []
@@ -173,9 +185,10 @@ class Snapshot:
                 continue  # a year picks the edition; inside it, every passage has it or none does
             token = word
             if word not in self.document_frequency and not word.isdigit():
-                if difflib.get_close_matches(word, STOPWORDS, n=1, cutoff=0.85):
-                    continue  # a misspelt filler word ("wen"): no weight, no penalty
-                token = word if word in real else self._mend(word)
+                typo_of = self._mend(word)
+                if typo_of is None:
+                    continue  # a misspelt filler word: no weight, no penalty
+                token = word if word in real else typo_of
             if token not in mended:
                 mended.append(token)
         unknown = {t for t in mended if t not in self.document_frequency}

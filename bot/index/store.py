@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import chromadb
 import numpy as np
@@ -18,9 +18,9 @@ from chromadb.config import Settings as ChromaSettings
 from bot.config import Settings
 from bot.private import private_folder, restrict_tree
 
-if TYPE_CHECKING:
-    from langchain_core.embeddings import Embeddings
+from bot.index.embeddings import model_identity
 
+if TYPE_CHECKING:
     from bot.index.embeddings import Embedder
     from bot.knowledge.chunks import Chunk
 
@@ -55,22 +55,17 @@ class KnowledgeStore:
     def __init__(self, settings: Settings, embeddings: Embedder, *, rebuild: bool = False) -> None:
         self.settings = settings
         self.embeddings = embeddings
-        self.model_name = settings.embeddings
-        self.dimension = len(embeddings.embed_query("dimension probe"))
+        self.model_name = model_identity(settings.embeddings)
+        self.dimension = getattr(embeddings, "dimension", None) or len(embeddings.embed_query("dimension probe"))
         self.client = chroma_client(settings)
         if rebuild and settings.chroma_collection in {c.name for c in self.client.list_collections()}:
             self.client.delete_collection(settings.chroma_collection)
-        from langchain_chroma import Chroma  # LangChain's vector store over the collection (a fifth of a second)
-
-        self.vectorstore = Chroma(
-            client=self.client, collection_name=settings.chroma_collection,
-            embedding_function=cast("Embeddings", embeddings),
-            collection_metadata={"embedding_model": self.model_name, "embedding_dim": self.dimension},
-            collection_configuration={"hnsw": {"space": "cosine"}},
-        )
-        # Passages are written with the vectors ingest has already made, and searched over a snapshot
-        # of them (retrieval.py): the collection itself, not the wrapper's embed-on-write.
-        self.collection: chromadb.Collection = self.vectorstore._collection
+        # Passages are written with the vectors ingest has already made, and searched over a snapshot of
+        # them (retrieval.py): the collection needs no embedding function of its own.
+        self.collection: chromadb.Collection = self.client.get_or_create_collection(
+            settings.chroma_collection, embedding_function=None,
+            metadata={"embedding_model": self.model_name, "embedding_dim": self.dimension},
+            configuration={"hnsw": {"space": "cosine"}})
         self._check_model()
         self._generation_lock = threading.Lock()  # a re-read racing a bump here must not undo it
         self._generation_checked = 0.0

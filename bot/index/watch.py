@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from bot.heap import release_freed_memory
 from bot.config import Settings
 from bot.private import private_file, private_folder, write_private
 
@@ -112,6 +113,7 @@ class KnowledgeWatcher:
             report = ingest(self.store, self.settings, roots=roots, scopes=scopes)
             self.registry.refresh()
             self._fingerprint = _fingerprint(self.registry.roots)
+        release_freed_memory()  # what parsing the pages took
         for warning in report.warnings:
             log.warning("%s", warning)
         for error in report.errors:

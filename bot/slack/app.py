@@ -10,7 +10,6 @@ from slack_sdk import WebClient
 from bot.slack.client import web_client
 from bot.slack.context import SlackContext
 from bot.slack.listeners import announce, digest_review, email_drafts, feedback, home, organizers, questions
-from bot.slack.metrics import REDELIVERIES
 
 log = logging.getLogger(__name__)
 
@@ -32,19 +31,6 @@ def build_app(ctx: SlackContext, client: WebClient | None = None, *, verify_requ
         """Listeners call Slack with the app's client and its kept-alive connections, not with the
         plain client Bolt makes for each request (the token is the same)."""
         context["client"] = app.client
-        return next()
-
-    @app.middleware
-    def drop_redeliveries(body: dict, next) -> BoltResponse | None:  # `next` is the name Bolt passes
-        """Slack retries events it thinks we missed; an event id seen before gets 200 and nothing else.
-
-        Claiming before answering means a crash mid-answer loses that answer rather than doubling it.
-        """
-        event_id = body.get("event_id")
-        if event_id and not ctx.db.claim_event(event_id):
-            REDELIVERIES.inc()
-            log.info("dropped redelivered event %s", event_id)
-            return BoltResponse(status=200, body="")
         return next()
 
     @app.error

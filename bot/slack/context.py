@@ -23,6 +23,7 @@ from bot.parts import Parts
 from bot.templates import render
 
 if TYPE_CHECKING:  # loaded by `parts`, in the background while `serve` starts
+    from bot.assistant.answer import Answer
     from bot.assistant.assistant import Assistant
     from bot.knowledge.editions import Editions
     from bot.outbox.ledger import Outbox
@@ -83,6 +84,20 @@ class SlackContext:
     @property
     def assistant(self) -> Assistant:
         return self.parts.assistant
+
+    def answer(self, question: str, history: list[str] | None = None) -> Future[Answer]:
+        """The answer, computed by a worker process (ANSWER_PROCESSES), else by one of this process's threads.
+        At once: while the bot still loads, the answer waits for the assistant (or the workers), not the
+        caller, who shows a placeholder meanwhile."""
+        if not self.settings.answer_processes:
+            return self.answering.submit(lambda: self.assistant.ask(question, history=history))
+
+        def in_a_worker() -> Answer:
+            processes = self.parts.answer_processes
+            assert processes is not None  # ANSWER_PROCESSES is set
+            return processes.submit(question, history).result()
+
+        return self.answering.submit(in_a_worker)
 
     @property
     def db(self) -> Database:

@@ -26,6 +26,7 @@ from starlette.routing import Mount, Route
 
 from bot.events.calendar import calendar
 from bot.health import health_app
+from bot.slack.metrics import ACK_SECONDS
 from bot.templates import describer
 
 if TYPE_CHECKING:  # Bolt and its listeners load in the background while `serve` starts
@@ -90,7 +91,8 @@ def asgi_app(ctx: SlackContext, slack: Callable[[], App], loading: Callable[[], 
             check_signature(verifier, body, request)
             # Bolt dispatches synchronously until ack(); off the event loop, one slow request
             # never holds up the acknowledgement of the others.
-            return await run_in_threadpool(dispatch, request, body)
+            with ACK_SECONDS.time():
+                return await run_in_threadpool(dispatch, request, body)
         except Refused as refusal:
             log.warning("refused %s from %s: %s %s", request.url.path,
                         request.client.host if request.client else "?", refusal.status, refusal)

@@ -34,7 +34,6 @@ from bot.storage.models import (
     EscalationStatus,
     FaqEntry,
     Feedback,
-    ProcessedEvent,
     Question,
     utcnow,
 )
@@ -42,7 +41,6 @@ from bot.storage.url import engine_url
 
 
 _QUESTIONS = cast(Table, Question.__table__)
-_EVENTS = cast(Table, ProcessedEvent.__table__)
 _FEEDBACK = cast(Table, Feedback.__table__)
 UPDATE_QUESTION = update(_QUESTIONS).where(_QUESTIONS.c.id == bindparam("question_id"))
 
@@ -55,8 +53,6 @@ class _Inserts:
     who won (a CursorResult's rowcount is only kept for UPDATE and DELETE)."""
 
     def __init__(self, dialect: str) -> None:
-        self.claim_event = conflicts.insert(dialect, _EVENTS).on_conflict_do_nothing(
-            index_elements=["event_id"]).returning(_EVENTS.c.event_id)
         self.question = conflicts.insert(dialect, _QUESTIONS).on_conflict_do_nothing(
             index_elements=["channel_id", "message_ts"]).returning(_QUESTIONS.c.id)
         vote = conflicts.insert(dialect, _FEEDBACK)
@@ -156,13 +152,10 @@ class Database:
         with self.engine.begin() as connection:
             yield connection
 
-    def claim_event(self, event_id: str) -> bool:
-        """True the first time an event id is seen, False for every redelivery (across restarts)."""
-        with self.statement() as c:
-            return c.execute(self._inserts.claim_event, {"event_id": event_id}).first() is not None
-
     def record_question(self, **fields) -> int | None:
-        """The new question's id, or None when this message was already taken (message + app_mention)."""
+        """The new question's id, or None when this message was already taken: Slack sent it again (a retry
+        after a slow acknowledgement, across restarts too), or sent it both as `message` and `app_mention`.
+        This one statement is the claim: whoever records the message answers it."""
         with self.statement() as c:
             return c.execute(self._inserts.question, fields).scalar_one_or_none()
 

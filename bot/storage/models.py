@@ -146,15 +146,6 @@ class FaqEntry(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class ProcessedEvent(Base):
-    """Slack event ids already handled: a retried delivery is acknowledged and dropped."""
-
-    __tablename__ = "processed_events"
-
-    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
 class OutboxMessage(Base):
     """A message to send exactly once: (key, destination) is unique, and its `OutboxStatus` is the ledger."""
 

@@ -11,11 +11,10 @@ from typing import TypeVar
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.assistant.answer import Answer
 from bot.assistant.question import QuestionError, readable
 from bot.slack.blocks import answer_blocks, answer_fallback, notice_blocks
 from bot.slack.context import SlackContext
-from bot.slack.metrics import ANSWER_SECONDS, QUESTIONS
+from bot.slack.metrics import ANSWER_SECONDS, QUESTIONS, REDELIVERIES
 
 log = logging.getLogger(__name__)
 
@@ -23,12 +22,12 @@ Posted = tuple[str, str]  # (channel, ts) of the bot's message
 Reply = TypeVar("Reply", bound=Posted | None)  # where a reply went: None for response_url replies
 
 
-def answer_with_placeholder(ctx: SlackContext, ask: Callable[[], Answer], post: Callable[[str, list[dict]], Reply],
-                            replace: Callable[[Reply, str, list[dict]], None], question_id: int, via: str, *,
-                            shareable: bool = False) -> None:
+def answer_with_placeholder(ctx: SlackContext, question: str, history: list[str] | None,
+                            post: Callable[[str, list[dict]], Reply], replace: Callable[[Reply, str, list[dict]], None],
+                            question_id: int, via: str, *, shareable: bool = False) -> None:
     """Post the answer; if it takes longer than PLACEHOLDER_AFTER, post a placeholder and update it."""
     started = time.perf_counter()
-    future = ctx.answering.submit(ask)
+    future = ctx.answer(question, history)
     shown: list[Reply] = []  # the placeholder, once posted
 
     def deliver(text: str, blocks: list[dict]) -> Reply:
@@ -55,12 +54,14 @@ def answer_with_placeholder(ctx: SlackContext, ask: Callable[[], Answer], post: 
         return
     ANSWER_SECONDS.observe(time.perf_counter() - started)
     QUESTIONS.labels(via, str(answer.answered).lower()).inc()
-    # Stored before it is posted: whoever sees the reply (or asks for stats) finds it recorded.
-    ctx.db.update_question(question_id, answer=answer.text, answer_json=answer.model_dump_json(),
-                           answered=answer.answered, edition=answer.edition, confidence=answer.confidence)
-    handle = deliver(answer_fallback(answer), answer_blocks(answer, question_id, shareable=shareable))
-    if handle is not None:
-        ctx.db.update_question(question_id, reply_channel=handle[0], reply_ts=handle[1])
+    handle: Reply | None = None
+    try:
+        handle = deliver(answer_fallback(answer), answer_blocks(answer, question_id, shareable=shareable))
+    finally:  # one write: the answer and where it went; the answer is kept even when it could not be posted
+        where = {"reply_channel": handle[0], "reply_ts": handle[1]} if handle is not None else {}
+        ctx.db.update_question(question_id, answer=answer.text, answer_json=answer.model_dump_json(),
+                               answered=answer.answered, edition=answer.edition, confidence=answer.confidence,
+                               **where)
 
 
 def _message_question(ctx: SlackContext, client: WebClient, event: dict, via: str) -> None:
@@ -69,8 +70,9 @@ def _message_question(ctx: SlackContext, client: WebClient, event: dict, via: st
     question_id = ctx.db.record_question(via=via, user_id=event.get("user"), channel_id=channel, message_ts=ts,
                                          thread_ts=root, text=readable(event.get("text", "")),
                                          public=via != "dm" and ctx.is_public(channel, client))
-    if question_id is None:
-        return  # the same message came as both `message` and `app_mention`: answered once
+    if question_id is None:  # Slack sent it again, or as both `message` and `app_mention`: answered once
+        REDELIVERIES.inc()
+        return
     reply_thread = root or (ts if via != "dm" else None)
 
     def post(text: str, blocks: list[dict]) -> Posted:
@@ -81,8 +83,7 @@ def _message_question(ctx: SlackContext, client: WebClient, event: dict, via: st
     def replace(reply: Posted, text: str, blocks: list[dict]) -> None:
         client.chat_update(channel=reply[0], ts=reply[1], text=text, blocks=blocks)
 
-    answer_with_placeholder(ctx, lambda: ctx.assistant.ask(event.get("text", ""), history=history),
-                            post, replace, question_id, via)
+    answer_with_placeholder(ctx, event.get("text", ""), history, post, replace, question_id, via)
 
 
 def _from_a_person(event: dict) -> bool:
@@ -122,5 +123,4 @@ def register(app: App, ctx: SlackContext) -> None:
         def replace(_reply: None, message: str, blocks: list[dict]) -> None:
             respond(text=message, blocks=blocks, response_type="ephemeral", replace_original=True)
 
-        answer_with_placeholder(ctx, lambda: ctx.assistant.ask(text), post, replace, question_id, "command",
-                                shareable=True)
+        answer_with_placeholder(ctx, text, None, post, replace, question_id, "command", shareable=True)
