@@ -35,9 +35,9 @@ from bot.knowledge.publication import publication_of
 from bot.knowledge.jekyll import JekyllSite
 from bot.knowledge.site import EditionFolder, edition_folders
 
-# Passages are embedded shortest first, a window at a time, so that each batch pads little (a window of
-# 64 in page order padded a fifth of the tokens; 1,024 pads 2%); they are written in page order.
-WINDOW = 1024
+WINDOW = 1024  # passages written to the index at a time, in page order
+# Passages handed to the model at a time: it runs them one by one, on every core. Embedding them while
+# the next pages were read saved under a tenth of the time (300 pages: 16.0 s against 16.7-17.8 s).
 BATCH = 128
 _NOTHING = IndexedPage(root="", hashes=set())
 log = logging.getLogger(__name__)
@@ -245,12 +245,11 @@ def ingest(store: KnowledgeStore, settings: Settings, *, roots: list[Path] | Non
 
 
 def _embed(store: KnowledgeStore, chunks: list[Chunk], progress: Progress | None, task: TaskID | None) -> np.ndarray:
-    """The chunks' vectors, in their order; computed in batches of similar length."""
-    order = sorted(range(len(chunks)), key=lambda n: len(chunks[n].text))
+    """The chunks' vectors, in their order."""
     vectors = np.empty((len(chunks), store.dimension), dtype=np.float32)
-    for start in range(0, len(order), BATCH):
-        batch = order[start:start + BATCH]
-        vectors[batch] = store.embed([chunks[n].text for n in batch])
+    for start in range(0, len(chunks), BATCH):
+        batch = chunks[start:start + BATCH]
+        vectors[start:start + len(batch)] = store.embed([chunk.text for chunk in batch])
         if progress and task is not None:
             progress.advance(task, len(batch))
     return vectors
