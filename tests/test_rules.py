@@ -126,3 +126,26 @@ def test_each_sentence_of_a_line_is_read_and_a_programme_row_is_not():
     found = [sentence for _, sentence in sentences([text])]
     assert found == ["Submissions should be formatted using the NeurIPS latex style.",
                      "Papers should be at most 6 pages long.", text.lines[0]]
+
+
+def test_the_examples_vectors_are_kept_for_the_next_process_and_a_broken_file_is_made_again(tmp_path, embeddings):
+    kept = tmp_path / "vectors" / "rule-examples.npz"
+    made = []
+
+    def embed(texts: list[str]) -> list[list[float]]:
+        made.extend(texts)
+        return embeddings.embed_documents(texts)
+
+    first = RuleReader(TextVectors(embed), kept=kept)._examples
+    assert len(made) >= 150 and kept.is_file()
+    made.clear()
+    again = RuleReader(TextVectors(embed), kept=kept)._examples  # another process, as it were
+    assert made == []
+    assert all((again[k][0] == first[k][0]).all() and (again[k][1] == first[k][1]).all() for k in first)
+
+    kept.write_bytes(kept.read_bytes()[:1000])  # cut short (a full disk, a killed process)
+    assert RuleReader(TextVectors(embed), kept=kept)._examples.keys() == first.keys()
+    assert len(made) >= 150  # made again, and kept again
+    made.clear()
+    assert RuleReader(TextVectors(embed), kept=kept)._examples.keys() == first.keys()
+    assert made == []

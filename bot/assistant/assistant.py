@@ -38,7 +38,7 @@ from bot.index.embeddings import load_embeddings
 from bot.index.retrieval import Hit, HybridRetriever, QueryTerms, Retrieval, Snapshot
 from bot.index.rules import RuleReader
 from bot.index.text import tokens
-from bot.index.vectors import TextVectors
+from bot.index.vectors import TextVectors, kept_file
 from bot.index.store import KnowledgeStore
 from bot.knowledge.derive import EditionFacts, ProgrammeItem, Statement
 from bot.knowledge.editions import Edition, Editions, Registry
@@ -61,7 +61,7 @@ class Assistant:
         self.llm = llm
         self.model = model or default_model()
         self.vectors = TextVectors(store.embed)
-        self.rules = RuleReader(self.vectors)
+        self.rules = RuleReader(self.vectors, kept=kept_file(settings.bot_data_dir, store.model_name, "rule-examples"))
         self._facts: dict[str, tuple[tuple, EditionFacts]] = {}
         self._people_cache: dict[str, tuple[EditionFacts, list[Person]]] = {}
 

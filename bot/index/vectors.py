@@ -3,11 +3,17 @@ batches when first needed, by the model that embeds the passages, and kept (leas
 
 from __future__ import annotations
 
+import hashlib
+import os
 import threading
+import zipfile
 from collections import OrderedDict
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
+
+from bot.private import private_folder
 
 CACHE_TEXTS = 50_000  # a line seen once is rarely embedded again: about 75 MB of 384-dimension vectors
 
@@ -17,6 +23,11 @@ class TextVectors:
         self._embed = embed
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
+
+    def remember(self, texts: list[str], vectors: np.ndarray) -> None:
+        """Vectors computed before (by another process: `saved`), so that `of` need not compute them."""
+        with self._lock:
+            self._vectors.update(zip(texts, vectors, strict=True))
 
     def of(self, texts: list[str]) -> np.ndarray:
         """One unit-length row per text, in order."""
@@ -41,3 +52,28 @@ class TextVectors:
                 self._vectors.move_to_end(text)
                 rows.append(vector)
         return np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
+
+
+def kept_file(data_dir: Path, model: str, name: str) -> Path:
+    """Where vectors named `name`, made by the model `model` (its identity), are kept in BOT_DATA_DIR."""
+    return data_dir / "vectors" / f"{name}-{hashlib.sha256(model.encode()).hexdigest()[:16]}.npz"
+
+
+def saved(path: Path, texts: list[str]) -> np.ndarray | None:
+    """The vectors of `texts` kept in `path` by `save`, or None when it holds others (or nothing)."""
+    try:
+        with np.load(path, allow_pickle=False) as kept:
+            if kept["texts"].tolist() == texts:
+                return kept["vectors"]
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):  # none yet, or cut short: computed again
+        pass
+    return None
+
+
+def save(path: Path, texts: list[str], vectors: np.ndarray) -> None:
+    """Written whole, then renamed into place: a process reading it meanwhile sees the old file or the new."""
+    private_folder(path.parent)
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    with partial.open("wb") as out:
+        np.savez(out, texts=np.array(texts), vectors=vectors)
+    partial.replace(path)
