@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -32,6 +32,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, rich
 err = Console(stderr=True, markup=False, soft_wrap=True)  # messages quote files and values: `[/x]` is text,
 # not markup, and a path is never broken across lines (the terminal wraps what is too long)
 BAD_INPUT = 2
+Opened = TypeVar("Opened")
+
 
 def _version(shown: bool) -> None:
     if shown:
@@ -103,11 +105,12 @@ def _fail(message: str, code: int = BAD_INPUT) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _open_store(runtime: Runtime, rebuild: bool = False):
-    from bot.index.store import IndexMismatchError
+def _opened(open_index: Callable[[], Opened]) -> Opened:
+    """The index opened by `open_index`; a clear error when another embedding model built it."""
+    from bot.index.embeddings import IndexMismatchError
 
     try:
-        return runtime.open_store(rebuild=rebuild)
+        return open_index()
     except IndexMismatchError as error:
         raise _fail(str(error)) from error
 
@@ -170,7 +173,7 @@ def ingest_command(
         err.print(f"the running bot owns the index: it ingests within {settings.reload_interval:g} s "
                   "(its log shows the report)", highlight=False)
         return
-    store = _open_store(runtime, rebuild=rebuild)
+    store = _opened(lambda: runtime.open_store(rebuild=rebuild))
     report = _ingest(store, settings, paths or [settings.knowledge_dir])
     err.print(report.summary(), highlight=False)
     if rebuild:  # organizers' FAQ answers live in the database: put them back into the new index
@@ -226,9 +229,9 @@ def ask_command(
         raise _fail(f"unknown edition '{edition}' (known: {', '.join(runtime.registry.editions.ids())})")
     owner = _own_index(settings)
     with long_lived():
-        store = _open_store(runtime)
-    if store.count() == 0 and owner is not None:
-        _ingest(store, settings, [settings.knowledge_dir])
+        passages = _opened(runtime.open_passages)
+    if passages.count() == 0 and owner is not None:
+        _ingest(_opened(runtime.open_store), settings, [settings.knowledge_dir])
     with long_lived():
         assistant = runtime.assistant
 
@@ -336,7 +339,7 @@ def facts_command(
         except PageError as error:
             _report("error", str(error))
     texts = texts_of(pages)
-    rules = RuleReader(TextVectors(load_embeddings(settings.embeddings).embed_documents)).read(texts)
+    rules = RuleReader(TextVectors(load_embeddings(settings.embeddings).embed_documents)).read(texts, chosen.id)
     facts = edition_facts(chosen, texts, chosen.folder.source(chosen.folder.event_file), rules)
     if as_yaml:
         print(render(settings.prompts_dir, "knowledge/event.yaml.j2", **draft_event(chosen, facts)))
@@ -508,7 +511,7 @@ def announce_command(
         err.print(f"announcement {announcement.id} queued: the running bot sends it within "
                   f"{settings.reload_interval:g} s", highlight=False)
         return
-    _open_store(runtime)  # a sent announcement is indexed: the index must be usable first
+    _opened(runtime.open_store)  # a sent announcement is indexed: the index must be usable first
     rows = [row for row in runtime.outbox.of_key(announcement_key(announcement.id))
             if row.due_at <= datetime.now(UTC)]
     outcomes = [runtime.sender.send(row.id) or "taken" for row in rows]

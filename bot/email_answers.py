@@ -285,4 +285,4 @@ class EmailAnswers:
 
         default = self.parts.registry.editions.default
         entry = self.parts.db.add_faq(question, answer, edition or (default.id if default else None), by, None)
-        index_faq(self.parts.assistant.store, entry, fallback_url=self.settings.site_base_url)
+        index_faq(self.parts.open_store(), entry, fallback_url=self.settings.site_base_url)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from bot.assistant.assistant import Assistant
     from bot.assistant.processes import AnswerProcesses
+    from bot.index.store import KnowledgeStore
     from bot.knowledge.editions import Registry
     from bot.outbox.ledger import Outbox
     from bot.outbox.sender import Sender
@@ -23,6 +24,10 @@ class Parts(Protocol):
 
     @property
     def answer_processes(self) -> AnswerProcesses | None: ...
+
+    def open_store(self) -> KnowledgeStore:
+        """The index to write to (the assistant may read a copy of it)."""
+        ...
 
     @property
     def db(self) -> Database: ...

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the database, Chroma, the embedding model, the scheduler an
     from bot.inbound.intake import Intake
     from bot.inbound.listener import MailListener
     from bot.inbound.mail import InboundMail
+    from bot.index.mirror import Passages
     from bot.index.store import KnowledgeStore
     from bot.knowledge.editions import Edition, Registry
     from bot.outbox.ledger import Outbox
@@ -77,6 +78,7 @@ class Runtime:
         self.settings = settings
         self._deliveries, self._send_attempts = deliveries, send_attempts
         self._store = store
+        self._mirror: Passages | None = None
         self._store_lock = threading.Lock()
 
     @cached_property
@@ -196,11 +198,26 @@ class Runtime:
                                              rebuild=rebuild)
             return self._store
 
+    def open_passages(self) -> Passages:
+        """What answering reads: the store once it is open; before, the index's read copy when it has one
+        (a cold `ask` then never loads Chroma), else the store. Raises IndexMismatchError as open_store."""
+        with self._store_lock:
+            if self._store is not None:
+                return self._store
+            if self._mirror is None:
+                from bot.index.embeddings import load_embeddings
+                from bot.index.mirror import open_mirror
+
+                self._mirror = open_mirror(self.settings, load_embeddings(self.settings.embeddings))
+            if self._mirror is not None:
+                return self._mirror
+        return self.open_store()
+
     @cached_property
     def assistant(self) -> Assistant:
         from bot.assistant.assistant import Assistant
 
-        return Assistant.from_settings(self.settings, self.open_store(), self.registry)
+        return Assistant.from_settings(self.settings, self.open_passages(), self.registry)
 
     @cached_property
     def answer_processes(self) -> AnswerProcesses | None:

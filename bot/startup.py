@@ -221,6 +221,10 @@ class Startup:
         self.wait(ASSISTANT)
         return self.runtime.answer_processes
 
+    def open_store(self) -> KnowledgeStore:
+        self.wait(ASSISTANT)
+        return self.runtime.open_store()
+
     @property
     def db(self) -> Database:
         self.wait(DATABASE)

@@ -2,10 +2,10 @@
 
 import pytest
 
-from bot.index.embeddings import load_embeddings
+from bot.index.embeddings import IndexMismatchError, load_embeddings
 from bot.index.ingest import ingest
 from bot.index.retrieval import HybridRetriever
-from bot.index.store import IndexMismatchError, KnowledgeStore
+from bot.index.store import KnowledgeStore
 
 from .conftest import ingest_all
 

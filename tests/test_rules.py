@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,7 +43,7 @@ def rules_of(root: Path, embeddings) -> dict[str, dict[str, list]]:
                 pages.append(read(path, edition.folder, settings, publication_of(edition.folder, settings)))
             except PageError:
                 continue
-        found[edition.id] = reader.read(texts_of(pages))
+        found[edition.id] = reader.read(texts_of(pages), edition.id)
     return found
 
 
@@ -136,16 +137,47 @@ def test_the_examples_vectors_are_kept_for_the_next_process_and_a_broken_file_is
         made.extend(texts)
         return embeddings.embed_documents(texts)
 
-    first = RuleReader(TextVectors(embed), kept=kept)._examples
+    def place(name: str) -> Path:
+        return tmp_path / "vectors" / f"{name}.npz"
+
+    first = RuleReader(TextVectors(embed), kept=place)._examples
     assert len(made) >= 150 and kept.is_file()
     made.clear()
-    again = RuleReader(TextVectors(embed), kept=kept)._examples  # another process, as it were
+    again = RuleReader(TextVectors(embed), kept=place)._examples  # another process, as it were
     assert made == []
     assert all((again[k][0] == first[k][0]).all() and (again[k][1] == first[k][1]).all() for k in first)
 
     kept.write_bytes(kept.read_bytes()[:1000])  # cut short (a full disk, a killed process)
-    assert RuleReader(TextVectors(embed), kept=kept)._examples.keys() == first.keys()
+    assert RuleReader(TextVectors(embed), kept=place)._examples.keys() == first.keys()
     assert len(made) >= 150  # made again, and kept again
     made.clear()
-    assert RuleReader(TextVectors(embed), kept=kept)._examples.keys() == first.keys()
+    assert RuleReader(TextVectors(embed), kept=place)._examples.keys() == first.keys()
     assert made == []
+
+
+def test_an_editions_sentences_are_kept_until_its_pages_change(tmp_path, embeddings):
+    made: list[str] = []
+
+    def embed(texts: list[str]) -> list[list[float]]:
+        made.extend(texts)
+        return embeddings.embed_documents(texts)
+
+    def reader() -> RuleReader:  # a new process, as it were, with the examples' vectors kept already
+        found = RuleReader(TextVectors(embed), kept=lambda name: tmp_path / f"{name}.npz")
+        assert found._examples
+        made.clear()
+        return found
+
+    page = PageText("cfp.md", "Call for papers", "https://ws.example/cfp", "Submission", (
+        "Papers should be at most 4 pages long, excluding references.",
+        "Submissions must be anonymized for double-blind review."))
+    first = reader().read([page], "ws2025")
+    assert set(first) >= {"page_limit"} and len(made) == 2
+    assert reader().read([page], "ws2025") == first and made == []  # read again from what was kept
+    assert reader().read([page], "other2025") == first and len(made) == 2  # another edition: its own file
+
+    longer = replace(page, lines=("Papers should be at most 8 pages long, excluding references.", *page.lines[1:]))
+    again = reader().read([longer], "ws2025")
+    assert made == ["Submission: Papers should be at most 8 pages long, excluding references.",
+                    "Submission: Submissions must be anonymized for double-blind review."]
+    assert [rule.text for rule in again["page_limit"]] == [longer.lines[0]]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import partial
 from datetime import UTC, datetime
 
 import numpy as np
@@ -39,7 +40,7 @@ from bot.index.retrieval import Hit, HybridRetriever, QueryTerms, Retrieval, Sna
 from bot.index.rules import RuleReader
 from bot.index.text import tokens
 from bot.index.vectors import TextVectors, kept_file
-from bot.index.store import KnowledgeStore
+from bot.index.mirror import Passages, open_mirror
 from bot.knowledge.derive import EditionFacts, ProgrammeItem, Statement
 from bot.knowledge.editions import Edition, Editions, Registry
 from bot.knowledge.facts import deadline_facts, edition_facts
@@ -52,7 +53,7 @@ MIN_ITEM_ROOM = 300  # a listed paper's title and authors, whole
 
 
 class Assistant:
-    def __init__(self, settings: Settings, store: KnowledgeStore, registry: Registry,
+    def __init__(self, settings: Settings, store: Passages, registry: Registry,
                  llm: LLMAnswerer | None = None, model: AnswerModel | None = None) -> None:
         self.settings = settings
         self.store = store
@@ -61,14 +62,19 @@ class Assistant:
         self.llm = llm
         self.model = model or default_model()
         self.vectors = TextVectors(store.embed)
-        self.rules = RuleReader(self.vectors, kept=kept_file(settings.bot_data_dir, store.model_name, "rule-examples"))
+        self.rules = RuleReader(self.vectors, kept=partial(kept_file, settings.bot_data_dir, store.model_name))
         self._facts: dict[str, tuple[tuple, EditionFacts]] = {}
         self._people_cache: dict[str, tuple[EditionFacts, list[Person]]] = {}
 
     @classmethod
-    def from_settings(cls, settings: Settings, store: KnowledgeStore | None = None,
+    def from_settings(cls, settings: Settings, store: Passages | None = None,
                       registry: Registry | None = None) -> Assistant:
-        store = store or KnowledgeStore(settings, load_embeddings(settings.embeddings))
+        if store is None:
+            embeddings = load_embeddings(settings.embeddings)
+            if (store := open_mirror(settings, embeddings)) is None:
+                from bot.index.store import KnowledgeStore  # Chroma loads only when there is no copy to read
+
+                store = KnowledgeStore(settings, embeddings)
         registry = registry or Registry(settings)
         llm = LLMAnswerer(load_chat_model(settings.llm_model), settings.prompts_dir) if settings.llm_model else None
         return cls(settings, store, registry, llm)
@@ -83,7 +89,8 @@ class Assistant:
         cached = self._facts.get(edition.id)
         if cached is None or cached[0] != key:
             texts = self.retriever.snapshot(edition.id).sections()
-            cached = (key, edition_facts(edition, texts, self._event_source(edition), self.rules.read(texts)))
+            rules = self.rules.read(texts, edition.id)
+            cached = (key, edition_facts(edition, texts, self._event_source(edition), rules))
             self._facts[edition.id] = cached
         return cached[1]
 

@@ -18,6 +18,16 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> list[float]: ...
 
 
+class IndexMismatchError(RuntimeError):
+    """The index was built with another embedding model: its vectors are not comparable."""
+
+    @classmethod
+    def of(cls, collection: str, built: object, built_dimension: object, model: str,
+           dimension: int) -> IndexMismatchError:
+        return cls(f"the index in collection '{collection}' was built with {built} ({built_dimension} dimensions) "
+                   f"but EMBEDDINGS is {model} ({dimension} dimensions): run `workshop-bot ingest --rebuild`")
+
+
 def model_identity(name: str) -> str:
     """What the index records of the model that built it: the name, and for a packaged build the digest of
     its file too, so that an index built by an earlier file of the same name is refused, not mixed."""

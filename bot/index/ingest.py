@@ -239,7 +239,9 @@ def ingest(store: KnowledgeStore, settings: Settings, *, roots: list[Path] | Non
         store.delete(store.ids_of_source(source))
         report.removed.append(source)
     if report.changed or interrupted:
-        store.finish_writing()
+        store.finish_writing()  # which writes the index's read copy
+    else:
+        store.keep_mirror()
     report.seconds = time.perf_counter() - started
     return report
 

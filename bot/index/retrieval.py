@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-from bot.index.store import KnowledgeStore
+from bot.index.mirror import Passages
 from bot.index.lexicon import is_word
 from bot.index.text import STOPWORDS, WORD, stem, token_set, tokens
 from bot.knowledge.derive import PageText
@@ -197,7 +197,7 @@ class Snapshot:
 
 
 class HybridRetriever:
-    def __init__(self, store: KnowledgeStore) -> None:
+    def __init__(self, store: Passages) -> None:
         self.store = store
         self._snapshots: dict[str, Snapshot] = {}
 
@@ -206,8 +206,7 @@ class HybridRetriever:
         generation = self.store.generation
         cached = self._snapshots.get(edition)
         if cached is None or cached.generation != generation:
-            ids, texts, metas, vectors = self.store.passages(
-                {"$and": [{"edition": edition}, {"kind": {"$ne": "empty"}}]}, with_vectors=True)
+            ids, texts, metas, vectors = self.store.edition_passages(edition)
             tokenized = [tokens(t) for t in texts]
             frequency = Counter(t for doc in tokenized for t in set(doc))
             vocabulary: dict[str, list[str]] = {}

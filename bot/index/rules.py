@@ -10,7 +10,9 @@ programme's timed row states no rule, whatever its talk is about.
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib.resources import files
@@ -71,8 +73,9 @@ def _heading(text: PageText) -> str:
 
 class RuleReader:
     def __init__(self, vectors: TextVectors, thresholds: Thresholds | None = None, per_rule: int = PER_RULE,
-                 kept: Path | None = None) -> None:
-        """`kept`: where the examples' vectors are kept for the next process (one file per model)."""
+                 kept: Callable[[str], Path] | None = None) -> None:
+        """`kept`: where vectors by a name are kept for the next process (the examples', an edition's
+        sentences'), for the model that embeds them."""
         self.vectors = vectors
         self.thresholds = thresholds or Thresholds.fitted()
         self.per_rule = per_rule
@@ -83,24 +86,33 @@ class RuleReader:
         """Each rule's example questions and statements, embedded once, and kept: embedding the 150 of
         them took 0.4-1.0 s of every process's first question."""
         texts = sorted({text for kind in rule_kinds() for text in (*kind.asks, *kind.states)})
-        known = saved(self.kept, texts) if self.kept else None
+        self._recall("rule-examples", texts)
+        return {kind.id: (self.vectors.of(list(kind.asks)), self.vectors.of(list(kind.states)))
+                for kind in rule_kinds()}
+
+    def _recall(self, name: str, texts: list[str]) -> np.ndarray:
+        """The vectors of `texts`, from the file kept under `name` when it holds these texts; else embedded
+        and kept there."""
+        path = self.kept(name) if self.kept else None
+        known = saved(path, texts) if path else None
         if known is not None:
             self.vectors.remember(texts, known)
-        examples = {kind.id: (self.vectors.of(list(kind.asks)), self.vectors.of(list(kind.states)))
-                    for kind in rule_kinds()}
-        if self.kept and known is None:
-            save(self.kept, texts, self.vectors.of(texts))
-        return examples
+        vectors = self.vectors.of(texts)
+        if path and known is None:
+            save(path, texts, vectors)
+        return vectors
 
-    def read(self, texts: list[PageText]) -> dict[str, list[Rule]]:
-        """The rules the pages state, each with its sentences (the closest to how rules are stated first)."""
+    def read(self, texts: list[PageText], edition: str) -> dict[str, list[Rule]]:
+        """The rules the pages of `edition` state, each with its sentences (the closest to how rules are
+        stated first). The sentences' vectors are kept by edition: embedding a call for papers' took a
+        third of a second of each process's first question."""
         candidates: list[tuple[RuleKind, PageText, str]] = [
             (kind, text, sentence) for text, sentence in sentences(texts) for kind in rule_kinds()
             if kind.carries.search(sentence)]
         if not candidates:
             return {}
         read_as = [f"{_heading(text)}: {sentence}" for _, text, sentence in candidates]
-        vectors = self.vectors.of(read_as)
+        vectors = self._recall(f"rule-sentences-{hashlib.sha256(edition.encode()).hexdigest()[:16]}", read_as)
         found: dict[str, list[Rule]] = {}
         for (kind, text, sentence), vector in zip(candidates, vectors, strict=True):
             score = float((self._examples[kind.id][1] @ vector).max())

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,8 @@ from chromadb.config import Settings as ChromaSettings
 from bot.config import Settings
 from bot.private import private_folder, restrict_tree
 
-from bot.index.embeddings import model_identity
+from bot.index.embeddings import IndexMismatchError, model_identity
+from bot.index.mirror import Contents, discard, mirror_file, save, writing
 
 if TYPE_CHECKING:
     from bot.index.embeddings import Embedder
@@ -32,10 +34,6 @@ WRITING = "writing"  # collection metadata: an ingest is writing, or was killed 
 class IndexedPage:
     root: str  # the knowledge root the page was read from ("" in indexes built before roots were recorded)
     hashes: set[str]
-
-
-class IndexMismatchError(RuntimeError):
-    """The collection was built with another embedding model: its vectors are not comparable."""
 
 
 def chroma_client(settings: Settings) -> chromadb.ClientAPI:
@@ -70,16 +68,14 @@ class KnowledgeStore:
         self._generation_lock = threading.Lock()  # a re-read racing a bump here must not undo it
         self._generation_checked = 0.0
         self._generation = self._read_generation()
+        self.mirror = mirror_file(settings)
 
     def _check_model(self) -> None:
         meta = self.collection.metadata or {}
         built = (meta.get("embedding_model"), meta.get("embedding_dim"))
         if built != (self.model_name, self.dimension):
-            raise IndexMismatchError(
-                f"the index in collection '{self.settings.chroma_collection}' was built with "
-                f"{built[0]} ({built[1]} dimensions) but EMBEDDINGS is {self.model_name} "
-                f"({self.dimension} dimensions): run `workshop-bot ingest --rebuild`"
-            )
+            raise IndexMismatchError.of(self.settings.chroma_collection, built[0], built[1], self.model_name,
+                                        self.dimension)
 
     def _read_generation(self) -> int:
         meta = self.client.get_collection(self.settings.chroma_collection).metadata or {}
@@ -100,6 +96,7 @@ class KnowledgeStore:
 
     def begin_writing(self) -> None:
         """Mark the index as being written (by an ingest), until `finish_writing`."""
+        self._discard_mirror()
         self.collection.modify(metadata={**self._metadata(), WRITING: True})
 
     def finish_writing(self) -> None:
@@ -115,11 +112,40 @@ class KnowledgeStore:
         return dict(self.client.get_collection(self.settings.chroma_collection).metadata or {})
 
     def _bump(self, marks: dict) -> None:
-        with self._generation_lock:
+        with self._generation_lock, self._mirror_writing():
             meta = self._metadata()
             meta.update(marks, generation=int(meta.get("generation", 0)) + 1)
             self.collection.modify(metadata=meta)
             self._generation = meta["generation"]
+            self._write_mirror(meta)
+
+    def keep_mirror(self) -> None:
+        """Give the index its read copy if it lacks one (an index built before copies were kept)."""
+        if self.mirror is not None and not self.mirror.is_file():
+            with self._mirror_writing():
+                self._write_mirror(self._metadata())
+
+    @contextmanager
+    def _mirror_writing(self) -> Iterator[None]:
+        if self.mirror is None:
+            yield
+            return
+        with writing(self.mirror):
+            yield
+
+    def _write_mirror(self, meta: dict) -> None:
+        """The copy of every passage as of this generation; none while an ingest is mid-write."""
+        if self.mirror is None or meta.get(WRITING):
+            return
+        found = self.collection.get(include=["documents", "metadatas", "embeddings"])
+        vectors = found["embeddings"]
+        save(self.mirror, Contents(int(meta.get("generation", 0)), self.model_name, self.dimension, found["ids"],
+                                   found["documents"] or [], [dict(m) for m in found["metadatas"] or []],
+                                   np.asarray(vectors if vectors is not None else [], dtype=np.float32)))
+
+    def _discard_mirror(self) -> None:
+        if self.mirror is not None:
+            discard(self.mirror)
 
     def count(self) -> int:
         return self.collection.count()
@@ -143,6 +169,7 @@ class KnowledgeStore:
     def upsert(self, chunks: Sequence[Chunk], vectors: np.ndarray | None = None) -> None:
         """Write passages with their vectors (embedded here unless given)."""
         if chunks:
+            self._discard_mirror()
             texts = [c.text for c in chunks]
             embedded = np.asarray(self.embed(texts) if vectors is None else vectors, dtype=np.float32)
             self.collection.upsert(ids=[c.id for c in chunks], documents=texts, embeddings=embedded,
@@ -150,7 +177,14 @@ class KnowledgeStore:
 
     def delete(self, ids: Sequence[str]) -> None:
         if ids:
+            self._discard_mirror()
             self.collection.delete(ids=list(ids))
+
+    def edition_passages(self, edition: str) -> tuple[list[str], list[str], list[dict], np.ndarray]:
+        """ids, texts, metadatas and vectors of the edition's passages (an empty page's marker left out)."""
+        ids, texts, metas, vectors = self.passages({"$and": [{"edition": edition}, {"kind": {"$ne": "empty"}}]},
+                                                   with_vectors=True)
+        return ids, texts, [dict(m) for m in metas], np.asarray(vectors, dtype=np.float32)
 
     def passages(self, where: dict, *, with_vectors: bool = False) -> tuple:
         """ids, documents and metadatas (and vectors) of every passage matching `where`."""

@@ -56,7 +56,7 @@ def register(app: App, ctx: SlackContext) -> None:
         # The question becomes the entry's heading, quoted in later answers: as people read it, no markup.
         entry = ctx.db.add_faq(readable(question.text), answer, edition, user,
                                permalink(client, posted["channel"], posted["ts"]))
-        store = ctx.assistant.store  # loaded (with Chroma, imported) before this thread imports what uses it
+        store = ctx.parts.open_store()  # loaded (with Chroma, imported) before this thread imports what uses it
         from bot.index.faq import index_faq
 
         index_faq(store, entry, fallback_url=ctx.settings.site_base_url)
