@@ -31,7 +31,7 @@ SUITES = {
     "digest": "digest_bench", "accuracy": "accuracy_bench", "site": "site_bench", "spam": "spam_bench",
     "startup": "startup_bench", "replicas": "replicas_bench", "email": "email_bench",
     "wording": "wording_bench", "sites": "sites_bench", "models": "models_bench",
-    "install": "install_bench",
+    "install": "install_bench", "crawl": "crawl_bench",
 }
 ON_REQUEST = {"install"}  # minutes of network and disk: run only when named with --only
 RESULTS = Path(__file__).with_name("results")

@@ -149,18 +149,27 @@ def _own_index(settings: Settings):
 
 @app.command("ingest")
 def ingest_command(
-    paths: Annotated[list[Path] | None, typer.Argument(help="pages or folders (default: KNOWLEDGE_DIR)")] = None,
+    sources: Annotated[list[str] | None, typer.Argument(
+        metavar="[PATH_OR_URL]...", help="pages, folders or published sites' URLs (default: KNOWLEDGE_DIR)")] = None,
     rebuild: Annotated[bool, typer.Option(help="drop the index and embed everything again")] = False,
     data_dir: DataDir = None,
 ) -> None:
     """Index the workshop's pages. Unchanged pages are skipped; a broken page keeps its old passages.
 
+    A site given by its URL (or in KNOWLEDGE_URL) is crawled first, and again at every ingest.
     While the bot runs (it owns the embedded index), the running bot does the ingest instead."""
     from bot.index.ingest import split_paths
     from bot.index.watch import request_ingest
 
     runtime = _runtime(data_dir)
     settings = runtime.settings
+    paths = [Path(source) for source in sources or [] if not _is_url(source)]
+    urls = [source for source in sources or [] if _is_url(source)]
+    crawled = _crawl(urls, settings, whole=not sources)
+    failed = len(crawled) < len(urls) if sources else False
+    if sources and not paths and not crawled:
+        raise typer.Exit(BAD_INPUT)  # no site given could be read: said above, site by site
+    paths = [*paths, *crawled] if sources else [settings.knowledge_dir, *crawled]
     owner = _own_index(settings)  # held until the command ends
     if owner is None:
         if rebuild:
@@ -182,8 +191,35 @@ def ingest_command(
         entries = runtime.db.faq_entries()
         reindex_faq(store, entries, settings.site_base_url)
         err.print(f"{len(entries)} FAQ entries re-indexed", highlight=False)
-    if report.errors:
+    if report.errors or failed:
         raise typer.Exit(BAD_INPUT)
+
+
+def _is_url(source: str) -> bool:
+    return source.lower().startswith(("http://", "https://"))
+
+
+def _crawl(urls: list[str], settings: Settings, *, whole: bool) -> list[Path]:
+    """Crawl the sites given, and with `whole` (an ingest of everything) those of KNOWLEDGE_URL and every
+    site crawled before; the folders they were written to. A site out of reach keeps what it had."""
+    from bot.knowledge.crawler import CrawlError, crawl_site, crawled_origin
+    from bot.knowledge.editions import knowledge_roots
+
+    if whole:
+        known = [origin for root in knowledge_roots(settings) if (origin := crawled_origin(root))]
+        urls = list(dict.fromkeys([*urls, *settings.knowledge_urls, *known]))
+    folders = []
+    for url in urls:
+        try:
+            folder, report = crawl_site(url, settings)
+        except CrawlError as error:
+            _report("error", str(error))
+            continue
+        err.print(report.summary(), highlight=False)
+        for skipped, why in report.skipped:
+            _report("warning", f"{skipped}: {why}")
+        folders.append(folder)
+    return folders
 
 
 def _parse_now(value: str | None, option: str = "--now") -> datetime | None:

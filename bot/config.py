@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     edition_ids: str = Field("", description="FOLDER=ID pairs, comma-separated: the edition read from FOLDER is "
                              "called ID (two sites that give one id)")
     site_base_url: str | None = Field(None, description="base of the pages' public URLs when the site does not say")
+    knowledge_url: str = Field("", description="published sites (http/https URLs, comma-separated), crawled at "
+                               "every ingest into BOT_DATA_DIR/sites")
+    crawl_contact: str | None = Field(None, description="contact the crawler names in its User-Agent (default: "
+                                      "MAIL_FROM's address)")
+    crawl_max_pages: int = Field(500, gt=0, description="pages one crawl of a site reads at most")
+    crawl_rate: float = Field(100.0, gt=0, le=1000, description="requests per second to a crawled site, at most "
+                              "(one at a time)")
     max_page_bytes: int = Field(2_000_000, gt=0, description="a larger page file is refused (bytes of source)")
     page_cpu_seconds: int = Field(20, gt=0, le=3600, description="CPU time one page may take to read; "
                                   "a page over it is reported and skipped")
@@ -240,6 +247,15 @@ class Settings(BaseSettings):
         if self.slack_bot_token and self.slack_signing_secret:
             return "http"
         return "console"
+
+    @property
+    def knowledge_urls(self) -> list[str]:
+        return [url.strip() for url in self.knowledge_url.split(",") if url.strip()]
+
+    @property
+    def sites_dir(self) -> Path:
+        """Where crawled sites are written, one folder each."""
+        return self.bot_data_dir / "sites"
 
     @property
     def chroma_dir(self) -> Path:

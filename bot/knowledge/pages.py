@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,10 +63,12 @@ class Page:
 
 @dataclass(frozen=True)
 class Publication:
-    """Where an edition's pages are served: `base` is the URL of the folder `served_from`."""
+    """Where an edition's pages are served: `base` is the URL of the folder `served_from`. A crawled
+    site knows each page's path under `base` exactly (`/cfp` was written as `cfp/index.html`)."""
 
     base: str | None
     served_from: Path
+    paths: Mapping[str, str] = field(default_factory=dict)  # file, relative to served_from → path under base
 
 
 def content_hash(raw: bytes, folder: EditionFolder, publication: Publication) -> str:
@@ -190,6 +193,8 @@ def _url(path: Path, folder: EditionFolder, meta: dict | None, publication: Publ
     site, published = folder.site, None
     if site.checkout and publication.served_from == site.root:
         published = site.url_of(path.relative_to(site.root).as_posix(), meta)
+    elif publication.paths:
+        published = publication.paths.get(path.relative_to(publication.served_from).as_posix())
     return page_url(path, publication.served_from, meta or {}, publication.base, published)
 
 
