@@ -199,26 +199,21 @@ def _is_url(source: str) -> bool:
     return source.lower().startswith(("http://", "https://"))
 
 
-def _crawl(urls: list[str], settings: Settings, *, whole: bool) -> list[Path]:
+def _crawl(urls: list[str], settings: Settings, *, whole: bool,
+           say: Callable[[str, str], None] = _report) -> list[Path]:
     """Crawl the sites given, and with `whole` (an ingest of everything) those of KNOWLEDGE_URL and every
     site crawled before; the folders they were written to. A site out of reach keeps what it had."""
-    from bot.knowledge.crawler import CrawlError, crawl_site, crawled_origin
-    from bot.knowledge.editions import knowledge_roots
+    from bot.knowledge.crawler import crawl_sites, known_sites
 
-    if whole:
-        known = [origin for root in knowledge_roots(settings) if (origin := crawled_origin(root))]
-        urls = list(dict.fromkeys([*urls, *settings.knowledge_urls, *known]))
     folders = []
-    for url in urls:
-        try:
-            folder, report = crawl_site(url, settings)
-        except CrawlError as error:
-            _report("error", str(error))
+    for crawled in crawl_sites(settings, [*urls, *(known_sites(settings) if whole else [])]):
+        if crawled.report is None:
+            say("error", str(crawled.error))
             continue
-        err.print(report.summary(), highlight=False)
-        for skipped, why in report.skipped:
-            _report("warning", f"{skipped}: {why}")
-        folders.append(folder)
+        say("note", crawled.report.summary())
+        for skipped, why in crawled.report.skipped:
+            say("warning", f"{skipped}: {why}")
+        folders.append(crawled.folder)
     return folders
 
 
@@ -311,11 +306,14 @@ def serve_command(data_dir: DataDir = None) -> None:
 
     def refresh(store) -> None:  # in the background: no progress bar across the console's prompt
         if settings.slack_mode == "console":  # news at the prompt
-            report = _ingest(store, settings, [settings.knowledge_dir], progress=False)
+            sites = _crawl([], settings, whole=True)
+            report = _ingest(store, settings, [settings.knowledge_dir, *sites], progress=False)
             if report.changed:
                 err.print(report.summary(), highlight=False)
         else:  # log lines
-            _log("warning", _ingest(store, settings, [settings.knowledge_dir], progress=False, say=_log).summary())
+            sites = _crawl([], settings, whole=True, say=_log)
+            _log("warning", _ingest(store, settings, [settings.knowledge_dir, *sites], progress=False,
+                                    say=_log).summary())
 
     startup = Startup(runtime, refresh)
     try:

@@ -11,3 +11,6 @@ REMINDER_LATENESS = Histogram("workshop_bot_reminder_lateness_seconds",
                               buckets=(1, 5, 15, 30, 60, 120, 300, 900, 1800, 3600))
 INBOUND_MAIL = Counter("workshop_bot_inbound_mail", "Mail received at the bot's address, by what became of it",
                        ["outcome"])  # exposed as workshop_bot_inbound_mail_total
+SITE_UP = Gauge("workshop_bot_site_up", "1 when the last crawl of a site given by its URL read it, else 0", ["site"])
+SITE_CRAWLED = Gauge("workshop_bot_site_last_crawl_timestamp_seconds",
+                     "When a site given by its URL was last read (Unix time)", ["site"])

@@ -67,8 +67,15 @@ def _stdin_is_null() -> bool:
 
 
 def ready_details(startup: Startup) -> dict[str, object]:
-    """What /readyz reports once everything has loaded (nothing waits then)."""
-    return {"passages": startup.assistant.store.count(), "editions": startup.registry.editions.ids()}
+    """What /readyz reports once everything has loaded (nothing waits then): a site out of reach leaves the
+    bot ready, answering from its last crawl, and says so here."""
+    from bot.knowledge.crawler import site_status
+
+    details: dict[str, object] = {"passages": startup.assistant.store.count(),
+                                  "editions": startup.registry.editions.ids()}
+    if sites := site_status(startup.settings):
+        details["sites"] = sites
+    return details
 
 
 def _health(startup: Startup) -> HealthServer:

@@ -34,7 +34,7 @@ def test_a_site_is_crawled_whole_and_nothing_else_is_asked_for(site, tmp_path):
     with SiteServer(site) as server:
         report = crawl(server.url + "/", tmp_path / "crawl")
         assert sorted(server.fetched(200)) == sorted(PAGES)
-        assert set(server.fetched()) == {*PAGES, "/robots.txt", "/sitemap.xml"}
+        assert set(server.fetched()) == {*PAGES, "/robots.txt", "/sitemap.xml", "/event.yaml"}
         assert {r.headers["User-Agent"] for r in server.log} == {AGENT}
         assert not any("Authorization" in r.headers or "Cookie" in r.headers for r in server.log)
     assert len(report.fetched) == 6 and report.complete and not report.removed
@@ -185,3 +185,90 @@ def test_the_evaluation_questions_score_the_same_by_url_as_from_the_files(tmp_pa
     from_files = [outcome.passed for outcome in evaluate(corpus_assistants(files.name), items, files.name)]
     assert len(items) >= 90 and by_url == from_files
     assert sum(by_url) >= 0.8 * len(items)
+
+
+def test_a_running_bot_keeps_a_site_current_and_says_when_it_is_out_of_reach(site, tmp_path, embeddings):
+    from prometheus_client import REGISTRY
+
+    from bot.index.store import KnowledgeStore
+    from bot.index.watch import KnowledgeWatcher
+    from bot.knowledge.crawler import site_status
+    from bot.runtime import Runtime
+
+    from .conftest import make_settings
+
+    (tmp_path / "no-files").mkdir()
+    question = "When is the paper submission deadline?"
+    with SiteServer(site) as server:
+        settings = make_settings(tmp_path / "data", tmp_path / "no-files", knowledge_url=server.url + "/",
+                                 crawl_rate=1000)
+        store = KnowledgeStore(settings, embeddings)
+        runtime = Runtime(settings, deliveries={}, store=store)
+        watcher = KnowledgeWatcher(settings, store, runtime.registry)
+        assert watcher.check() is not None  # crawled and indexed
+        assistant = runtime.assistant
+        assert "March 6, 2026" in assistant.ask(question).text
+
+        cfp = site / "cfp" / "index.html"
+        cfp.write_bytes(cfp.read_bytes().replace(b"<strong>March 6, 2026</strong>",
+                                                 b"<del>March 6, 2026</del> <strong>March 13, 2026</strong>"))
+        server.log.clear()
+        report = watcher.check()
+        assert report is not None and [page.rsplit("/", 2)[-2:] for page in report.updated] == [["cfp", "index.html"]]
+        assert server.fetched(200) == ["/cfp/"]
+        assert "March 13, 2026" in assistant.ask(question).text
+
+        server.log.clear()
+        assert watcher.check() is None  # nothing changed: every page answered 304, nothing re-read
+        assert server.fetched(200) == [] and len(server.fetched(304)) == 6
+        url = server.url + "/"
+    assert REGISTRY.get_sample_value("workshop_bot_site_up", {"site": url}) == 1
+
+    assert watcher.check() is None  # the site is down: the index keeps what it had
+    assert REGISTRY.get_sample_value("workshop_bot_site_up", {"site": url}) == 0
+    assert "out of reach" in site_status(settings)[url]
+    assert "March 13, 2026" in assistant.ask(question).text
+
+
+EVENT = """name: SysML-Edge 2026
+timezone: AoE
+deadlines:
+  - id: submission
+    title: Paper submission
+    due: {due}
+"""
+
+
+def test_an_event_yaml_published_with_the_site_plans_reminders_and_a_moved_deadline_is_drafted(
+        site, tmp_path, embeddings):
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from bot.index.store import KnowledgeStore
+    from bot.index.watch import KnowledgeWatcher
+    from bot.runtime import Runtime
+    from bot.storage.models import Announcement
+
+    from .conftest import make_settings
+
+    (tmp_path / "no-files").mkdir()
+    (site / "event.yaml").write_text(EVENT.format(due="2030-03-06"))
+    now = datetime(2030, 2, 1, tzinfo=UTC)
+    with SiteServer(site) as server:
+        settings = make_settings(tmp_path / "data", tmp_path / "no-files", knowledge_url=server.url + "/",
+                                 crawl_rate=1000)
+        runtime = Runtime(settings, deliveries={}, store=KnowledgeStore(settings, embeddings))
+        watcher = KnowledgeWatcher(settings, runtime.open_store(), runtime.registry)
+        watcher.check()
+        assert "/event.yaml" in server.fetched(200)
+        (edition,) = runtime.registry.editions.items
+        assert [d.due.isoformat() for d in edition.event.deadlines] == ["2030-03-06"]
+        assert any(m.deadline == "submission" for m in runtime.reminders.sync(now))
+
+        (site / "event.yaml").write_text(EVENT.format(due="2030-03-13"))
+        watcher.check()
+        runtime.reminders.sync(now)
+    with runtime.db.session() as session:
+        drafts = session.scalars(select(Announcement).where(Announcement.template == "deadline_extended")).all()
+    assert len(drafts) == 1 and "March 13, 2030" in drafts[0].text

@@ -1,4 +1,5 @@
-"""A running bot keeps its index in step with the pages: changes are re-indexed within RELOAD_INTERVAL.
+"""A running bot keeps its index in step with the pages: changes are re-indexed within RELOAD_INTERVAL,
+those of a site given by its URL too (it is crawled again each time, conditionally).
 
 The bot owns the embedded index (a Chroma directory has one owner): `workshop-bot ingest` run while
 it serves does not open the index a second time, it leaves a request that the bot carries out. With
@@ -69,6 +70,10 @@ def request_ingest(settings: Settings, roots: list[Path], scopes: list[Path]) ->
     return path
 
 
+def _distinct(roots: list[Path]) -> list[Path]:
+    return list(dict.fromkeys(root.resolve() for root in roots))
+
+
 def _fingerprint(roots: list[Path]) -> tuple:
     """Every file a page's text depends on, with its size and modification time."""
     seen = []
@@ -91,7 +96,7 @@ class KnowledgeWatcher:
 
     def __init__(self, settings: Settings, store: KnowledgeStore, registry: Registry) -> None:
         self.settings, self.store, self.registry = settings, store, registry
-        self._fingerprint = _fingerprint(registry.roots)
+        self._fingerprint = _fingerprint(_distinct(registry.roots))
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -105,14 +110,14 @@ class KnowledgeWatcher:
             asked = json.loads(request.read_text()) if request.exists() else None
             if asked is not None:
                 request.unlink()
-            roots = [Path(r) for r in (asked or {}).get("roots", [])]
+            roots = [Path(r) for r in (asked or {}).get("roots", [])] + self._crawl()
             scopes = [Path(s) for s in (asked or {}).get("scopes", [])]
-            fingerprint = _fingerprint([*self.registry.roots, *roots])
+            fingerprint = _fingerprint(_distinct([*self.registry.roots, *roots]))
             if asked is None and fingerprint == self._fingerprint:
                 return None
             report = ingest(self.store, self.settings, roots=roots, scopes=scopes)
             self.registry.refresh()
-            self._fingerprint = _fingerprint(self.registry.roots)
+            self._fingerprint = _fingerprint(_distinct(self.registry.roots))
         release_freed_memory()  # what parsing the pages took
         for warning in report.warnings:
             log.warning("%s", warning)
@@ -120,6 +125,21 @@ class KnowledgeWatcher:
             log.error("%s", error)
         log.warning("knowledge re-indexed: %s", report.summary())
         return report
+
+    def _crawl(self) -> list[Path]:
+        """The sites given by their URLs, crawled again (conditionally: an unchanged page is not fetched);
+        their folders. One out of reach keeps what it had, and /readyz and /metrics say so."""
+        from bot.knowledge.crawler import crawl_sites, known_sites
+
+        folders = []
+        for crawled in crawl_sites(self.settings, known_sites(self.settings)):
+            if crawled.report is None:
+                log.error("%s", crawled.error)
+                continue
+            if crawled.report.fetched or crawled.report.removed:
+                log.warning("%s", crawled.report.summary())
+            folders.append(crawled.folder)
+        return folders
 
     def _run(self) -> None:
         while not self._stop.wait(self.settings.reload_interval):

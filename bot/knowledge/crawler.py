@@ -33,6 +33,7 @@ import lxml.html
 from lxml import etree
 
 from bot.config import Settings
+from bot.knowledge.site import EVENT_FILE, YEAR
 from bot.private import private_folder, write_private
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ REDIRECTS = {301, 302, 303, 307, 308}
 GONE = {404, 410}
 SITEMAP_BYTES = 10_000_000
 SITEMAPS = 20  # sitemap files read at most (an index lists others)
+EVENT_FOLDERS = 20  # event.yaml files asked for at most: the top's, and editions' folders'
 SAFE_SEGMENT = re.compile(r"[^\w.\-~@+=,]")
 # Links to what is not a page: feeds, images, styles, scripts, archives, media, calendars, data.
 NOT_PAGES = (".xml", ".rss", ".atom", ".css", ".js", ".json", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico",
@@ -199,6 +201,7 @@ class Crawler:
                         continue
                     seen.add(link)
                     frontier.append((link, depth + 1))
+            self._event_files(known, pages, report, robots)
         finally:
             self.client.close()
         if not report.fetched and not report.unchanged:
@@ -219,8 +222,10 @@ class Crawler:
                 report.removed.append(page["url"])
             else:
                 pages[relative] = page  # not reached this time (a limit was hit): kept
-        manifest = {"origin": self.start, "pages": dict(sorted(pages.items()))}
-        write_private(private_folder(self.folder) / MANIFEST, json.dumps(manifest, indent=1).encode())
+        manifest = json.dumps({"origin": self.start, "pages": dict(sorted(pages.items()))}, indent=1).encode()
+        path = private_folder(self.folder) / MANIFEST
+        if not path.is_file() or path.read_bytes() != manifest:  # unchanged, untouched: nothing to re-read
+            write_private(path, manifest)
 
     def _remove(self, relative: str) -> None:
         """A page's file, and the folders it leaves empty."""
@@ -238,14 +243,8 @@ class Crawler:
             report.skipped.append((url, "no file can hold this URL"))
             return []
         before = known.get(relative)
-        headers = {}
-        if before and (self.folder / relative).is_file():
-            if before.get("etag"):
-                headers["If-None-Match"] = before["etag"]
-            if before.get("last_modified"):
-                headers["If-Modified-Since"] = before["last_modified"]
         try:
-            response, body = self._get(url, headers, report)
+            response, body = self._get(url, self._conditions(before, relative), report)
         except _TooLarge as error:
             report.skipped.append((url, str(error)))
             return []
@@ -283,6 +282,46 @@ class Crawler:
                            "last_modified": response.headers.get("last-modified")}
         report.fetched.append(url)
         return self._links(url, body)
+
+    def _conditions(self, before: dict | None, relative: str) -> dict[str, str]:
+        """What makes a request for a file fetched before conditional: the server answers 304 if unchanged."""
+        headers = {}
+        if before and (self.folder / relative).is_file():
+            if before.get("etag"):
+                headers["If-None-Match"] = before["etag"]
+            if before.get("last_modified"):
+                headers["If-Modified-Since"] = before["last_modified"]
+        return headers
+
+    def _event_files(self, known: dict[str, dict], pages: dict[str, dict], report: CrawlReport,
+                     robots: urllib.robotparser.RobotFileParser) -> None:
+        """The event.yaml organizers publish with the site (its deadlines and programme, which reminders are
+        planned from): at the top, and in each edition's year-named folder. Most sites have none."""
+        editions = sorted({relative.split("/")[0] + "/" for relative in pages
+                           if "/" in relative and YEAR.search(relative.split("/")[0])})
+        for folder in ["", *editions][:EVENT_FOLDERS]:
+            url, relative = self.scope.base + folder + EVENT_FILE, folder + EVENT_FILE
+            if not robots.can_fetch(self.client.headers["User-Agent"], url):
+                continue
+            before = known.get(relative)
+            try:
+                response, body = self._get(url, self._conditions(before, relative), report)
+            except (httpx.HTTPError, _TooLarge) as error:
+                report.skipped.append((url, f"unreachable: {type(error).__name__}" if before else str(error)))
+                if before:
+                    pages[relative] = before  # kept: the site may be down for a moment
+                continue
+            kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+            if response.status_code == 304 and before:
+                pages[relative] = before
+            elif response.status_code == 200 and kind not in HTML_TYPES:  # a site answering every path with a page
+                private_folder((self.folder / relative).parent)
+                write_private(self.folder / relative, body)
+                pages[relative] = {"url": url, "etag": response.headers.get("etag"),
+                                   "last_modified": response.headers.get("last-modified")}
+                report.fetched.append(url)
+            elif before:
+                report.skipped.append((url, f"gone ({response.status_code})"))
 
     def _get(self, url: str, headers: dict[str, str], report: CrawlReport) -> tuple[httpx.Response, bytes]:
         """One request, paced; the body read up to the page limit."""
@@ -382,12 +421,87 @@ def user_agent(settings: Settings) -> str:
         f"{name} (+{contact})" if contact else name)
 
 
-def crawl_site(url: str, settings: Settings, transport: httpx.BaseTransport | None = None) -> tuple[Path, CrawlReport]:
-    """Crawl the site at `url` into its folder under SITES; CrawlError when none of it could be read."""
+def crawl_site(url: str, settings: Settings) -> tuple[Path, CrawlReport]:
+    """Crawl the site at `url` into its folder under BOT_DATA_DIR/sites; CrawlError when none of it could
+    be read. Either way the outcome is recorded beside the folder and in /metrics."""
     folder = site_folder(settings.sites_dir, url)
     limits = Limits(pages=settings.crawl_max_pages, page_bytes=settings.max_page_bytes, per_second=settings.crawl_rate)
-    crawler = Crawler(url, folder, limits=limits, user_agent=user_agent(settings), transport=transport)
-    return folder, crawler.run()
+    try:
+        report = Crawler(url, folder, limits=limits, user_agent=user_agent(settings)).run()
+    except CrawlError as error:
+        _record(folder, url, str(error))
+        raise
+    _record(folder, url, None)
+    return folder, report
+
+
+@dataclass(frozen=True)
+class Crawled:
+    url: str
+    folder: Path
+    report: CrawlReport | None  # None: the site could not be read (`error` says why)
+    error: str | None = None
+
+
+def crawl_sites(settings: Settings, urls: list[str]) -> list[Crawled]:
+    """Crawl each site; one out of reach keeps what it had and does not stop the others."""
+    crawled = []
+    for url in dict.fromkeys(urls):
+        try:
+            folder, report = crawl_site(url, settings)
+        except CrawlError as error:
+            crawled.append(Crawled(url, site_folder(settings.sites_dir, url), None, str(error)))
+            continue
+        crawled.append(Crawled(url, folder, report))
+    return crawled
+
+
+def known_sites(settings: Settings) -> list[str]:
+    """The sites to keep current: KNOWLEDGE_URL's, and every site ingested by its URL before."""
+    from bot.knowledge.editions import knowledge_roots
+
+    crawled = [origin for root in knowledge_roots(settings) if (origin := crawled_origin(root))]
+    return list(dict.fromkeys([*settings.knowledge_urls, *crawled]))
+
+
+def site_status(settings: Settings) -> dict[str, str]:
+    """How each known site's last crawl went, for /readyz."""
+    found = {}
+    for url in known_sites(settings):
+        try:
+            status = json.loads(_status_file(site_folder(settings.sites_dir, url)).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            found[url] = "not crawled yet"
+            continue
+        found[url] = (f"read at {status['at']}" if status.get("ok") else
+                      f"out of reach at {status['at']} ({status.get('error')}); answering from the crawl of "
+                      f"{status.get('last_read') or 'never'}")
+    return found
+
+
+def _status_file(folder: Path) -> Path:
+    """Beside the folder, not in it: a crawl that changed nothing leaves the folder as it was."""
+    return folder.with_name(folder.name + ".status.json")
+
+
+def _record(folder: Path, url: str, error: str | None) -> None:
+    from datetime import UTC, datetime
+
+    from bot.metrics import SITE_CRAWLED, SITE_UP
+
+    now = datetime.now(UTC)
+    path = _status_file(folder)
+    try:
+        before = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        before = {}
+    at = now.isoformat(timespec="seconds")
+    status = {"url": url, "at": at, "ok": error is None, "error": error,
+              "last_read": at if error is None else before.get("last_read")}
+    write_private(private_folder(path.parent) / path.name, json.dumps(status).encode())
+    SITE_UP.labels(site=url).set(0 if error else 1)
+    if error is None:
+        SITE_CRAWLED.labels(site=url).set(now.timestamp())
 
 
 class _TooLarge(Exception):
