@@ -39,7 +39,8 @@ from bot.private import private_folder, write_private
 log = logging.getLogger(__name__)
 MANIFEST = "crawl.json"
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
-PAGE_SUFFIXES = (".html", ".htm")
+PDF_TYPE = "application/pdf"
+PAGE_SUFFIXES = (".html", ".htm", ".pdf")
 REDIRECTS = {301, 302, 303, 307, 308}
 GONE = {404, 410}
 SITEMAP_BYTES = 10_000_000
@@ -172,6 +173,7 @@ class Crawler:
         self.client = httpx.Client(headers={"User-Agent": user_agent}, follow_redirects=False, trust_env=False,
                                    timeout=httpx.Timeout(self.limits.timeout), transport=transport)
         self._last_request = 0.0
+        self._files_by_url: dict[str, str] = {}  # a page's file, by its URL, as the last crawl wrote it
         self._interval = 1.0 / self.limits.per_second
 
     def run(self) -> CrawlReport:
@@ -180,10 +182,12 @@ class Crawler:
         old = _read_manifest(self.folder) or {}
         known: dict[str, dict] = old.get("pages", {})
         pages: dict[str, dict] = {}
+        self._files_by_url = {page["url"]: relative for relative, page in known.items()}
         try:
             robots = self._robots(report)
             frontier: deque[tuple[str, int]] = deque([(self.start, 0)])
-            frontier.extend((url, 1) for url in self._sitemap_pages(robots, report))
+            if not self.start.lower().endswith(".pdf"):  # a PDF given by its URL is read alone
+                frontier.extend((url, 1) for url in self._sitemap_pages(robots, report))
             seen = {url for url, _ in frontier}
             while frontier:
                 if len(pages) >= self.limits.pages or time.monotonic() - started > self.limits.seconds:
@@ -238,7 +242,7 @@ class Crawler:
 
     def _visit(self, url: str, known: dict[str, dict], pages: dict[str, dict], report: CrawlReport) -> list[str]:
         """Fetch one page (conditionally, when it was fetched before); the in-scope links it holds."""
-        relative = self.scope.file_of(url)
+        relative = self._files_by_url.get(url) or self.scope.file_of(url)
         if relative is None:
             report.skipped.append((url, "no file can hold this URL"))
             return []
@@ -262,7 +266,7 @@ class Crawler:
         if response.status_code == 304 and before:
             pages[relative] = before
             report.unchanged.append(url)
-            return self._links(url, (self.folder / relative).read_bytes())
+            return [] if relative.endswith(".pdf") else self._links(url, (self.folder / relative).read_bytes())
         if response.status_code in GONE:
             report.skipped.append((url, f"gone ({response.status_code})"))
             return []
@@ -272,7 +276,10 @@ class Crawler:
                 pages[relative] = before
             return []
         kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
-        if kind not in HTML_TYPES:
+        if kind == PDF_TYPE:  # a call for papers, a programme: read as pages of text
+            relative = relative if relative.endswith(".pdf") else (
+                relative.removesuffix("index.html").rstrip("/") or "index") + ".pdf"
+        elif kind not in HTML_TYPES:
             report.skipped.append((url, f"not a web page ({kind or 'no content type'})"))
             return []
         target = self.folder / relative
@@ -281,7 +288,7 @@ class Crawler:
         pages[relative] = {"url": url, "etag": response.headers.get("etag"),
                            "last_modified": response.headers.get("last-modified")}
         report.fetched.append(url)
-        return self._links(url, body)
+        return [] if kind == PDF_TYPE else self._links(url, body)
 
     def _conditions(self, before: dict | None, relative: str) -> dict[str, str]:
         """What makes a request for a file fetched before conditional: the server answers 304 if unchanged."""

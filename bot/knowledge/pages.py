@@ -24,6 +24,7 @@ from bot.knowledge.labels import deadline_kind, label_before
 from bot.knowledge.jekyll import LiquidError
 from bot.knowledge.markup import NestingError, markdown_to_html
 from bot.knowledge.naming import year_in_id
+from bot.knowledge.pdf import PdfError, pdf_html
 from bot.knowledge.site import MARKDOWN_SUFFIXES, YEAR, EditionFolder, has_front_matter, page_url
 
 # Bump when parsing changes what a page yields, so unchanged files are re-indexed once.
@@ -226,6 +227,11 @@ def page_limit(path: Path, folder: EditionFolder, settings: Settings) -> int | N
 def read_page(path: Path, folder: EditionFolder, settings: Settings, publication: Publication) -> Page:
     """Parse the page at `path`, one of `folder`'s; raise PageError if it cannot be read at all."""
     raw = read_source(path, folder, page_limit(path, folder, settings))
+    if path.suffix.lower() == ".pdf":
+        try:
+            return _read_page(path, raw, folder, publication, pdf_html(raw))
+        except PdfError as err:
+            raise PageError(path, str(err)) from err
     if b"\0" in raw:
         raise PageError(path, "is a binary file, not a page")
     if path == folder.event_file:
@@ -239,10 +245,12 @@ def read_page(path: Path, folder: EditionFolder, settings: Settings, publication
                               "level); flatten it") from err
 
 
-def _read_page(path: Path, raw: bytes, folder: EditionFolder, publication: Publication) -> Page:
+def _read_page(path: Path, raw: bytes, folder: EditionFolder, publication: Publication,
+               converted: str | None = None) -> Page:
+    """`converted`: the page as HTML when its file is not (a PDF)."""
     source = folder.source(path)
-    text = _decode(path, raw)
-    fronted = has_front_matter(path)
+    text = _decode(path, raw) if converted is None else converted
+    fronted = converted is None and has_front_matter(path)
     meta, body, offset = _split_front_matter(path, text) if fronted else ({}, text, 0)
     if fronted:  # Jekyll renders Liquid only in files with front matter
         body = _render_body(path, folder, meta, body, offset)

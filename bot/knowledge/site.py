@@ -26,7 +26,7 @@ from bot.knowledge.files import refusal
 from bot.knowledge.jekyll import CONFIG_FILE, JekyllSite, SiteConfigError
 from bot.knowledge.naming import home_page
 
-PAGE_SUFFIXES = {".html", ".htm", ".md", ".markdown"}
+PAGE_SUFFIXES = {".html", ".htm", ".md", ".markdown", ".pdf"}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 EVENT_FILE = "event.yaml"
 HUGO_SECTION = "_index"  # a Hugo source's page for its folder: `content/_index.md`, `content/archive/2024/_index.md`
