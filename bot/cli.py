@@ -211,7 +211,7 @@ def _crawl(urls: list[str], settings: Settings, *, whole: bool,
             say("error", str(crawled.error))
             continue
         say("note", crawled.report.summary())
-        for skipped, why in crawled.report.skipped:
+        for skipped, why in [*crawled.report.skipped, *crawled.report.warnings]:
             say("warning", f"{skipped}: {why}")
         folders.append(crawled.folder)
     return folders

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     crawl_contact: str | None = Field(None, description="contact the crawler names in its User-Agent (default: "
                                       "MAIL_FROM's address)")
     crawl_max_pages: int = Field(500, gt=0, description="pages one crawl of a site reads at most")
+    knowledge_render: str = Field("", pattern="^(chromium)?$", description="chromium: run the scripts of crawled "
+                                  "pages that scripts build, in headless Chromium (opt-in)")
     crawl_rate: float = Field(100.0, gt=0, le=1000, description="requests per second to a crawled site, at most "
                               "(one at a time)")
     max_page_bytes: int = Field(2_000_000, gt=0, description="a larger page file is refused (bytes of source)")

@@ -272,3 +272,67 @@ def test_an_event_yaml_published_with_the_site_plans_reminders_and_a_moved_deadl
     with runtime.db.session() as session:
         drafts = session.scalars(select(Announcement).where(Announcement.template == "deadline_extended")).all()
     assert len(drafts) == 1 and "March 13, 2030" in drafts[0].text
+
+
+SCRIPTED = b"""<html><head><title>Programme</title></head><body><div id="app"></div><script>
+document.getElementById("app").innerHTML = "<h2>Programme</h2><p>09:00 Opening remarks by the chairs</p>";
+fetch("http://elsewhere.invalid/track");
+</script></body></html>"""
+
+
+def test_a_page_its_scripts_build_is_named_with_the_option_that_would_read_it(site, tmp_path):
+    (site / "program" / "index.html").write_bytes(SCRIPTED)
+    with SiteServer(site) as server:
+        report = crawl(server.url + "/", tmp_path / "crawl")
+    assert report.warnings == [(server.url + "/program/", "its text is built by JavaScript, and is read as it "
+                                "shows without: set KNOWLEDGE_RENDER=chromium to run its scripts")]
+    assert (tmp_path / "crawl" / "program" / "index.html").read_bytes() == SCRIPTED  # nothing ran
+
+
+def test_scripted_pages_are_told_from_pages_with_scripts():
+    from bot.knowledge.render import scripted
+
+    assert scripted(SCRIPTED)
+    assert not scripted((SITE / "cfp" / "index.html").read_bytes())  # text, and a script or two beside it
+    assert not scripted(b"<html><body><p>No scripts, no text.</p></body></html>")
+
+
+@pytest.mark.skipif(not shutil.which("chromium") and not shutil.which("chromium-browser"),
+                    reason="Chromium not found (Debian package `chromium`): rendering pages built by "
+                           "JavaScript is not tested here")
+def test_with_the_option_a_scripted_page_is_rendered_with_no_network_beyond_its_site(site, tmp_path):
+    from bot.knowledge.render import render
+
+    with SiteServer(tmp_path / "nothing") as elsewhere, SiteServer(site) as server:
+        page = SCRIPTED.replace(b"http://elsewhere.invalid/track", f"{elsewhere.url}/track".encode())
+        (site / "program" / "index.html").write_bytes(page)
+        report = Crawler(server.url + "/", tmp_path / "crawl", limits=FAST, user_agent=AGENT, render=render).run()
+        assert elsewhere.log == []
+    assert report.warnings == []
+    assert b"09:00 Opening remarks by the chairs" in (tmp_path / "crawl" / "program" / "index.html").read_bytes()
+
+
+def test_a_site_whose_paths_hold_editions_gives_one_edition_per_path(tmp_path):
+    site = tmp_path / "site"
+    (site / "2024").mkdir(parents=True)
+    (site / "index.html").write_text(
+        "<html><head><title>Edge Systems Workshop 2025</title></head><body><h1>Edge Systems Workshop 2025</h1>"
+        "<p>Paper submission deadline: May 2, 2025 (AoE).</p><p><a href='/2024/'>Last year's workshop</a></p>"
+        "</body></html>")
+    (site / "2024" / "index.html").write_text(
+        "<html><head><title>Edge Systems Workshop 2024</title></head><body><h1>Edge Systems Workshop 2024</h1>"
+        "<p>Paper submission deadline: May 3, 2024 (AoE).</p></body></html>")
+    env = {"BOT_DATA_DIR": str(tmp_path / "data"), "KNOWLEDGE_DIR": str(tmp_path / "none")}
+    runner = CliRunner()
+    with SiteServer(site) as server:
+        assert runner.invoke(app, ["ingest", server.url + "/"], env=env).exit_code == 0
+    from bot.config import Settings
+    from bot.knowledge.editions import Registry
+
+    editions = Registry(Settings(_env_file=None, bot_data_dir=tmp_path / "data", knowledge_dir=tmp_path / "none"))
+    ids = editions.editions.ids()
+    assert len(ids) == 2 and "2024" in ids  # the top is this year's edition, /2024/ last year's
+    assert runner.invoke(app, ["facts", "2024", "--json"], env=env).exit_code == 0
+    asked = json.loads(runner.invoke(app, ["ask", "--json", "When was the 2024 paper deadline?"], env=env).output)
+    assert "May 3, 2024" in asked["answer"]
+    assert [s["url"] for s in asked["sources"]] == [server.url + "/2024/"]

@@ -21,6 +21,7 @@ from bot.assistant.intent import POINTING, Intent, asked_clause, asked_parts, in
 from bot.assistant.llm import CITATION, LLMAnswerer, load_chat_model
 from bot.assistant.items import ItemAnswer, item_reply
 from bot.assistant.rules import chosen_rules, rule_verdict
+from bot.assistant.suggestions import suggestions
 from bot.assistant.verdict import affirms
 from bot.assistant.people import Person, PersonAnswer, affiliation_untold, people, person_reply
 from bot.assistant.programme import programme_reply
@@ -93,6 +94,12 @@ class Assistant:
             cached = (key, edition_facts(edition, texts, self._event_source(edition), rules))
             self._facts[edition.id] = cached
         return cached[1]
+
+    def suggest(self, edition: Edition, now: datetime | None = None) -> list[str]:
+        """The questions worth offering now about `edition` (the assistant pane's), each one answered."""
+        moment = (now or datetime.now(UTC)).astimezone(UTC)
+        return suggestions(self.facts(edition), moment, self.settings.prompts_dir,
+                           lambda question: self.ask(question, edition=edition.id, now=moment).answered)
 
     def warm(self) -> None:
         """Every edition's facts read now (the call for papers' rules are read by meaning, one embedding

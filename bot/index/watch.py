@@ -138,6 +138,8 @@ class KnowledgeWatcher:
                 continue
             if crawled.report.fetched or crawled.report.removed:
                 log.warning("%s", crawled.report.summary())
+                for url, what in crawled.report.warnings:
+                    log.warning("%s: %s", url, what)
             folders.append(crawled.folder)
         return folders
 

@@ -22,7 +22,7 @@ import re
 import time
 import urllib.robotparser
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
@@ -33,6 +33,7 @@ import lxml.html
 from lxml import etree
 
 from bot.config import Settings
+from bot.knowledge.render import RenderError, render, scripted
 from bot.knowledge.site import EVENT_FILE, YEAR
 from bot.private import private_folder, write_private
 
@@ -51,6 +52,9 @@ SAFE_SEGMENT = re.compile(r"[^\w.\-~@+=,]")
 NOT_PAGES = (".xml", ".rss", ".atom", ".css", ".js", ".json", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico",
              ".webp", ".zip", ".gz", ".tgz", ".tar", ".mp4", ".mov", ".webm", ".mp3", ".bib", ".ics", ".ppt",
              ".pptx", ".doc", ".docx", ".key")
+
+
+Render = Callable[[str, str], bytes]  # (URL, host) → the page's DOM once its scripts have run
 
 
 class CrawlError(RuntimeError):
@@ -74,6 +78,7 @@ class CrawlReport:
     unchanged: list[str] = field(default_factory=list)  # the server said 304
     removed: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (URL, why)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (URL, what): read, but not all of it
     requests: int = 0
     complete: bool = True  # every page in reach was visited (no limit was hit)
     seconds: float = 0.0
@@ -165,7 +170,8 @@ def _read_manifest(folder: Path) -> dict | None:
 
 class Crawler:
     def __init__(self, url: str, folder: Path, *, limits: Limits | None = None, user_agent: str,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None, render: Render | None = None) -> None:
+        """`render`: what runs a page's scripts (KNOWLEDGE_RENDER), for a page they build."""
         self.start = urldefrag(url)[0]
         self.scope = Scope.of(self.start)
         self.folder = folder
@@ -173,6 +179,7 @@ class Crawler:
         self.client = httpx.Client(headers={"User-Agent": user_agent}, follow_redirects=False, trust_env=False,
                                    timeout=httpx.Timeout(self.limits.timeout), transport=transport)
         self._last_request = 0.0
+        self.render = render
         self._files_by_url: dict[str, str] = {}  # a page's file, by its URL, as the last crawl wrote it
         self._interval = 1.0 / self.limits.per_second
 
@@ -282,6 +289,8 @@ class Crawler:
         elif kind not in HTML_TYPES:
             report.skipped.append((url, f"not a web page ({kind or 'no content type'})"))
             return []
+        if kind in HTML_TYPES and scripted(body):
+            body = self._rendered(url, body, report)
         target = self.folder / relative
         private_folder(target.parent)
         write_private(target, body)
@@ -289,6 +298,18 @@ class Crawler:
                            "last_modified": response.headers.get("last-modified")}
         report.fetched.append(url)
         return [] if kind == PDF_TYPE else self._links(url, body)
+
+    def _rendered(self, url: str, body: bytes, report: CrawlReport) -> bytes:
+        """A page its scripts build, as the browser shows it; as it came, and said, without a browser."""
+        if self.render is None:
+            report.warnings.append((url, "its text is built by JavaScript, and is read as it shows without: "
+                                         "set KNOWLEDGE_RENDER=chromium to run its scripts"))
+            return body
+        try:
+            return self.render(url, self.scope.host)
+        except RenderError as error:
+            report.warnings.append((url, f"{error}; read as it shows without its scripts"))
+            return body
 
     def _conditions(self, before: dict | None, relative: str) -> dict[str, str]:
         """What makes a request for a file fetched before conditional: the server answers 304 if unchanged."""
@@ -434,7 +455,8 @@ def crawl_site(url: str, settings: Settings) -> tuple[Path, CrawlReport]:
     folder = site_folder(settings.sites_dir, url)
     limits = Limits(pages=settings.crawl_max_pages, page_bytes=settings.max_page_bytes, per_second=settings.crawl_rate)
     try:
-        report = Crawler(url, folder, limits=limits, user_agent=user_agent(settings)).run()
+        report = Crawler(url, folder, limits=limits, user_agent=user_agent(settings),
+                         render=render if settings.knowledge_render == "chromium" else None).run()
     except CrawlError as error:
         _record(folder, url, str(error))
         raise
