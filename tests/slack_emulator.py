@@ -58,6 +58,7 @@ class SlackEmulator:
         self.retry_after = 1
         self.usergroups: dict[str, list[str]] = {}
         self.private_channels: set[str] = set()  # conversations.info says is_private for these
+        self.channels_without_bot: set[str] = set()  # ... and is_member: false for these
         self.socket_url: str | None = None
         self.channel_errors: dict[str, tuple[int, str, int]] = {}  # channel -> (status, error, times; -1 always)
         self._ts = itertools.count(1)
@@ -174,8 +175,11 @@ class SlackEmulator:
                               if c.method == "chat.postMessage" and c.body.get("channel") == channel]
                 return 200, {}, {"ok": True, "messages": posted}
             case "conversations.info":
-                info = {"id": channel, "is_channel": True, "is_private": channel in self.private_channels}
+                info = {"id": channel, "is_channel": True, "is_private": channel in self.private_channels,
+                        "is_member": channel not in self.channels_without_bot}
                 return 200, {}, {"ok": True, "channel": info}
+            case "assistant.threads.setStatus" | "assistant.threads.setSuggestedPrompts" | "assistant.threads.setTitle":
+                return 200, {}, {"ok": True}
             case "apps.connections.open":
                 return 200, {}, {"ok": True, "url": self.socket_url}
         return 200, {}, {"ok": False, "error": "unknown_method"}

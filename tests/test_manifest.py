@@ -19,6 +19,15 @@ def test_manifest_grants_and_subscribes_what_the_bot_uses():
     assert manifest["settings"]["socket_mode_enabled"] is True
 
 
+def test_the_assistant_pane_is_declared_with_its_scope_and_events():
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    view = manifest["features"]["assistant_view"]
+    assert view["assistant_description"] and all({"title", "message"} == set(p) for p in view["suggested_prompts"])
+    assert "assistant:write" in manifest["oauth_config"]["scopes"]["bot"]
+    assert {"assistant_thread_started", "assistant_thread_context_changed", "message.im"} <= set(
+        manifest["settings"]["event_subscriptions"]["bot_events"])
+
+
 def test_every_command_in_the_manifest_is_handled(slack_bot):
     commands = [c["command"] for c in yaml.safe_load(MANIFEST.read_text())["features"]["slash_commands"]]
     assert commands == ["/ask", "/workshop-bot", "/announce"]

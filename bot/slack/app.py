@@ -9,7 +9,8 @@ from slack_sdk import WebClient
 
 from bot.slack.client import web_client
 from bot.slack.context import SlackContext
-from bot.slack.listeners import announce, digest_review, email_drafts, feedback, home, organizers, questions
+from bot.slack.listeners import (announce, assistant_pane, digest_review, email_drafts, feedback, home, organizers,
+                                 questions)
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,6 @@ def build_app(ctx: SlackContext, client: WebClient | None = None, *, verify_requ
         log.error("handling %s failed: %r", body.get("type") or body.get("command") or "a request", error,
                   exc_info=error)
 
-    for listeners in (questions, feedback, organizers, digest_review, home, announce, email_drafts):
+    for listeners in (assistant_pane, questions, feedback, organizers, digest_review, home, announce, email_drafts):
         listeners.register(app, ctx)
     return app

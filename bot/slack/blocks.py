@@ -14,9 +14,12 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     CheckboxesElement,
+    ContextActionsBlock,
     ContextBlock,
     DateTimePickerElement,
     DividerBlock,
+    FeedbackButtonObject,
+    FeedbackButtonsElement,
     InputBlock,
     MarkdownTextObject,
     Option,
@@ -40,6 +43,7 @@ FALLBACK_LIMIT = 3000
 
 # action_id → what the button does; listeners are registered on these ids.
 HELPFUL, NOT_HELPFUL, ESCALATE, SHARE = "feedback_helpful", "feedback_not_helpful", "escalate", "share_answer"
+AI_FEEDBACK = "feedback_ai"  # Slack's own feedback element, on answers in the assistant pane
 ORGANIZER_ANSWER, ORGANIZER_RESOLVE = "organizer_answer", "organizer_resolve"
 ANSWER_MODAL = "organizer_answer_modal"
 DRAFT_ANNOUNCE, DRAFT_DISMISS = "draft_announce", "draft_dismiss"
@@ -69,9 +73,12 @@ def text_sections(mrkdwn: str, room: int = MAX_BLOCKS) -> list[Block]:
     return [SectionBlock(text=MarkdownTextObject(text=p)) for p in pieces]
 
 
-def answer_blocks(answer: Answer, question_id: int, *, shareable: bool = False) -> list[dict]:
-    """The answer, its sources as links (with the edition), and what the reader can do next."""
-    actions = [
+def answer_blocks(answer: Answer, question_id: int, *, shareable: bool = False,
+                  ai_feedback: bool = False) -> list[dict]:
+    """The answer, its sources as links (with the edition), and what the reader can do next. With
+    `ai_feedback` (the assistant pane), Helpful / Not helpful are Slack's own feedback element for AI
+    messages; elsewhere, buttons."""
+    actions = [] if ai_feedback else [
         ButtonElement(text="Helpful", action_id=HELPFUL, value=str(question_id)),
         ButtonElement(text="Not helpful", action_id=NOT_HELPFUL, value=str(question_id)),
     ]
@@ -87,7 +94,13 @@ def answer_blocks(answer: Answer, question_id: int, *, shareable: bool = False) 
             for n, s in enumerate(answer.sources[:MAX_CONTEXT_ELEMENTS], start=1)
         ]
         tail.append(ContextBlock(elements=[MarkdownTextObject(text=label) for label in labels]))
-    tail.append(ActionsBlock(block_id=f"answer-{question_id}", elements=actions))
+    if actions:
+        tail.append(ActionsBlock(block_id=f"answer-{question_id}", elements=actions))
+    if ai_feedback:
+        tail.append(ContextActionsBlock(block_id=f"feedback-{question_id}", elements=[FeedbackButtonsElement(
+            action_id=AI_FEEDBACK,
+            positive_button=FeedbackButtonObject(text="Helpful", value=f"helpful:{question_id}"),
+            negative_button=FeedbackButtonObject(text="Not helpful", value=f"not_helpful:{question_id}"))]))
     body = text_sections(localize_utc(escape(answer.text)), MAX_BLOCKS - len(tail))
     return [b.to_dict() for b in [*body, *tail]]
 

@@ -19,13 +19,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
+from bot.events.channels import channel_of
 from bot.parts import Parts
 from bot.templates import render
 
 if TYPE_CHECKING:  # loaded by `parts`, in the background while `serve` starts
     from bot.assistant.answer import Answer
     from bot.assistant.assistant import Assistant
-    from bot.knowledge.editions import Editions
+    from bot.knowledge.editions import Edition, Editions
     from bot.outbox.ledger import Outbox
     from bot.outbox.sender import Sender
     from bot.storage.db import Database
@@ -84,6 +85,22 @@ class SlackContext:
     @property
     def assistant(self) -> Assistant:
         return self.parts.assistant
+
+    def edition_viewed(self, channel: str | None, client: WebClient) -> Edition | None:
+        """The edition someone looking at `channel` most likely asks about: the one whose own channel it
+        is (its event.yaml's), when the bot is a member there; else the default edition. A channel the
+        bot is not in, or that several editions share, says nothing."""
+        if channel is None:
+            return self.editions.default
+        owners = [edition for edition in self.editions.items if channel in {
+            channel_of(edition.event, self.settings), channel_of(edition.event, self.settings, "workshop")}]
+        if len(owners) == 1:
+            try:
+                if client.conversations_info(channel=channel)["channel"].get("is_member"):
+                    return owners[0]
+            except SlackApiError:
+                pass
+        return self.editions.default
 
     def answer(self, question: str, history: list[str] | None = None) -> Future[Answer]:
         """The answer, computed by a worker process (ANSWER_PROCESSES), else by one of this process's threads.

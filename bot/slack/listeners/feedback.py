@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.assistant.answer import Answer
 from bot.slack.blocks import (
+    AI_FEEDBACK,
     ESCALATE,
     HELPFUL,
     NOT_HELPFUL,
@@ -28,20 +29,29 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App, ctx: SlackContext) -> None:
+    def record_vote(question_id: int, user: str, helpful: bool, respond: Respond) -> None:
+        ctx.db.add_feedback(question_id, user, helpful)
+        FEEDBACK.labels(str(helpful).lower()).inc()
+        thanks = ctx.text("feedback_thanks", helpful=helpful)
+        buttons = [] if helpful else [escalate_button(question_id)]
+        respond(text=thanks, blocks=notice_blocks(thanks, *buttons), response_type="ephemeral",
+                replace_original=False)
+
     def vote(helpful: bool):
         def on_vote(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
             ack()
-            question_id = int(action["value"])
-            ctx.db.add_feedback(question_id, body["user"]["id"], helpful)
-            FEEDBACK.labels(str(helpful).lower()).inc()
-            thanks = ctx.text("feedback_thanks", helpful=helpful)
-            buttons = [] if helpful else [escalate_button(question_id)]
-            respond(text=thanks, blocks=notice_blocks(thanks, *buttons), response_type="ephemeral",
-                    replace_original=False)
+            record_vote(int(action["value"]), body["user"]["id"], helpful, respond)
         return on_vote
 
     app.action(HELPFUL)(vote(True))
     app.action(NOT_HELPFUL)(vote(False))
+
+    @app.action(AI_FEEDBACK)
+    def on_ai_feedback(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
+        """Slack's feedback element: its value says which button and which question (`helpful:12`)."""
+        ack()
+        verdict, _, question_id = action["value"].partition(":")
+        record_vote(int(question_id), body["user"]["id"], verdict == "helpful", respond)
 
     @app.action(SHARE)
     def on_share(ack: Ack, action: dict, respond: Respond) -> None:

@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as AnswerTimeout
+from dataclasses import dataclass
 from typing import TypeVar
 
 from slack_bolt import Ack, App, Respond
@@ -19,13 +20,25 @@ from bot.slack.metrics import ANSWER_SECONDS, QUESTIONS, REDELIVERIES
 log = logging.getLogger(__name__)
 
 Posted = tuple[str, str]  # (channel, ts) of the bot's message
+PRIVATE = {"dm", "assistant"}  # asked where only the asker sees: never quoted in the digest
+
+
 Reply = TypeVar("Reply", bound=Posted | None)  # where a reply went: None for response_url replies
+
+
+@dataclass(frozen=True)
+class Claimed:
+    question_id: int
+    history: list[str]  # the thread's earlier questions, oldest first
 
 
 def answer_with_placeholder(ctx: SlackContext, question: str, history: list[str] | None,
                             post: Callable[[str, list[dict]], Reply], replace: Callable[[Reply, str, list[dict]], None],
-                            question_id: int, via: str, *, shareable: bool = False) -> None:
-    """Post the answer; if it takes longer than PLACEHOLDER_AFTER, post a placeholder and update it."""
+                            question_id: int, via: str, *, shareable: bool = False, placeholder: bool = True,
+                            ai_feedback: bool = False) -> None:
+    """Post the answer; if it takes longer than PLACEHOLDER_AFTER, post a placeholder and update it
+    (unless `placeholder` is False: the assistant pane shows a status line instead, and its answers
+    carry Slack's feedback element, `ai_feedback`)."""
     started = time.perf_counter()
     future = ctx.answer(question, history)
     shown: list[Reply] = []  # the placeholder, once posted
@@ -38,10 +51,10 @@ def answer_with_placeholder(ctx: SlackContext, question: str, history: list[str]
 
     try:
         try:
-            answer = future.result(timeout=ctx.settings.placeholder_after)
+            answer = future.result(timeout=ctx.settings.placeholder_after if placeholder else None)
         except AnswerTimeout:
-            placeholder = ctx.text("placeholder")
-            shown.append(post(placeholder, notice_blocks(placeholder)))
+            waiting = ctx.text("placeholder")
+            shown.append(post(waiting, notice_blocks(waiting)))
             answer = future.result()
     except QuestionError as error:
         message = ctx.text("error", error=str(error))
@@ -54,26 +67,41 @@ def answer_with_placeholder(ctx: SlackContext, question: str, history: list[str]
         return
     ANSWER_SECONDS.observe(time.perf_counter() - started)
     QUESTIONS.labels(via, str(answer.answered).lower()).inc()
+    recorded = {"answer": answer.text, "answer_json": answer.model_dump_json(), "answered": answer.answered,
+                "edition": answer.edition, "confidence": answer.confidence}
+    blocks = answer_blocks(answer, question_id, shareable=shareable, ai_feedback=ai_feedback)
+    if shareable:  # its Share button reads the stored answer, and may be pressed the moment it shows
+        ctx.db.update_question(question_id, **recorded)  # (an ephemeral reply has no place to record)
+        deliver(answer_fallback(answer), blocks)
+        return
     handle: Reply | None = None
     try:
-        handle = deliver(answer_fallback(answer), answer_blocks(answer, question_id, shareable=shareable))
+        handle = deliver(answer_fallback(answer), blocks)
     finally:  # one write: the answer and where it went; the answer is kept even when it could not be posted
         where = {"reply_channel": handle[0], "reply_ts": handle[1]} if handle is not None else {}
-        ctx.db.update_question(question_id, answer=answer.text, answer_json=answer.model_dump_json(),
-                               answered=answer.answered, edition=answer.edition, confidence=answer.confidence,
-                               **where)
+        ctx.db.update_question(question_id, **recorded, **where)
 
 
-def _message_question(ctx: SlackContext, client: WebClient, event: dict, via: str) -> None:
-    channel, ts, root = event["channel"], event["ts"], event.get("thread_ts")
+def claim_message(ctx: SlackContext, client: WebClient, event: dict, via: str) -> Claimed | None:
+    """Record a question asked in a message; None when it was recorded before (Slack sent it again, or as
+    both `message` and `app_mention`): it is answered once."""
+    channel, root = event["channel"], event.get("thread_ts")
     history = [q.text for q in ctx.db.thread_history(channel, root)] if root else []
-    question_id = ctx.db.record_question(via=via, user_id=event.get("user"), channel_id=channel, message_ts=ts,
-                                         thread_ts=root, text=readable(event.get("text", "")),
-                                         public=via != "dm" and ctx.is_public(channel, client))
-    if question_id is None:  # Slack sent it again, or as both `message` and `app_mention`: answered once
+    question_id = ctx.db.record_question(via=via, user_id=event.get("user"), channel_id=channel,
+                                         message_ts=event["ts"], thread_ts=root, text=readable(event.get("text", "")),
+                                         public=via not in PRIVATE and ctx.is_public(channel, client))
+    if question_id is None:
         REDELIVERIES.inc()
-        return
-    reply_thread = root or (ts if via != "dm" else None)
+        return None
+    return Claimed(question_id, history)
+
+
+def answer_message(ctx: SlackContext, client: WebClient, event: dict, via: str, claimed: Claimed, *,
+                   pane: bool = False) -> None:
+    """Answer a recorded question: in its thread (a DM's first question: in the DM). In the assistant
+    pane (`pane`), with no placeholder (its status line shows instead) and Slack's feedback element."""
+    channel, root = event["channel"], event.get("thread_ts")
+    reply_thread = root or (event["ts"] if via not in PRIVATE else None)
 
     def post(text: str, blocks: list[dict]) -> Posted:
         response = client.chat_postMessage(channel=channel, thread_ts=reply_thread, text=text, blocks=blocks,
@@ -83,27 +111,33 @@ def _message_question(ctx: SlackContext, client: WebClient, event: dict, via: st
     def replace(reply: Posted, text: str, blocks: list[dict]) -> None:
         client.chat_update(channel=reply[0], ts=reply[1], text=text, blocks=blocks)
 
-    answer_with_placeholder(ctx, event.get("text", ""), history, post, replace, question_id, via)
+    answer_with_placeholder(ctx, event.get("text", ""), claimed.history, post, replace, claimed.question_id, via,
+                            placeholder=not pane, ai_feedback=pane)
 
 
-def _from_a_person(event: dict) -> bool:
+def message_question(ctx: SlackContext, client: WebClient, event: dict, via: str) -> None:
+    if claimed := claim_message(ctx, client, event, via):
+        answer_message(ctx, client, event, via, claimed)
+
+
+def from_a_person(event: dict) -> bool:
     return not event.get("bot_id") and not event.get("subtype") and bool(event.get("user"))
 
 
 def register(app: App, ctx: SlackContext) -> None:
     @app.event("app_mention")
     def on_mention(event: dict, client: WebClient) -> None:
-        if _from_a_person(event):
-            _message_question(ctx, client, event, "mention")
+        if from_a_person(event):
+            message_question(ctx, client, event, "mention")
 
     @app.event("message")
     def on_message(event: dict, client: WebClient) -> None:
-        if not _from_a_person(event):
+        if not from_a_person(event):
             return
         if event.get("channel_type") == "im":
-            _message_question(ctx, client, event, "dm")
+            message_question(ctx, client, event, "dm")
         elif event.get("thread_ts") and ctx.db.thread_history(event["channel"], event["thread_ts"]):
-            _message_question(ctx, client, event, "thread")
+            message_question(ctx, client, event, "thread")
 
     @app.command("/ask")
     def on_ask(ack: Ack, command: dict, respond: Respond) -> None:
