@@ -205,16 +205,7 @@ def _crawl(urls: list[str], settings: Settings, *, whole: bool,
     site crawled before; the folders they were written to. A site out of reach keeps what it had."""
     from bot.knowledge.crawler import crawl_sites, known_sites
 
-    folders = []
-    for crawled in crawl_sites(settings, [*urls, *(known_sites(settings) if whole else [])]):
-        if crawled.report is None:
-            say("error", str(crawled.error))
-            continue
-        say("note", crawled.report.summary())
-        for skipped, why in [*crawled.report.skipped, *crawled.report.warnings]:
-            say("warning", f"{skipped}: {why}")
-        folders.append(crawled.folder)
-    return folders
+    return crawl_sites(settings, [*urls, *(known_sites(settings) if whole else [])], say)
 
 
 def _parse_now(value: str | None, option: str = "--now") -> datetime | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from pathlib import Path
 
 FOLDER_MODE = 0o700
@@ -48,6 +49,20 @@ def private_file(path: Path) -> Path:
 def write_private(path: Path, data: bytes) -> Path:
     """`data` in `path`, a 0600 file."""
     private_file(path).write_bytes(data)
+    return path
+
+
+def replace_private(path: Path, data: bytes) -> Path:
+    """`data` in `path`, a 0600 file in a private folder, written whole and renamed into place: a reader
+    (another process among them) sees the old file or the new one, never half of either."""
+    private_folder(path.parent)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.partial")
+    try:
+        write_private(partial, data)
+        partial.replace(path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return path
 
 

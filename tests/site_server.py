@@ -1,13 +1,12 @@
 """A published site on loopback: a folder served as a static host serves it (`/cfp/` is `cfp/index.html`),
 with `ETag` and `Last-Modified`, 304s, and what the crawler tests need besides (a robots.txt, redirects,
-slow pages, extra routes). Every request is logged, so tests assert on what was fetched."""
+stalled pages, extra routes). Every request is logged, so tests assert on what was fetched."""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
 import threading
-import time
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,7 +30,7 @@ class SiteServer:
     robots: str | None = None
     redirects: dict[str, str] = field(default_factory=dict)  # path → Location
     routes: dict[str, tuple[int, str, bytes]] = field(default_factory=dict)  # path → (status, type, body)
-    slow: dict[str, float] = field(default_factory=dict)  # path → seconds before answering
+    held: set[str] = field(default_factory=set)  # paths answered only once the server stops: a stalled page
     log: list[Request] = field(default_factory=list)
 
     def __enter__(self) -> SiteServer:
@@ -45,12 +44,14 @@ class SiteServer:
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # a client that gave up waiting
                     site.answer(self)
 
+        self._stopping = threading.Event()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._stopping.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -63,8 +64,8 @@ class SiteServer:
 
     def answer(self, handler: BaseHTTPRequestHandler) -> int:
         path = urlsplit(handler.path).path
-        if path in self.slow:
-            time.sleep(self.slow[path])
+        if path in self.held:
+            self._stopping.wait()
         if path in self.redirects:
             return self._send(handler, 301, {"Location": self.redirects[path]}, b"")
         if path in self.routes:

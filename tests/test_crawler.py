@@ -91,7 +91,7 @@ def test_a_redirect_off_the_site_is_not_followed(site, tmp_path):
 def test_a_page_over_the_limit_a_slow_page_and_an_archive_are_reported_not_written(site, tmp_path):
     (site / "program" / "index.html").write_bytes(b"<p>" + b"x" * 50_000 + b"</p>")
     with SiteServer(site) as server:
-        server.slow["/speakers/"] = 3.0
+        server.held.add("/speakers/")
         server.routes["/papers/"] = (200, "application/zip", b"PK\x03\x04")
         report = crawl(server.url + "/", tmp_path / "crawl", Limits(per_second=1000, page_bytes=20_000, timeout=0.5))
     why = dict(report.skipped)

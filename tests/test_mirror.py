@@ -6,7 +6,6 @@ import logging
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -17,15 +16,9 @@ from bot.index.embeddings import IndexMismatchError
 from bot.index.mirror import RECHECK_SECONDS, mirror_file, open_mirror
 
 from .conftest import ingest_all, make_settings
+from .waiting import wait_until
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def until(condition, what: str, limit: float = 60.0) -> None:
-    deadline = time.monotonic() + limit
-    while not condition():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.05)
 
 
 def test_the_copy_holds_what_the_store_holds(store, settings, embeddings):
@@ -53,7 +46,7 @@ def test_the_copy_follows_a_changed_page_and_is_gone_while_an_ingest_writes(stor
     page = settings.knowledge_dir / "neurips2025" / "call_for_papers.html"
     page.write_text(page.read_text().replace("Databases", "Quantum toasters"))
     ingest_all(store, settings)
-    until(lambda: mirror.generation == store.generation, "the copy loaded again", RECHECK_SECONDS + 30)
+    wait_until(lambda: mirror.generation == store.generation, RECHECK_SECONDS + 30, what="the copy loaded again")
     assert any("Quantum toasters" in text for text in mirror.edition_passages("neurips2025")[1])
 
 

@@ -13,7 +13,6 @@ import fcntl
 import json
 import logging
 import os
-import tempfile
 import threading
 import time
 import zipfile
@@ -27,7 +26,8 @@ import numpy as np
 
 from bot.config import Settings
 from bot.index.embeddings import Embedder, IndexMismatchError, model_identity
-from bot.private import private_folder
+from bot.index.vectors import npz_bytes
+from bot.private import private_folder, replace_private
 
 log = logging.getLogger(__name__)
 RECHECK_SECONDS = 1.0  # as often as a store re-reads Chroma's generation
@@ -66,10 +66,6 @@ def writing(path: Path) -> Iterator[None]:
         yield
 
 
-def discard(path: Path) -> None:
-    path.unlink(missing_ok=True)
-
-
 @dataclass(frozen=True)
 class Contents:
     generation: int
@@ -85,15 +81,9 @@ def save(path: Path, contents: Contents) -> None:
     """Written whole to a temporary file and renamed: a reader never sees half of it."""
     header = {"generation": contents.generation, "model": contents.model, "dimension": contents.dimension,
               "ids": contents.ids, "texts": contents.texts, "metadatas": contents.metadatas}
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            np.savez(out, header=np.frombuffer(json.dumps(header).encode(), dtype=np.uint8),
-                     vectors=np.asarray(contents.vectors, dtype=np.float32).reshape(-1, contents.dimension))
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    replace_private(path, npz_bytes(
+        header=np.frombuffer(json.dumps(header).encode(), dtype=np.uint8),
+        vectors=np.asarray(contents.vectors, dtype=np.float32).reshape(-1, contents.dimension)))
 
 
 def load(path: Path) -> Contents:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.private import private_folder, restrict_tree
 
 from bot.index.embeddings import IndexMismatchError, model_identity
-from bot.index.mirror import Contents, discard, mirror_file, save, writing
+from bot.index.mirror import Contents, mirror_file, save, writing
 
 if TYPE_CHECKING:
     from bot.index.embeddings import Embedder
@@ -125,13 +125,8 @@ class KnowledgeStore:
             with self._mirror_writing():
                 self._write_mirror(self._metadata())
 
-    @contextmanager
-    def _mirror_writing(self) -> Iterator[None]:
-        if self.mirror is None:
-            yield
-            return
-        with writing(self.mirror):
-            yield
+    def _mirror_writing(self) -> AbstractContextManager[None]:
+        return writing(self.mirror) if self.mirror is not None else nullcontext()
 
     def _write_mirror(self, meta: dict) -> None:
         """The copy of every passage as of this generation; none while an ingest is mid-write."""
@@ -145,7 +140,7 @@ class KnowledgeStore:
 
     def _discard_mirror(self) -> None:
         if self.mirror is not None:
-            discard(self.mirror)
+            self.mirror.unlink(missing_ok=True)
 
     def count(self) -> int:
         return self.collection.count()

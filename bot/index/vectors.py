@@ -4,16 +4,17 @@ batches when first needed, by the model that embeds the passages, and kept (leas
 from __future__ import annotations
 
 import hashlib
-import os
+import io
 import threading
 import zipfile
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from bot.private import private_folder
+from bot.private import replace_private
 
 CACHE_TEXTS = 50_000  # a line seen once is rarely embedded again: about 75 MB of 384-dimension vectors
 
@@ -72,8 +73,10 @@ def saved(path: Path, texts: list[str]) -> np.ndarray | None:
 
 def save(path: Path, texts: list[str], vectors: np.ndarray) -> None:
     """Written whole, then renamed into place: a process reading it meanwhile sees the old file or the new."""
-    private_folder(path.parent)
-    partial = path.with_name(f".{path.name}.{os.getpid()}")
-    with partial.open("wb") as out:
-        np.savez(out, texts=np.array(texts), vectors=vectors)
-    partial.replace(path)
+    replace_private(path, npz_bytes(texts=np.array(texts), vectors=vectors))
+
+
+def npz_bytes(**arrays: Any) -> bytes:  # arrays by name (Any: numpy types the keywords as its own options)
+    out = io.BytesIO()
+    np.savez(out, **arrays)
+    return out.getvalue()

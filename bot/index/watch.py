@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING
 
 from bot.heap import release_freed_memory
 from bot.config import Settings
-from bot.private import private_file, private_folder, write_private
+from bot.private import private_file, private_folder, replace_private
 
 if TYPE_CHECKING:  # the lock and the request need none of these: commands that only take the lock stay quick
     from bot.index.ingest import IngestReport
@@ -64,9 +64,7 @@ def request_ingest(settings: Settings, roots: list[Path], scopes: list[Path]) ->
     pending = json.loads(path.read_text()) if path.exists() else {"roots": [], "scopes": []}
     pending["roots"] = sorted({*pending["roots"], *(str(r) for r in roots)})
     pending["scopes"] = sorted({*pending["scopes"], *(str(s) for s in scopes)})
-    temporary = path.with_suffix(".tmp")
-    write_private(temporary, json.dumps(pending).encode())
-    temporary.replace(path)  # the bot never reads half a request
+    replace_private(path, json.dumps(pending).encode())  # the bot never reads half a request
     return path
 
 
@@ -89,6 +87,12 @@ def _fingerprint(roots: list[Path]) -> tuple:
                     continue
                 seen.append((str(path), stat.st_mtime_ns, stat.st_size))
     return tuple(seen)
+
+
+def _log_crawl(kind: str, message: str) -> None:
+    """A re-crawl's report in the log: a site out of reach as an error; the rest, said at every check, at
+    INFO (`serve`'s first crawl, at start-up, says it at WARNING)."""
+    log.log(logging.ERROR if kind == "error" else logging.INFO, "%s", message)
 
 
 class KnowledgeWatcher:
@@ -131,17 +135,7 @@ class KnowledgeWatcher:
         their folders. One out of reach keeps what it had, and /readyz and /metrics say so."""
         from bot.knowledge.crawler import crawl_sites, known_sites
 
-        folders = []
-        for crawled in crawl_sites(self.settings, known_sites(self.settings)):
-            if crawled.report is None:
-                log.error("%s", crawled.error)
-                continue
-            if crawled.report.fetched or crawled.report.removed:
-                log.warning("%s", crawled.report.summary())
-                for url, what in crawled.report.warnings:
-                    log.warning("%s: %s", url, what)
-            folders.append(crawled.folder)
-        return folders
+        return crawl_sites(self.settings, known_sites(self.settings), _log_crawl)
 
     def _run(self) -> None:
         while not self._stop.wait(self.settings.reload_interval):

@@ -21,6 +21,7 @@ import posixpath
 import re
 import time
 import urllib.robotparser
+from datetime import UTC, datetime
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from lxml import etree
 from bot.config import Settings
 from bot.knowledge.render import RenderError, render, scripted
 from bot.knowledge.site import EVENT_FILE, YEAR
-from bot.private import private_folder, write_private
+from bot.private import replace_private
 
 log = logging.getLogger(__name__)
 MANIFEST = "crawl.json"
@@ -54,7 +55,7 @@ NOT_PAGES = (".xml", ".rss", ".atom", ".css", ".js", ".json", ".png", ".jpg", ".
              ".pptx", ".doc", ".docx", ".key")
 
 
-Render = Callable[[str, str], bytes]  # (URL, host) → the page's DOM once its scripts have run
+Render = Callable[[str], bytes]  # a page's URL → its DOM once its scripts have run
 
 
 class CrawlError(RuntimeError):
@@ -181,6 +182,7 @@ class Crawler:
         self._last_request = 0.0
         self.render = render
         self._files_by_url: dict[str, str] = {}  # a page's file, by its URL, as the last crawl wrote it
+        self._gone: set[str] = set()  # URLs the site answered 404 or 410 for: their files go
         self._interval = 1.0 / self.limits.per_second
 
     def run(self) -> CrawlReport:
@@ -224,19 +226,18 @@ class Crawler:
 
     def _finish(self, known: dict[str, dict], pages: dict[str, dict], report: CrawlReport) -> None:
         """Write the manifest; remove the files of pages gone from the site."""
-        gone = {url for url, why in report.skipped if why.startswith("gone")}
         for relative, page in known.items():
             if relative in pages:
                 continue
-            if page["url"] in gone or report.complete:
+            if page["url"] in self._gone or report.complete:
                 self._remove(relative)
                 report.removed.append(page["url"])
             else:
                 pages[relative] = page  # not reached this time (a limit was hit): kept
         manifest = json.dumps({"origin": self.start, "pages": dict(sorted(pages.items()))}, indent=1).encode()
-        path = private_folder(self.folder) / MANIFEST
+        path = self.folder / MANIFEST
         if not path.is_file() or path.read_bytes() != manifest:  # unchanged, untouched: nothing to re-read
-            write_private(path, manifest)
+            replace_private(path, manifest)
 
     def _remove(self, relative: str) -> None:
         """A page's file, and the folders it leaves empty."""
@@ -275,6 +276,7 @@ class Crawler:
             report.unchanged.append(url)
             return [] if relative.endswith(".pdf") else self._links(url, (self.folder / relative).read_bytes())
         if response.status_code in GONE:
+            self._gone.add(url)
             report.skipped.append((url, f"gone ({response.status_code})"))
             return []
         if response.status_code != 200:
@@ -291,13 +293,16 @@ class Crawler:
             return []
         if kind in HTML_TYPES and scripted(body):
             body = self._rendered(url, body, report)
-        target = self.folder / relative
-        private_folder(target.parent)
-        write_private(target, body)
+        self._keep(url, relative, response, body, pages, report)
+        return [] if kind == PDF_TYPE else self._links(url, body)
+
+    def _keep(self, url: str, relative: str, response: httpx.Response, body: bytes, pages: dict[str, dict],
+              report: CrawlReport) -> None:
+        """A file fetched: written whole, and recorded with what makes the next request conditional."""
+        replace_private(self.folder / relative, body)
         pages[relative] = {"url": url, "etag": response.headers.get("etag"),
                            "last_modified": response.headers.get("last-modified")}
         report.fetched.append(url)
-        return [] if kind == PDF_TYPE else self._links(url, body)
 
     def _rendered(self, url: str, body: bytes, report: CrawlReport) -> bytes:
         """A page its scripts build, as the browser shows it; as it came, and said, without a browser."""
@@ -306,7 +311,7 @@ class Crawler:
                                          "set KNOWLEDGE_RENDER=chromium to run its scripts"))
             return body
         try:
-            return self.render(url, self.scope.host)
+            return self.render(url)
         except RenderError as error:
             report.warnings.append((url, f"{error}; read as it shows without its scripts"))
             return body
@@ -343,12 +348,9 @@ class Crawler:
             if response.status_code == 304 and before:
                 pages[relative] = before
             elif response.status_code == 200 and kind not in HTML_TYPES:  # a site answering every path with a page
-                private_folder((self.folder / relative).parent)
-                write_private(self.folder / relative, body)
-                pages[relative] = {"url": url, "etag": response.headers.get("etag"),
-                                   "last_modified": response.headers.get("last-modified")}
-                report.fetched.append(url)
+                self._keep(url, relative, response, body, pages, report)
             elif before:
+                self._gone.add(url)
                 report.skipped.append((url, f"gone ({response.status_code})"))
 
     def _get(self, url: str, headers: dict[str, str], report: CrawlReport) -> tuple[httpx.Response, bytes]:
@@ -445,8 +447,9 @@ def user_agent(settings: Settings) -> str:
     except PackageNotFoundError:
         name = "workshop-bot"
     contact = settings.crawl_contact or (parseaddr(settings.mail_from)[1] if settings.mail_from else None)
-    return f"{name} (+mailto:{contact})" if contact and "@" in contact and "://" not in contact else (
-        f"{name} (+{contact})" if contact else name)
+    if not contact:
+        return name
+    return f"{name} (+{contact})" if "://" in contact or "@" not in contact else f"{name} (+mailto:{contact})"
 
 
 def crawl_site(url: str, settings: Settings) -> tuple[Path, CrawlReport]:
@@ -464,25 +467,21 @@ def crawl_site(url: str, settings: Settings) -> tuple[Path, CrawlReport]:
     return folder, report
 
 
-@dataclass(frozen=True)
-class Crawled:
-    url: str
-    folder: Path
-    report: CrawlReport | None  # None: the site could not be read (`error` says why)
-    error: str | None = None
-
-
-def crawl_sites(settings: Settings, urls: list[str]) -> list[Crawled]:
-    """Crawl each site; one out of reach keeps what it had and does not stop the others."""
-    crawled = []
+def crawl_sites(settings: Settings, urls: list[str], say: Callable[[str, str], None]) -> list[Path]:
+    """Crawl each site, saying how it went (`say(kind, message)`, kind `error`, `warning` or `note`); the
+    folders of those read. One out of reach keeps what it had and does not stop the others."""
+    folders = []
     for url in dict.fromkeys(urls):
         try:
             folder, report = crawl_site(url, settings)
         except CrawlError as error:
-            crawled.append(Crawled(url, site_folder(settings.sites_dir, url), None, str(error)))
+            say("error", str(error))
             continue
-        crawled.append(Crawled(url, folder, report))
-    return crawled
+        say("note", report.summary())
+        for where, what in [*report.skipped, *report.warnings]:
+            say("warning", f"{where}: {what}")
+        folders.append(folder)
+    return folders
 
 
 def known_sites(settings: Settings) -> list[str]:
@@ -514,8 +513,6 @@ def _status_file(folder: Path) -> Path:
 
 
 def _record(folder: Path, url: str, error: str | None) -> None:
-    from datetime import UTC, datetime
-
     from bot.metrics import SITE_CRAWLED, SITE_UP
 
     now = datetime.now(UTC)
@@ -527,7 +524,7 @@ def _record(folder: Path, url: str, error: str | None) -> None:
     at = now.isoformat(timespec="seconds")
     status = {"url": url, "at": at, "ok": error is None, "error": error,
               "last_read": at if error is None else before.get("last_read")}
-    write_private(private_folder(path.parent) / path.name, json.dumps(status).encode())
+    replace_private(path, json.dumps(status).encode())
     SITE_UP.labels(site=url).set(0 if error else 1)
     if error is None:
         SITE_CRAWLED.labels(site=url).set(now.timestamp())

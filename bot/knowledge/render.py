@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+from urllib.parse import urlsplit
 
 import lxml.html
 from lxml import etree
@@ -49,17 +50,17 @@ def chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def render(url: str, host: str) -> bytes:
-    """The page's DOM once its scripts have run; the network limited to the site's `host`."""
+def render(url: str) -> bytes:
+    """The page's DOM once its scripts have run; the network limited to the page's own host."""
     browser = chromium()
     if browser is None:
         raise RenderError("KNOWLEDGE_RENDER=chromium, but no `chromium` is installed (Debian: apt-get install "
                           "chromium)")
-    hostname = host.rsplit(":", 1)[0].strip("[]") if not host.endswith("]") else host.strip("[]")
+    site = urlsplit(url)
     with tempfile.TemporaryDirectory(prefix="workshop-bot-chromium-") as profile:
         command = [browser, *FLAGS, f"--user-data-dir={profile}", f"--proxy-server={NOWHERE}",
-                   f"--proxy-bypass-list=<-loopback>;{host}",  # `<-loopback>`: loopback is not bypassed either
-                   f"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE {hostname}",
+                   f"--proxy-bypass-list=<-loopback>;{site.netloc}",  # `<-loopback>`: loopback is not bypassed either
+                   f"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE {site.hostname}",
                    *(["--no-sandbox"] if os.geteuid() == 0 else []), "--dump-dom", url]
         with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               start_new_session=True) as running:
