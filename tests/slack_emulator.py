@@ -61,6 +61,8 @@ class SlackEmulator:
         self.channels_without_bot: set[str] = set()  # ... and is_member: false for these
         self.socket_url: str | None = None
         self.channel_errors: dict[str, tuple[int, str, int]] = {}  # channel -> (status, error, times; -1 always)
+        self.refused: dict[str, str] = {}  # method -> the error it answers (a feature the workspace lacks)
+        self.streams: dict[str, dict] = {}  # ts -> a streamed message: channel, thread_ts, chunks, blocks, stopped
         self._ts = itertools.count(1)
         self._connections: set[socket.socket] = set()  # open now
         self.connections = 0  # accepted so far
@@ -146,6 +148,10 @@ class SlackEmulator:
             return status, {}, {"ok": False, "error": code}
         if method in {"chat.postMessage", "chat.postEphemeral", "chat.update"} and not (body.get("text") or blocks):
             return 200, {}, {"ok": False, "error": "no_text"}
+        if method in self.refused:
+            return 200, {}, {"ok": False, "error": self.refused[method]}
+        if method.endswith("Stream"):
+            return 200, {}, self._stream(method, body)
         ts = f"{1700000000 + next(self._ts)}.000100"
         channel = body.get("channel", "")
         match method:
@@ -183,6 +189,36 @@ class SlackEmulator:
             case "apps.connections.open":
                 return 200, {}, {"ok": True, "url": self.socket_url}
         return 200, {}, {"ok": False, "error": "unknown_method"}
+
+    def _stream(self, method: str, body: dict) -> dict:
+        """chat.startStream / appendStream / stopStream, checked as Slack checks them: a stream is a reply in
+        a thread; in a channel it names its recipient; only a stream still open takes more."""
+        with self.lock:
+            if method == "chat.startStream":
+                if not body.get("thread_ts"):
+                    return {"ok": False, "error": "invalid_arguments"}
+                if body.get("channel", "").startswith(("C", "G")) and not (
+                        body.get("recipient_team_id") and body.get("recipient_user_id")):
+                    return {"ok": False, "error": "missing_recipient"}
+                ts = body["posted_ts"] = f"{1700000000 + next(self._ts)}.000100"
+                self.streams[ts] = {"channel": body["channel"], "thread_ts": body["thread_ts"], "chunks": [],
+                                    "blocks": None, "stopped": False}
+            else:
+                ts = body.get("ts", "")
+                if ts not in self.streams or self.streams[ts]["stopped"]:
+                    return {"ok": False, "error": "message_not_in_streaming_state"}
+            stream = self.streams[ts]
+            stream["chunks"] += body.get("chunks") or []
+            if body.get("markdown_text"):
+                stream["chunks"].append({"type": "markdown_text", "text": body["markdown_text"]})
+            if method == "chat.stopStream":
+                stream["stopped"], stream["blocks"] = True, body.get("blocks")
+            return {"ok": True, "channel": stream["channel"], "ts": ts}
+
+    def streamed_text(self, ts: str) -> str:
+        """The text a streamed message shows: its markdown chunks, in order."""
+        with self.lock:
+            return "".join(c["text"] for c in self.streams[ts]["chunks"] if c.get("type") == "markdown_text")
 
     def _handler(self):
         emulator = self

@@ -63,7 +63,30 @@ def test_broadcasts_in_model_output_are_removed(assistant, shared_settings):
     model = FakeListChatModel(responses=["<!channel> Papers are 4 pages [1] @here"])
     bot = with_model(assistant, shared_settings, model)
     answer = bot.ask("How long can papers be?", now=NOW)
-    assert answer.text == " Papers are 4 pages [1] here"
+    assert answer.text == "Papers are 4 pages [1] here"
+
+
+def test_the_answer_is_handed_over_as_written_and_ends_the_same(assistant, shared_settings):
+    reply = "Papers are up to 4 pages [3], and appendices [7] do not count [1]. <!here> Ask @channel [3]."
+    bot = with_model(assistant, shared_settings, FakeListChatModel(responses=[reply]))  # streams a character at a time
+    pieces: list[str] = []
+    answer = bot.ask("How long can papers be?", now=NOW, on_text=pieces.append)
+    assert len(pieces) > 5  # handed over as it came, not at the end
+    assert "".join(pieces).strip() == answer.text
+    assert answer.text == "Papers are up to 4 pages [1], and appendices  do not count [2].  Ask channel [1]."
+    assert len(answer.sources) == 2
+
+
+def test_a_refusal_is_never_handed_over(assistant, shared_settings):
+    pieces: list[str] = []
+    for reply in ["NOT_FOUND", "  not_found: the passages don't say"]:
+        bot = with_model(assistant, shared_settings, FakeListChatModel(responses=[reply]))
+        answer = bot.ask("How much is the registration fee?", now=NOW, on_text=pieces.append)
+        assert not answer.answered
+    assert pieces == []
+    short = with_model(assistant, shared_settings, FakeListChatModel(responses=["No"]))  # begins as NOT_FOUND does
+    assert short.ask("Is there a fee?", now=NOW, on_text=pieces.append).text == "No"
+    assert pieces == ["No"]
 
 
 def test_deadlines_stay_exact_even_with_a_model(assistant, shared_settings):

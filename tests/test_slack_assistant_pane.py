@@ -6,7 +6,10 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from sqlalchemy import select
+
+from bot.assistant.llm import LLMAnswerer
 
 from bot.storage.models import Question
 
@@ -105,6 +108,22 @@ def test_the_status_is_cleared_when_the_answer_cannot_be_posted(pane_bot):
     pane_bot.settle()
     statuses = [c.body["status"] for c in pane_bot.slack.calls if c.method == "assistant.threads.setStatus"]
     assert len(statuses) == 2 and statuses[-1] == ""
+
+
+def test_a_model_answer_streams_into_the_pane_thread_and_ends_with_the_feedback_element(pane_bot):
+    written = "Papers may be up to four pages, not counting references or appendices [2]. " * 5
+    pane_bot.ctx.assistant.llm = LLMAnswerer(FakeListChatModel(responses=[written]), pane_bot.ctx.settings.prompts_dir)
+    pane_bot.event(question("Tell me about the paper format", "1729999900.000100"))
+    [stop] = pane_bot.slack.wait_for("chat.stopStream")
+    pane_bot.settle()
+    [start] = pane_bot.slack.of("chat.startStream")
+    assert (start.body["channel"], start.body["thread_ts"]) == (PANE, THREAD)
+    assert pane_bot.slack.streamed_text(start.body["posted_ts"]).strip() == written.replace("[2]", "[1]").strip()
+    assert [b["type"] for b in stop.body["blocks"]] == ["context", "context_actions"]  # sources, then feedback
+    calls = [c.method for c in pane_bot.slack.calls if c.method.startswith(("assistant.", "chat."))]
+    assert calls[-1] == "assistant.threads.setStatus" and calls.index("chat.stopStream") < len(calls) - 1
+    assert pane_bot.slack.of("chat.postMessage") == []
+    pane_bot.ctx.assistant.llm = None
 
 
 @pytest.mark.slow  # the HTTP layer: a real server

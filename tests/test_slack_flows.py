@@ -213,6 +213,10 @@ class GatedChatModel(FakeListChatModel):
         assert self.gate.wait(120), "the test never opened the gate"
         return super()._call(*args, **kwargs)
 
+    def _stream(self, *args, **kwargs):
+        assert self.gate.wait(120), "the test never opened the gate"
+        yield from super()._stream(*args, **kwargs)
+
 
 def long_llm(slack_bot, text: str, model: FakeListChatModel | None = None) -> None:
     model = model or FakeListChatModel(responses=[text])
@@ -220,6 +224,7 @@ def long_llm(slack_bot, text: str, model: FakeListChatModel | None = None) -> No
 
 
 def test_over_long_answers_are_split_within_block_kit_limits(slack_bot):
+    slack_bot.slack.refused["chat.startStream"] = "not_allowed"  # posted whole, as where Slack refuses streams
     long_llm(slack_bot, ("The pages say many things about this topic. " * 200 + "\n\n") * 20 + "[1]")
     slack_bot.mention("Tell me everything about the call for papers")
     post = slack_bot.slack.wait_for("chat.postMessage")[0]
@@ -231,6 +236,7 @@ def test_over_long_answers_are_split_within_block_kit_limits(slack_bot):
 
 
 def test_a_slow_answer_shows_a_placeholder_that_is_updated(slack_bot):
+    slack_bot.slack.refused["chat.startStream"] = "not_allowed"  # a workspace where Slack refuses streams
     slack_bot.ctx.settings.placeholder_after = 0.2
     model = GatedChatModel(responses=["Submissions are up to 4 pages [1]."])
     long_llm(slack_bot, "", model)
@@ -244,3 +250,65 @@ def test_a_slow_answer_shows_a_placeholder_that_is_updated(slack_bot):
     assert update.body["channel"] == placeholder.body["channel"]
     assert "Submissions are up to 4 pages" in texts_of(update.body["blocks"])
     slack_bot.ctx.assistant.llm = None
+
+
+def test_a_slow_answer_is_streamed_with_a_task_line_at_once_and_its_sources_at_the_end(slack_bot):
+    slack_bot.ctx.settings.placeholder_after = 0.2
+    model = GatedChatModel(responses=["Submissions are up to 4 pages [2]."])
+    long_llm(slack_bot, "", model)
+    _, ts = slack_bot.mention("How long can a paper be?", channel="C1")
+    [start] = slack_bot.slack.wait_for("chat.startStream")  # before any answer exists: the task line
+    assert start.body["thread_ts"] == ts and start.body["channel"] == "C1"
+    assert (start.body["recipient_team_id"], start.body["recipient_user_id"]) == ("T1", "U1")
+    [task] = start.body["chunks"]
+    assert task["type"] == "task_update" and task["status"] == "in_progress"
+    model.gate.set()
+    [stop] = slack_bot.slack.wait_for("chat.stopStream")
+    slack_bot.settle()
+    stream = start.body["posted_ts"]
+    assert slack_bot.slack.streamed_text(stream) == "Submissions are up to 4 pages [1]."
+    done = {"type": "task_update", "id": task["id"], "title": task["title"], "status": "complete"}
+    assert done in stop.body["chunks"]
+    assert texts_of(stop.body["blocks"]).strip() == "" and "[1] <" in str(stop.body["blocks"])  # sources, no text
+    assert {"feedback_helpful", "feedback_not_helpful"} <= set(buttons_of(stop.body["blocks"]))
+    assert slack_bot.slack.of("chat.postMessage") == slack_bot.slack.of("chat.update") == []
+    [asked] = slack_bot.ctx.db.thread_history("C1", ts)
+    assert asked.reply_ts == stream and asked.answer == "Submissions are up to 4 pages [1]."
+    slack_bot.ctx.assistant.llm = None
+
+
+def test_a_long_model_answer_is_streamed_as_it_is_written(slack_bot):
+    text = "The call for papers asks for short papers [3]. " * 12 + "Reviews are double-blind [1]."
+    long_llm(slack_bot, text)
+    _, ts = slack_bot.mention("Tell me about submitting a paper", channel="C1")
+    [stop] = slack_bot.slack.wait_for("chat.stopStream")
+    slack_bot.settle()
+    [start] = slack_bot.slack.of("chat.startStream")
+    assert slack_bot.slack.of("chat.appendStream")  # in pieces, as the model wrote it
+    shown = slack_bot.slack.streamed_text(start.body["posted_ts"])
+    [asked] = slack_bot.ctx.db.thread_history("C1", ts)
+    assert shown.strip() == asked.answer and "[3]" not in shown and "[1]. Reviews" in shown and "blind [2]" in shown
+    assert "[2] <" in str(stop.body["blocks"])
+    assert slack_bot.slack.of("chat.postMessage") == []
+    slack_bot.ctx.assistant.llm = None
+
+
+def test_a_stream_that_breaks_off_ends_as_the_failure_notice(slack_bot):
+    model = FakeListChatModel(responses=["The pages say many things about this. " * 20], error_on_chunk_number=500)
+    long_llm(slack_bot, "", model)
+    slack_bot.mention("Tell me everything", channel="C1")
+    [update] = slack_bot.slack.wait_for("chat.update")
+    slack_bot.settle()
+    [start] = slack_bot.slack.of("chat.startStream")
+    assert slack_bot.slack.of("chat.stopStream")
+    assert update.body["ts"] == start.body["posted_ts"]
+    assert "many things" not in update.body["text"] and "went wrong" in update.body["text"].lower()
+    slack_bot.ctx.assistant.llm = None
+
+
+def test_extractive_answers_are_posted_in_one_message(slack_bot):
+    slack_bot.ctx.settings.placeholder_after = 30  # answered long before: nothing to stream
+    slack_bot.mention("Is the NeurIPS checklist required?", channel="C1")
+    slack_bot.slack.wait_for("chat.postMessage")
+    slack_bot.settle()
+    assert not [c for c in slack_bot.slack.calls if c.method.endswith("Stream")]

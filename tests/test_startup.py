@@ -120,16 +120,19 @@ def test_http_mode_listens_at_once_and_answers_what_came_before_it_was_ready(tmp
                             client)
             acked, ts = asker.mention("Is the NeurIPS checklist required?")
         assert acked.status_code == 200  # acknowledged while the assistant is still loading
-        [placeholder] = slack_emulator.wait_for("chat.postMessage", timeout=60)  # "looking that up", no answer
-        assert placeholder.body["thread_ts"] == ts and "checklist" not in str(placeholder.body)
+        [started] = slack_emulator.wait_for("chat.startStream", timeout=60)  # a task line in a stream, no answer
+        assert started.body["thread_ts"] == ts and "checklist" not in str(started.body)
+        assert [chunk["status"] for chunk in started.body["chunks"]] == ["in_progress"]
         assert "assistant" in bot.get("/readyz").json()["loading"]
 
         gate.open()
         bot.wait_until("/readyz")
         ready = bot.get("/readyz").json()
         assert ready["ready"] is True and ready["passages"] > 50 and ready["editions"][0] == "neurips2025"
-        [answer] = slack_emulator.wait_for("chat.update", timeout=120)
+        [answer] = slack_emulator.wait_for("chat.update", timeout=120)  # the stream becomes the answer
+        assert answer.body["ts"] == started.body["posted_ts"] and slack_emulator.of("chat.stopStream")
         assert "checklist is NOT required" in str(answer.body["blocks"])
+        assert slack_emulator.of("chat.postMessage") == []
     finally:
         bot.kill()
         gate.close()

@@ -8,6 +8,7 @@ event.yaml winning), its programme, then the pages' own lines; and when none of 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from datetime import UTC, datetime
@@ -130,11 +131,12 @@ class Assistant:
         return str(found.value) if found else None
 
     def ask(self, question: str, *, edition: str | None = None, now: datetime | None = None,
-            history: list[str] | None = None) -> Answer:
+            history: list[str] | None = None, on_text: Callable[[str], None] | None = None) -> Answer:
         """Answer `question`; QuestionError for an empty or over-long one or an unknown edition id.
 
         `history` holds the earlier questions of a conversation (a Slack thread): a follow-up such as
-        "and in 2023?" is read together with the question before it.
+        "and in 2023?" is read together with the question before it. `on_text` receives a model's answer
+        as it is written (to stream it); the Answer returned is what counts, and may differ from it.
         """
         text = without_courtesies(clean_question(question, self.settings.max_question_chars))
         now = (now or datetime.now(UTC)).astimezone(UTC)
@@ -155,10 +157,10 @@ class Assistant:
         if len(parts) > 1 and not previous:  # "When is the deadline, and where do I submit?": both
             answers = [self._respond(part, target, now, [], context=text) for part in parts]
             return self._together(text, target, parts, answers)
-        return self._respond(text, target, now, previous) or self._not_found(text, target)
+        return self._respond(text, target, now, previous, on_text=on_text) or self._not_found(text, target)
 
     def _respond(self, text: str, target: Edition, now: datetime, previous: list[str],
-                 context: str | None = None) -> Answer | None:
+                 context: str | None = None, on_text: Callable[[str], None] | None = None) -> Answer | None:
         """The answer to one question about `target`, or None when the pages don't hold it."""
         facts = self.facts(target)
         # A follow-up that stands on its own is answered alone; "and for posters?" needs the question before it.
@@ -169,7 +171,7 @@ class Assistant:
                     return self._not_found(text, target)
                 return self._affirmed(text, answer, retrieval.terms)
             if self.llm:
-                answer = self._llm_answer(self.llm, text, target, retrieval.hits, now)
+                answer = self._llm_answer(self.llm, text, target, retrieval.hits, now, on_text)
             else:
                 composition = compose(retrieval, intent_of(query), self.model, self.settings.answer_max_chars)
                 answer = self._answer(text, target, composition.text, composition.hits,
@@ -386,12 +388,12 @@ class Assistant:
         return self._answer(question, edition, text, cited, FACTS_CONFIDENCE)
 
     def _llm_answer(self, llm: LLMAnswerer, question: str, edition: Edition, hits: list[Hit],
-                    now: datetime) -> Answer:
+                    now: datetime, on_text: Callable[[str], None] | None) -> Answer:
         facts = self.facts(edition)
         reply = llm.answer(question, hits[:4], {
             "edition": edition.label, "now": now, "deadlines": deadline_facts(facts.deadlines, now),
             "contact": self.contact(edition), "max_chars": self.settings.answer_max_chars,
-        })
+        }, on_text)
         if reply is None:
             return self._not_found(question, edition)
         confidence = max((h.similarity or 0.0) for h in reply.cited)

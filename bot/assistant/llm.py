@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.assistant.question import strip_broadcasts
 from bot.index.retrieval import Hit
 from bot.templates import render
 
@@ -16,6 +18,7 @@ if TYPE_CHECKING:  # LangChain loads only when LLM_MODEL is set: a second off ev
 
 NOT_FOUND = "NOT_FOUND"
 CITATION = re.compile(r"\[(\d+)\]")
+UNFINISHED = re.compile(r"(?:\[\d*|<[^>]*|[\w@]+)\Z")  # a marker, a Slack token or a word, cut short
 
 
 @dataclass
@@ -47,18 +50,68 @@ class LLMAnswerer:
         user = render(self.prompts_dir, "assistant/user.md.j2", **inputs["user"])
         return [SystemMessage(system), HumanMessage(user)]
 
-    def answer(self, question: str, hits: list[Hit], system: dict) -> LLMReply | None:
-        """The model's cited answer, or None when it says the passages don't hold one."""
-        edition = system["edition"]
-        text = self.chain.invoke(
-            {"system": system, "user": {"edition": edition, "hits": hits, "question": question}}
-        ).strip()
-        if not text or text.upper().startswith(NOT_FOUND):
+    def answer(self, question: str, hits: list[Hit], system: dict,
+               on_text: Callable[[str], None] | None = None) -> LLMReply | None:
+        """The model's cited answer, or None when it says the passages don't hold one. With `on_text`, the
+        answer is handed over piece by piece as the model writes it (citations already renumbered);
+        nothing is handed over before the reply is known not to be a refusal."""
+        cited = Cited(len(hits))
+        kept: list[str] = []
+
+        def release(text: str) -> None:
+            if text:
+                kept.append(text)
+                if on_text is not None:
+                    on_text(text)
+
+        written = ""
+        begun = False
+        inputs = {"system": system, "user": {"edition": system["edition"], "hits": hits, "question": question}}
+        for piece in self.chain.stream(inputs):
+            if begun:
+                release(cited.feed(piece))
+                continue
+            written += piece
+            head = written.lstrip()
+            if head.upper().startswith(NOT_FOUND):
+                return None
+            if len(head) >= len(NOT_FOUND) or not NOT_FOUND.startswith(head.upper()):
+                begun = True
+                release(cited.feed(head))
+        if not begun and (head := written.strip()):  # a reply shorter than the refusal's word ("No.")
+            release(cited.feed(head))
+        release(cited.close())
+        text = "".join(kept).strip()
+        if not text:
             return None
-        numbers = [n for n in dict.fromkeys(int(n) for n in CITATION.findall(text)) if 1 <= n <= len(hits)]
-        if not numbers:
-            return LLMReply(text, hits[:1])
-        # Sources are listed in citation order, so the answer's markers are renumbered to match.
-        renumber = {old: new for new, old in enumerate(numbers, start=1)}
-        text = CITATION.sub(lambda m: f"[{renumber[int(m.group(1))]}]" if int(m.group(1)) in renumber else "", text)
-        return LLMReply(text, [hits[n - 1] for n in numbers])
+        return LLMReply(text, [hits[n - 1] for n in cited.numbers] or hits[:1])
+
+
+class Cited:
+    """The model's text as it arrives: citation markers renumbered in order of first use (the sources
+    are listed in that order), markers beyond the passages dropped, broadcasts removed. A piece that
+    ends inside a marker, a Slack token or a word is held back until it is whole, so the text comes out
+    the same however the model cuts it."""
+
+    def __init__(self, passages: int) -> None:
+        self.passages = passages
+        self.numbers: dict[int, int] = {}  # the model's number → the one shown
+        self._held = ""
+
+    def feed(self, piece: str) -> str:
+        text = self._held + piece
+        held = UNFINISHED.search(text)
+        cut = held.start() if held else len(text)
+        self._held = text[cut:]
+        return self._release(text[:cut])
+
+    def close(self) -> str:
+        text, self._held = self._held, ""
+        return self._release(text)
+
+    def _release(self, text: str) -> str:
+        def renumber(marker: re.Match[str]) -> str:
+            n = int(marker.group(1))
+            return f"[{self.numbers.setdefault(n, len(self.numbers) + 1)}]" if 1 <= n <= self.passages else ""
+
+        return strip_broadcasts(CITATION.sub(renumber, text))

@@ -75,9 +75,17 @@ def text_sections(mrkdwn: str, room: int = MAX_BLOCKS) -> list[Block]:
 
 def answer_blocks(answer: Answer, question_id: int, *, shareable: bool = False,
                   ai_feedback: bool = False) -> list[dict]:
-    """The answer, its sources as links (with the edition), and what the reader can do next. With
-    `ai_feedback` (the assistant pane), Helpful / Not helpful are Slack's own feedback element for AI
-    messages; elsewhere, buttons."""
+    """The answer, its sources as links (with the edition), and what the reader can do next."""
+    tail = answer_tail(answer, question_id, shareable=shareable, ai_feedback=ai_feedback)
+    body = text_sections(localize_utc(escape(answer.text)), MAX_BLOCKS - len(tail))
+    return [*(b.to_dict() for b in body), *tail]
+
+
+def answer_tail(answer: Answer, question_id: int, *, shareable: bool = False,
+                ai_feedback: bool = False) -> list[dict]:
+    """What follows an answer's text (also below a streamed answer): its sources, and what the reader can
+    do next. With `ai_feedback` (the assistant pane), Helpful / Not helpful are Slack's own feedback
+    element for AI messages; elsewhere, buttons."""
     actions = [] if ai_feedback else [
         ButtonElement(text="Helpful", action_id=HELPFUL, value=str(question_id)),
         ButtonElement(text="Not helpful", action_id=NOT_HELPFUL, value=str(question_id)),
@@ -101,8 +109,7 @@ def answer_blocks(answer: Answer, question_id: int, *, shareable: bool = False,
             action_id=AI_FEEDBACK,
             positive_button=FeedbackButtonObject(text="Helpful", value=f"helpful:{question_id}"),
             negative_button=FeedbackButtonObject(text="Not helpful", value=f"not_helpful:{question_id}"))]))
-    body = text_sections(localize_utc(escape(answer.text)), MAX_BLOCKS - len(tail))
-    return [b.to_dict() for b in [*body, *tail]]
+    return [b.to_dict() for b in tail]
 
 
 def notice_blocks(mrkdwn: str, *buttons: ButtonElement) -> list[dict]:

@@ -102,12 +102,14 @@ class SlackContext:
                 pass
         return self.editions.default
 
-    def answer(self, question: str, history: list[str] | None = None) -> Future[Answer]:
+    def answer(self, question: str, history: list[str] | None = None,
+               on_text: Callable[[str], None] | None = None) -> Future[Answer]:
         """The answer, computed by a worker process (ANSWER_PROCESSES), else by one of this process's threads.
         At once: while the bot still loads, the answer waits for the assistant (or the workers), not the
-        caller, who shows a placeholder meanwhile."""
+        caller, who shows a placeholder meanwhile. `on_text` receives a model's answer as it is written
+        (in this process only: a worker's answer arrives whole)."""
         if not self.settings.answer_processes:
-            return self.answering.submit(lambda: self.assistant.ask(question, history=history))
+            return self.answering.submit(lambda: self.assistant.ask(question, history=history, on_text=on_text))
 
         def in_a_worker() -> Answer:
             processes = self.parts.answer_processes

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from slack_bolt import App, Assistant, SetStatus, SetSuggestedPrompts, SetTitle
+from slack_bolt import App, Assistant, SayStream, SetStatus, SetSuggestedPrompts, SetTitle
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -47,13 +47,14 @@ def register(app: App, ctx: SlackContext) -> None:
         suggest(set_suggested_prompts, client, payload["assistant_thread"].get("context"))
 
     @pane.user_message
-    def on_question(payload: dict, client: WebClient, set_status: SetStatus, set_title: SetTitle) -> None:
+    def on_question(payload: dict, client: WebClient, set_status: SetStatus, set_title: SetTitle,
+                    say_stream: SayStream | None) -> None:
         if not from_a_person(payload) or (claimed := claim_message(ctx, client, payload, "assistant")) is None:
             return  # a retry: the first delivery shows the status and answers
         if not claimed.history:  # the thread's first question names it
             _quietly("title", lambda: set_title(readable(payload.get("text", ""))[:TITLE_CHARS]))
         with _status(set_status, ctx):
-            answer_message(ctx, client, payload, "assistant", claimed, pane=True)
+            answer_message(ctx, client, payload, "assistant", claimed, say_stream, pane=True)
 
     app.assistant(pane)
 

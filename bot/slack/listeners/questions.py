@@ -7,15 +7,16 @@ import time
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as AnswerTimeout
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TypeVar, cast
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, Respond, SayStream
 from slack_sdk import WebClient
 
 from bot.assistant.question import QuestionError, readable
-from bot.slack.blocks import answer_blocks, answer_fallback, notice_blocks
+from bot.slack.blocks import answer_blocks, answer_fallback, answer_tail, notice_blocks
 from bot.slack.context import SlackContext
 from bot.slack.metrics import ANSWER_SECONDS, QUESTIONS, REDELIVERIES
+from bot.slack.streaming import StreamedAnswer
 
 log = logging.getLogger(__name__)
 
@@ -35,15 +36,18 @@ class Claimed:
 def answer_with_placeholder(ctx: SlackContext, question: str, history: list[str] | None,
                             post: Callable[[str, list[dict]], Reply], replace: Callable[[Reply, str, list[dict]], None],
                             question_id: int, via: str, *, shareable: bool = False, placeholder: bool = True,
-                            ai_feedback: bool = False) -> None:
+                            ai_feedback: bool = False, stream: StreamedAnswer | None = None) -> None:
     """Post the answer; if it takes longer than PLACEHOLDER_AFTER, post a placeholder and update it
     (unless `placeholder` is False: the assistant pane shows a status line instead, and its answers
-    carry Slack's feedback element, `ai_feedback`)."""
+    carry Slack's feedback element, `ai_feedback`). With `stream`, a model's answer is streamed as it is
+    written, and a slow answer shows a task line in the stream rather than a placeholder."""
     started = time.perf_counter()
-    future = ctx.answer(question, history)
+    future = ctx.answer(question, history, on_text=stream.text if stream else None)
     shown: list[Reply] = []  # the placeholder, once posted
 
-    def deliver(text: str, blocks: list[dict]) -> Reply:
+    def deliver(text: str, blocks: list[dict], answer_text: str | None = None, tail: list[dict] | None = None) -> Reply:
+        if stream is not None and (streamed := stream.end(answer_text, text, blocks, tail or [])) is not None:
+            return cast(Reply, streamed)
         if shown:
             replace(shown[0], text, blocks)
             return shown[0]
@@ -53,8 +57,9 @@ def answer_with_placeholder(ctx: SlackContext, question: str, history: list[str]
         try:
             answer = future.result(timeout=ctx.settings.placeholder_after if placeholder else None)
         except AnswerTimeout:
-            waiting = ctx.text("placeholder")
-            shown.append(post(waiting, notice_blocks(waiting)))
+            if stream is None or not stream.working(ctx.text("reading")):
+                waiting = ctx.text("placeholder")
+                shown.append(post(waiting, notice_blocks(waiting)))
             answer = future.result()
     except QuestionError as error:
         message = ctx.text("error", error=str(error))
@@ -76,7 +81,8 @@ def answer_with_placeholder(ctx: SlackContext, question: str, history: list[str]
         return
     handle: Reply | None = None
     try:
-        handle = deliver(answer_fallback(answer), blocks)
+        handle = deliver(answer_fallback(answer), blocks, answer.text,
+                         answer_tail(answer, question_id, ai_feedback=ai_feedback))
     finally:  # one write: the answer and where it went; the answer is kept even when it could not be posted
         where = {"reply_channel": handle[0], "reply_ts": handle[1]} if handle is not None else {}
         ctx.db.update_question(question_id, **recorded, **where)
@@ -96,12 +102,14 @@ def claim_message(ctx: SlackContext, client: WebClient, event: dict, via: str) -
     return Claimed(question_id, history)
 
 
-def answer_message(ctx: SlackContext, client: WebClient, event: dict, via: str, claimed: Claimed, *,
-                   pane: bool = False) -> None:
-    """Answer a recorded question: in its thread (a DM's first question: in the DM). In the assistant
-    pane (`pane`), with no placeholder (its status line shows instead) and Slack's feedback element."""
+def answer_message(ctx: SlackContext, client: WebClient, event: dict, via: str, claimed: Claimed,
+                   say_stream: SayStream | None, *, pane: bool = False) -> None:
+    """Answer a recorded question: in its thread (a DM's first question: in the DM), streamed there when
+    it is slow to come (`say_stream`). In the assistant pane (`pane`), with no placeholder (its status
+    line shows instead) and Slack's feedback element."""
     channel, root = event["channel"], event.get("thread_ts")
     reply_thread = root or (event["ts"] if via not in PRIVATE else None)
+    stream = StreamedAnswer(say_stream, client, channel, reply_thread) if say_stream and reply_thread else None
 
     def post(text: str, blocks: list[dict]) -> Posted:
         response = client.chat_postMessage(channel=channel, thread_ts=reply_thread, text=text, blocks=blocks,
@@ -112,12 +120,13 @@ def answer_message(ctx: SlackContext, client: WebClient, event: dict, via: str, 
         client.chat_update(channel=reply[0], ts=reply[1], text=text, blocks=blocks)
 
     answer_with_placeholder(ctx, event.get("text", ""), claimed.history, post, replace, claimed.question_id, via,
-                            placeholder=not pane, ai_feedback=pane)
+                            placeholder=not pane, ai_feedback=pane, stream=stream)
 
 
-def message_question(ctx: SlackContext, client: WebClient, event: dict, via: str) -> None:
+def message_question(ctx: SlackContext, client: WebClient, event: dict, via: str,
+                     say_stream: SayStream | None) -> None:
     if claimed := claim_message(ctx, client, event, via):
-        answer_message(ctx, client, event, via, claimed)
+        answer_message(ctx, client, event, via, claimed, say_stream)
 
 
 def from_a_person(event: dict) -> bool:
@@ -126,18 +135,18 @@ def from_a_person(event: dict) -> bool:
 
 def register(app: App, ctx: SlackContext) -> None:
     @app.event("app_mention")
-    def on_mention(event: dict, client: WebClient) -> None:
+    def on_mention(event: dict, client: WebClient, say_stream: SayStream | None) -> None:
         if from_a_person(event):
-            message_question(ctx, client, event, "mention")
+            message_question(ctx, client, event, "mention", say_stream)
 
     @app.event("message")
-    def on_message(event: dict, client: WebClient) -> None:
+    def on_message(event: dict, client: WebClient, say_stream: SayStream | None) -> None:
         if not from_a_person(event):
             return
         if event.get("channel_type") == "im":
-            message_question(ctx, client, event, "dm")
+            message_question(ctx, client, event, "dm", say_stream)
         elif event.get("thread_ts") and ctx.db.thread_history(event["channel"], event["thread_ts"]):
-            message_question(ctx, client, event, "thread")
+            message_question(ctx, client, event, "thread", say_stream)
 
     @app.command("/ask")
     def on_ask(ack: Ack, command: dict, respond: Respond) -> None:
