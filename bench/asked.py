@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import insert
 
 from bot.assistant.answer import Answer
-from bot.digest import Answerer
+from bot.digest.build import Answerer
 from bot.storage.db import Database
 from bot.storage.models import Question
 

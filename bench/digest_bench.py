@@ -22,11 +22,11 @@ from sqlalchemy import insert
 
 from bench import asked
 from bench.knowledge_bench import REPO
-from bot import digest
+from bot.digest import build as digest
 from bot.deliveries import EMAIL
 from bot.index.ingest import ingest
 from bot.outbox.keys import announcement_key
-from bot.redact import redact
+from bot.text.redact import redact
 from bot.runtime import Runtime
 from bot.storage.db import Database
 from bot.storage.models import Announcement, OutboxMessage, OutboxStatus

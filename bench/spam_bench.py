@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bench import asked
 from bench.knowledge_bench import REPO
-from bot import digest
+from bot.digest import build as digest
 from bot.announcements.compose import prepare
 from bot.announcements.records import record
 from bot.config import Settings

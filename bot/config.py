@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.addresses import LIST_URL_SCHEMES, list_url, mailbox, mailboxes, web_url_error
+from bot.text.addresses import LIST_URL_SCHEMES, list_url, mailbox, mailboxes, web_url_error
 
 DKIM = ("dkim_selector", "dkim_domain", "dkim_key_file")
 EDITION_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")

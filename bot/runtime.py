@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings
-from bot.heap import release_freed_memory
+from bot.ops.heap import release_freed_memory
 
 if TYPE_CHECKING:  # the database, Chroma, the embedding model, the scheduler and Slack load when asked for
     from bot.assistant.answer import Answer
@@ -153,7 +153,7 @@ class Runtime:
     def reminder_service(self) -> ReminderService:
         """Reminders, the digest and its review; a moved deadline gets a draft announcement for the organizers.
         A new one each time: a replica that leads again starts afresh."""
-        from bot import digest, digest_review
+        from bot.digest import build as digest, review as digest_review
         from bot.scheduler.service import Recurring, ReminderService
 
         def queue_review(now: datetime) -> OutboxMessage | None:

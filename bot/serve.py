@@ -23,7 +23,7 @@ from bot.startup import UNREACHABLE, Startup
 if TYPE_CHECKING:
     from slack_bolt import App
 
-    from bot.health import HealthServer
+    from bot.ops.health import HealthServer
 
 log = logging.getLogger(__name__)
 # Seconds a thread holds the GIL while others wait for it (Python's default: 0.005). Acknowledging a
@@ -79,7 +79,7 @@ def ready_details(startup: Startup) -> dict[str, object]:
 
 
 def _health(startup: Startup) -> HealthServer:
-    from bot.health import HealthServer, health_app  # uvicorn: not imported by a console without PORT
+    from bot.ops.health import HealthServer, health_app  # uvicorn: not imported by a console without PORT
 
     settings = startup.settings
     return HealthServer(health_app(startup.loading, lambda: ready_details(startup)), settings.host, settings.port)
@@ -163,7 +163,7 @@ def _http(startup: Startup) -> None:
 
     server = uvicorn.Server(uvicorn.Config(asgi_app(ctx, slack.result, startup.loading, started), host=settings.host,
                                            port=settings.port, log_level="warning",
-                                           log_config=None))  # its loggers log as ours do (bot/logs.py)
+                                           log_config=None))  # its loggers log as ours do (bot/ops/logs.py)
     log.warning("HTTP mode on %s:%s (POST /slack/events, GET /healthz, GET /readyz, GET /metrics)",
                 settings.host, settings.port)
     server.run()

@@ -23,14 +23,14 @@ from urllib.error import URLError
 
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential
 
-from bot.metrics import LEADER
+from bot.ops.metrics import LEADER
 from bot.runtime import Runtime, long_lived
 from bot.storage.models import utcnow
 
 if TYPE_CHECKING:
     from bot.assistant.assistant import Assistant
     from bot.assistant.processes import AnswerProcesses
-    from bot.email_answers import EmailAnswers
+    from bot.inbound.answers import EmailAnswers
     from bot.inbound.imap import MailboxPoller
     from bot.inbound.listener import MailListener
     from bot.index.store import KnowledgeStore
@@ -149,7 +149,7 @@ class Startup:
     def _receive_mail(self) -> None:
         """Receive from now on; mail received before, whose answer a stop cut short, is answered too, on a
         thread of its own (answering waits for the assistant, which this thread loads next)."""
-        from bot.email_answers import EmailAnswers
+        from bot.inbound.answers import EmailAnswers
 
         answers = EmailAnswers(self.settings, self)
         started = utcnow()  # what comes after this, the receivers hand on themselves

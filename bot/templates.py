@@ -14,7 +14,7 @@ from markupsafe import Markup
 from markupsafe import escape as html_escape
 
 from bot.events.model import AOE
-from bot.mrkdwn import escape, local_time
+from bot.text.mrkdwn import escape, local_time
 
 
 def long_date(moment: datetime) -> str:

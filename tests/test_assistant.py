@@ -8,7 +8,8 @@ from bot.assistant.intent import intent_of
 from bot.assistant.question import QuestionError, strip_broadcasts, without_courtesies
 from bot.assistant.structured import answer_from_facts
 from bot.index.retrieval import QueryTerms
-from bot.knowledge.derive import EditionFacts, Stated, Statement
+from bot.knowledge.derive import EditionFacts, Stated
+from bot.knowledge.statement import Statement
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from typer.testing import CliRunner
 
-from bot import digest
+from bot.digest import build as digest
 from bot.announcements.compose import prepare
 from bot.announcements.records import record
 from bot.cli import app

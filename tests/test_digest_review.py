@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot import digest, digest_review
+from bot.digest import build as digest, review as digest_review
 
 from .slack_harness import ORGANIZER, ORGANIZERS
 

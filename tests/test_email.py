@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.deliveries import EMAIL, Medium, PermanentError
 from bot.deliveries.attachments import Attachment
-from bot.deliveries.email import EmailDelivery, compose, message_id
+from bot.deliveries.email import EmailDelivery, compose
+from bot.deliveries.letter import message_id
 from bot.outbox.ledger import Outbox
 from bot.outbox.sender import Sender
 from bot.storage.db import Database

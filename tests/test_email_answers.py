@@ -16,9 +16,9 @@ import httpx
 import pytest
 
 
-from bot import digest
-from bot.deliveries.email import LOOP_HEADER
-from bot.email_answers import EmailAnswers, reply_subject
+from bot.digest import build as digest
+from bot.deliveries.letter import LOOP_HEADER
+from bot.inbound.answers import EmailAnswers, reply_subject
 from bot.inbound.mail import InboundMail
 from bot.outbox.keys import mail_key
 from bot.runtime import Runtime

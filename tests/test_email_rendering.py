@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import digest
+from bot.digest import build as digest
 from bot.announcements.compose import prepare
 from bot.announcements.records import record
 from bot.assistant.answer import Answer, Source

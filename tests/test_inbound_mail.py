@@ -13,7 +13,7 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import text
 
-from bot.deliveries.email import LOOP_HEADER
+from bot.deliveries.letter import LOOP_HEADER
 from bot.inbound.intake import Intake
 from bot.inbound.listener import MailListener
 from bot.inbound.mail import InboundMail

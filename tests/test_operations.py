@@ -22,8 +22,8 @@ from websockets.sync.server import serve
 import bot.slack.metrics  # noqa: F401  the Slack counters the dashboard shows, registered when imported
 from bot.config import Settings
 from bot.deliveries import EMAIL
-from bot.health import HealthServer, health_app
-from bot.logs import HANDLER, configure_logging
+from bot.ops.health import HealthServer, health_app
+from bot.ops.logs import HANDLER, configure_logging
 from bot.outbox.sender import Sender
 from bot.storage.db import Database
 from bot.storage.metrics import OUTBOX_METRICS
@@ -197,7 +197,7 @@ def test_socket_mode_serves_health_readiness_and_metrics_and_logs_json_without_s
     lines = log.read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines if line.strip()]
     assert records and all({"timestamp", "level", "logger", "message"} <= set(r) for r in records)
-    assert any(r["logger"] == "bot.health" for r in records)
+    assert any(r["logger"] == "bot.ops.health" for r in records)
     text = log.read_text(encoding="utf-8")
     assert all(secret not in text for secret in (BOT_TOKEN, APP_TOKEN, SECRET, SECRETS["smtp_password"]))
 

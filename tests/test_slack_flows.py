@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from langchain_core.messages import AIMessageChunk
+from langchain_core.outputs import ChatGenerationChunk
 from pydantic import ConfigDict, Field
 
 from bot.assistant.llm import LLMAnswerer
@@ -218,6 +220,13 @@ class GatedChatModel(FakeListChatModel):
         yield from super()._stream(*args, **kwargs)
 
 
+class WholeReplyModel(FakeListChatModel):
+    """A chat model that does not stream: its reply comes in one piece, as from many providers."""
+
+    def _stream(self, *args, **kwargs):
+        yield ChatGenerationChunk(message=AIMessageChunk(content=self._call(*args, **kwargs)))
+
+
 def long_llm(slack_bot, text: str, model: FakeListChatModel | None = None) -> None:
     model = model or FakeListChatModel(responses=[text])
     slack_bot.ctx.assistant.llm = LLMAnswerer(model, slack_bot.ctx.settings.prompts_dir)
@@ -225,7 +234,8 @@ def long_llm(slack_bot, text: str, model: FakeListChatModel | None = None) -> No
 
 def test_over_long_answers_are_split_within_block_kit_limits(slack_bot):
     slack_bot.slack.refused["chat.startStream"] = "not_allowed"  # posted whole, as where Slack refuses streams
-    long_llm(slack_bot, ("The pages say many things about this topic. " * 200 + "\n\n") * 20 + "[1]")
+    text = ("The pages say many things about this topic. " * 200 + "\n\n") * 20 + "[1]"
+    long_llm(slack_bot, text, WholeReplyModel(responses=[text]))
     slack_bot.mention("Tell me everything about the call for papers")
     post = slack_bot.slack.wait_for("chat.postMessage")[0]
     blocks = post.body["blocks"]

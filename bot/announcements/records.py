@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.announcements.compose import Prepared, body
-from bot.addresses import mailbox
+from bot.text.addresses import mailbox
 from bot.config import Settings
 from bot.deliveries import Destination
-from bot.deliveries.email import message_id
+from bot.deliveries.letter import message_id
 from bot.events.channels import channel_of
 from bot.knowledge.editions import Edition, Editions
 from bot.outbox.keys import announcement_key, draft_key

@@ -43,7 +43,8 @@ from bot.index.rules import RuleReader
 from bot.index.text import tokens
 from bot.index.vectors import TextVectors, kept_file
 from bot.index.mirror import Passages, open_mirror
-from bot.knowledge.derive import EditionFacts, ProgrammeItem, Statement
+from bot.knowledge.derive import EditionFacts, ProgrammeItem
+from bot.knowledge.statement import Statement
 from bot.knowledge.editions import Edition, Editions, Registry
 from bot.knowledge.facts import deadline_facts, edition_facts
 from bot.knowledge.rules import Rule

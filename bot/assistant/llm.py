@@ -18,7 +18,8 @@ if TYPE_CHECKING:  # LangChain loads only when LLM_MODEL is set: a second off ev
 
 NOT_FOUND = "NOT_FOUND"
 CITATION = re.compile(r"\[(\d+)\]")
-UNFINISHED = re.compile(r"(?:\[\d*|<[^>]*|[\w@]+)\Z")  # a marker, a Slack token or a word, cut short
+# A marker, a Slack token or a word, cut short: held until whole (bounded: a stray "<" holds nothing for long).
+UNFINISHED = re.compile(r"(?:\[\d{0,3}|<[^<>]{0,80}|[\w@]{1,80})\Z")
 
 
 @dataclass

@@ -51,7 +51,7 @@ _worker = _Worker()
 def _load(settings: Settings) -> None:
     """In a new worker: the model, the index and every edition's facts, before its first question."""
     from bot.assistant.assistant import Assistant
-    from bot.heap import return_large_blocks
+    from bot.ops.heap import return_large_blocks
 
     return_large_blocks()
     if hasattr(os, "nice"):

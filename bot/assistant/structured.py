@@ -19,7 +19,8 @@ from bot.events.facts import DeadlineFact
 from bot.index.lexicon import is_word
 from bot.index.retrieval import QueryTerms
 from bot.index.text import tokens
-from bot.knowledge.derive import ROOM, DerivedDeadline, EditionFacts, Stated, Statement
+from bot.knowledge.derive import ROOM, DerivedDeadline, EditionFacts, Stated
+from bot.knowledge.statement import Statement
 from bot.knowledge.facts import deadline_facts, zone_of
 
 WHEN = re.compile(r"\b(deadlines?|due|when|dates?|(?:deadline|date)s? (?:been |was |were |get )?extend\w*|"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.panel import Panel
 
-from bot.mrkdwn import plain
+from bot.text.mrkdwn import plain
 from bot.storage.models import OutboxMessage
 
 

@@ -9,7 +9,6 @@ may take SMTP_DEADLINE seconds in all; a server slower than that is a transient 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import smtplib
@@ -17,77 +16,33 @@ import socket
 import ssl
 import threading
 from collections.abc import Callable
-from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
-from bot.addresses import LIST_URL_SCHEMES, AddressError, list_url, mailbox, mailboxes
+from bot.text.addresses import LIST_URL_SCHEMES, list_url, mailbox, mailboxes
 from bot.config import Settings
 from bot.deliveries import Destination, PermanentError, TransientError
 from bot.deliveries.attachments import attachments_of
 from bot.deliveries.dkim_signing import DkimSigner
-from bot.deliveries.list_headers import POLICY, list_headers
-from bot.deliveries.layout import Letterhead, framed, letterhead
-from bot.private import private_folder, write_private
-from bot.storage.models import OutboxMessage, utcnow
+from bot.deliveries.list_headers import list_headers
+from bot.deliveries.layout import letterhead
+from bot.deliveries.letter import configured, fill, letter, safe_header
+from bot.deliveries.reply import compose_reply
+from bot.ops.private import private_folder, write_private
+from bot.storage.models import OutboxMessage
 
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 SOCKET_TIMEOUT = 30.0  # seconds for each socket operation; SMTP_DEADLINE bounds them all together
-T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-LOOP_HEADER = "X-Workshop-Bot-Loop"  # on everything the bot sends: its own mail, received back, is never answered
 AUTOMATIC_KINDS = frozenset({"digest", "deadline_reminder", "program_day", "session_reminder"})  # not by a person
-
-
-def configured(parse: Callable[..., T], variable: str, value: str, *args: Any) -> T:
-    """A setting checked again where the mail is built: settings made in code skip the checks at load."""
-    try:
-        return parse(variable, value, *args)
-    except AddressError as error:
-        raise PermanentError(str(error)) from error
 
 
 def _list_url(settings: Settings, name: str) -> str | None:
     value = getattr(settings, name)
     return configured(list_url, name.upper(), value, LIST_URL_SCHEMES[name]) if value else None
-
-
-def safe_header(value: str) -> str:
-    if "\r" in value or "\n" in value:
-        raise PermanentError(f"line break in a header value: {value[:60]!r}")
-    return value
-
-
-def message_id(key: str, sender: Address) -> str:
-    """The same key always gives the same Message-ID: a retried send is the same message."""
-    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{sender.domain}>"
-
-
-def letter(row: OutboxMessage, settings: Settings, to: Address | list[Address], needs_sender: str) -> EmailMessage:
-    """What every mail the bot sends starts with: from MAIL_FROM (`needs_sender` says why it must be set),
-    a Message-ID that a retry repeats, and the loop header, so the bot never answers its own mail."""
-    if not settings.mail_from:
-        raise PermanentError(f"MAIL_FROM is not set: {needs_sender}")
-    sender = configured(mailbox, "MAIL_FROM", settings.mail_from)
-    mail = EmailMessage(policy=POLICY)
-    mail["Subject"] = safe_header(json.loads(row.body)["subject"])
-    mail["From"] = sender
-    mail["To"] = to
-    mail["Date"] = format_datetime(utcnow())
-    mail["Message-ID"] = message_id(f"{row.key}→{row.destination}", sender)
-    mail[LOOP_HEADER] = sender.addr_spec
-    return mail
-
-
-def fill(mail: EmailMessage, content: dict, head: Letterhead, settings: Settings) -> None:
-    """The text and HTML parts, in the common layout under `head`."""
-    text, html = framed(content["subject"], content["text"], content["html"], head, settings)
-    mail.set_content(text)
-    mail.add_alternative(html, subtype="html")
 
 
 def compose(row: OutboxMessage, settings: Settings, reply_to: str | None,
@@ -242,7 +197,6 @@ class EmailDelivery:
     def compose(self, message: OutboxMessage) -> EmailMessage:
         """To the list, or, for a row addressed to one person (a reply), to that person."""
         if Destination.parse(message.destination).channel:
-            from bot.deliveries.reply import compose_reply  # it builds on this module's checks
 
             return compose_reply(message, self.settings, self.reply_to, self.list_name)
         return compose(message, self.settings, self.reply_to, self.list_name)

@@ -55,7 +55,7 @@ def list_headers(first: Address, name: str | None, unsubscribe_url: str | None, 
                  archive_url: str | None) -> dict[str, str]:
     """The list headers for the list whose (first) address is `first`; `name` describes it in List-Id.
 
-    The URLs were checked when the settings were read (`bot.addresses.list_url`): nothing in them needs quoting.
+    The URLs were checked when the settings were read (`bot.text.addresses.list_url`): nothing in them needs quoting.
     """
     list_id = f"<{first.username}.{first.domain}>"
     unsubscribe = [f"<mailto:{first.username}+unsubscribe@{first.domain}?subject=unsubscribe>"]

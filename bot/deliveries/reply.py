@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 from email.message import EmailMessage
 
-from bot.addresses import mailbox
+from bot.text.addresses import mailbox
 from bot.config import Settings
 from bot.deliveries import Destination, PermanentError
-from bot.deliveries.email import configured, fill, letter, safe_header
+from bot.deliveries.letter import configured, fill, letter, safe_header
 from bot.deliveries.layout import Letterhead
 from bot.storage.models import OutboxMessage
 

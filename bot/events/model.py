@@ -19,7 +19,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from yaml.constructor import ConstructorError
 
-from bot.addresses import web_url_error
+from bot.text.addresses import web_url_error
 from bot.config import EVENT_MAX_BYTES
 from bot.events.rules import rule_ids
 

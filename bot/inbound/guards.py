@@ -8,7 +8,7 @@ from __future__ import annotations
 from email.message import EmailMessage
 from email.utils import parseaddr
 
-from bot.deliveries.email import LOOP_HEADER
+from bot.deliveries.letter import LOOP_HEADER
 
 BOUNCE_SENDERS = ("mailer-daemon", "postmaster")
 BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})

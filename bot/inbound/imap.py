@@ -24,7 +24,7 @@ from bot.config import Settings
 from bot.inbound.handover import Handover
 from bot.inbound.intake import Intake, failure
 from bot.inbound.mail import InboundMail
-from bot.metrics import INBOUND_MAIL
+from bot.ops.metrics import INBOUND_MAIL
 
 log = logging.getLogger("bot.inbound")
 TIMEOUT = 60  # seconds for one IMAP command

@@ -21,7 +21,7 @@ from bot.inbound.authentication import authenticated
 from bot.inbound.guards import refusal
 from bot.inbound.mail import InboundMail
 from bot.inbound.parse import Parsed, parse, unparsed
-from bot.metrics import INBOUND_MAIL
+from bot.ops.metrics import INBOUND_MAIL
 from bot.storage.db import Database
 from bot.storage.inbound import InboundRows
 from bot.storage.models import InboundStatus, utcnow

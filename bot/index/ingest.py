@@ -23,7 +23,7 @@ import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from bot.heap import release_freed_memory
+from bot.ops.heap import release_freed_memory
 from bot.config import Settings
 from bot.index.store import IndexedPage, KnowledgeStore
 from bot.knowledge.chunks import Chunk, chunk_page, empty_marker

@@ -27,7 +27,7 @@ import numpy as np
 from bot.config import Settings
 from bot.index.embeddings import Embedder, IndexMismatchError, model_identity
 from bot.index.vectors import npz_bytes
-from bot.private import private_folder, replace_private
+from bot.ops.private import private_folder, replace_private
 
 log = logging.getLogger(__name__)
 RECHECK_SECONDS = 1.0  # as often as a store re-reads Chroma's generation

@@ -22,7 +22,8 @@ import numpy as np
 
 from bot.index.vectors import TextVectors, save, saved
 from bot.knowledge.chunks import SENTENCE_END
-from bot.knowledge.derive import HEADER, ROW_TIME, PageText, Statement
+from bot.knowledge.derive import HEADER, ROW_TIME, PageText
+from bot.knowledge.statement import Statement
 from bot.events.rules import RuleKind, rule_kinds
 from bot.knowledge.rules import Rule
 

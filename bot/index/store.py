@@ -17,7 +17,7 @@ from chromadb.base_types import InclusionExclusionOperator, LiteralValue
 from chromadb.config import Settings as ChromaSettings
 
 from bot.config import Settings
-from bot.private import private_folder, restrict_tree
+from bot.ops.private import private_folder, restrict_tree
 
 from bot.index.embeddings import IndexMismatchError, model_identity
 from bot.index.mirror import Contents, mirror_file, save, writing

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.private import replace_private
+from bot.ops.private import replace_private
 
 CACHE_TEXTS = 50_000  # a line seen once is rarely embedded again: about 75 MB of 384-dimension vectors
 

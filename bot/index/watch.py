@@ -16,9 +16,9 @@ import threading
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from bot.heap import release_freed_memory
+from bot.ops.heap import release_freed_memory
 from bot.config import Settings
-from bot.private import private_file, private_folder, replace_private
+from bot.ops.private import private_file, private_folder, replace_private
 
 if TYPE_CHECKING:  # the lock and the request need none of these: commands that only take the lock stay quick
     from bot.index.ingest import IngestReport

@@ -36,7 +36,7 @@ from lxml import etree
 from bot.config import Settings
 from bot.knowledge.render import RenderError, render, scripted
 from bot.knowledge.site import EVENT_FILE, YEAR
-from bot.private import replace_private
+from bot.ops.private import replace_private
 
 log = logging.getLogger(__name__)
 MANIFEST = "crawl.json"
@@ -513,7 +513,7 @@ def _status_file(folder: Path) -> Path:
 
 
 def _record(folder: Path, url: str, error: str | None) -> None:
-    from bot.metrics import SITE_CRAWLED, SITE_UP
+    from bot.ops.metrics import SITE_CRAWLED, SITE_UP
 
     now = datetime.now(UTC)
     path = _status_file(folder)

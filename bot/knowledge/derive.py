@@ -20,6 +20,7 @@ from bot.knowledge.dates import dates_in, names_a_day, times_in, zone_in
 from bot.knowledge.labels import PREVIOUS, deadline_kind, label_before
 from bot.knowledge.naming import year_in_id
 from bot.knowledge.site import YEAR
+from bot.knowledge.statement import Statement
 
 if TYPE_CHECKING:
     from bot.knowledge.pages import Page
@@ -87,17 +88,6 @@ PARTICLE = r"van|von|de|der|da|di|del|le|la"
 NAME = re.compile(rf"\b(?:{INITIALS}|[A-Z][a-zà-ÿ'’-]+(?:\s+(?:[A-Z]\.|[A-Z][a-zà-ÿ'’-]+|{PARTICLE})){{1,3}})\b")
 AFFILIATED = re.compile(NAME.pattern + r"(?=\s*\()")
 ASIDE = re.compile(r"\([^)]*\)|\"[^\"]*\"|“[^”]*”")  # affiliations and quoted titles are not names
-
-
-@dataclass(frozen=True)
-class Statement:
-    """Where a fact is stated: the page, its section, and the line itself."""
-
-    source: str
-    title: str
-    url: str
-    section: str
-    line: str
 
 
 @dataclass

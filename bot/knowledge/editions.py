@@ -31,7 +31,7 @@ from bot.knowledge.naming import (
     year_in_title,
 )
 from bot.knowledge.site import EditionFolder, edition_folders
-from bot.private import private_folder, write_private
+from bot.ops.private import private_folder, write_private
 
 log = logging.getLogger(__name__)
 

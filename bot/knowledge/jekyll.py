@@ -44,7 +44,7 @@ from liquid.stringify import to_liquid_string
 from liquid.tag import Tag
 from liquid.token import TOKEN_ASSIGN, TOKEN_COLON, TOKEN_COMMA, TOKEN_EOF, TOKEN_EXPRESSION, TOKEN_TAG, TOKEN_WORD
 
-from bot.addresses import web_url_error
+from bot.text.addresses import web_url_error
 from bot.knowledge import scholar
 from bot.knowledge.files import hidden, refusal
 from bot.knowledge.markup import markdown_to_html

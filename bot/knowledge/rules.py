@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.events.rules import kind_of
-from bot.knowledge.derive import Statement
+from bot.knowledge.statement import Statement
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from bot.addresses import web_url
+from bot.text.addresses import web_url
 from bot.knowledge.files import refusal
 from bot.knowledge.jekyll import CONFIG_FILE, JekyllSite, SiteConfigError
 from bot.knowledge.naming import home_page

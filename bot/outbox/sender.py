@@ -11,7 +11,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 
 from bot.config import Settings
 from bot.deliveries import Delivery, Destination, Medium, PermanentError, TransientError
-from bot.metrics import REMINDER_LATENESS, SEND_SECONDS
+from bot.ops.metrics import REMINDER_LATENESS, SEND_SECONDS
 from bot.outbox.keys import failure_key
 from bot.outbox.ledger import Outbox
 from bot.storage.metrics import REMINDER_KINDS, medium

@@ -31,9 +31,9 @@ from slack_sdk.models.views import View
 
 from bot.announcements.templates import Fields
 from bot.assistant.answer import Answer
-from bot.digest_review import KIND as DIGEST_REVIEW
-from bot.email_answers import DRAFT_KIND as EMAIL_DRAFT
-from bot.mrkdwn import SECTION_LIMIT, escape, link, localize_utc, split_sections
+from bot.digest.review import KIND as DIGEST_REVIEW
+from bot.inbound.answers import DRAFT_KIND as EMAIL_DRAFT
+from bot.text.mrkdwn import SECTION_LIMIT, escape, link, localize_utc, split_sections
 from bot.outbox.keys import RecordKey
 from bot.storage.models import OutboxMessage
 

@@ -1,4 +1,4 @@
-"""HTTP mode: an ASGI app with Slack's endpoint and the calendar feed, and (bot/health.py) the liveness
+"""HTTP mode: an ASGI app with Slack's endpoint and the calendar feed, and (bot/ops/health.py) the liveness
 and readiness checks and Prometheus metrics that every mode serves.
 
 Anyone can reach the endpoint, so nothing is parsed, and nothing larger than SLACK_MAX_BODY is read,
@@ -25,7 +25,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 
 from bot.events.calendar import calendar
-from bot.health import health_app
+from bot.ops.health import health_app
 from bot.slack.metrics import ACK_SECONDS
 from bot.templates import describer
 

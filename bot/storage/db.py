@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random
 
 from bot.config import Settings
-from bot.private import private_file, private_folder
+from bot.ops.private import private_file, private_folder
 from bot.storage import conflicts
 from bot.storage.models import (
     Base,

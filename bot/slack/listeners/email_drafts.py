@@ -10,7 +10,7 @@ import json
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.email_answers import EmailAnswers
+from bot.inbound.answers import EmailAnswers
 from bot.slack.blocks import (
     EMAIL_EDIT,
     EMAIL_EDIT_MODAL,

@@ -29,7 +29,7 @@ from bot.outbox.keys import announcement_key, digest_key
 from bot.outbox.ledger import Outbox
 from bot.outbox.render import email_parts
 from bot.outbox.render import render as render_body
-from bot.redact import redact
+from bot.text.redact import redact
 from bot.storage.announcements import AnnouncementRows
 from bot.storage.db import Database
 from bot.storage.digest_review import DigestReviewRows, Reviewed

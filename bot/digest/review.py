@@ -15,8 +15,8 @@ from apscheduler.triggers.base import BaseTrigger
 
 from bot.config import Settings
 from bot.deliveries import Destination
-from bot.digest import Answerer, AskedQuestion, Embedder, most_asked, reviewed_first, slot_at
-from bot.digest import trigger as digest_trigger
+from bot.digest.build import Answerer, AskedQuestion, Embedder, most_asked, reviewed_first, slot_at
+from bot.digest.build import trigger as digest_trigger
 from bot.knowledge.editions import Editions
 from bot.outbox.keys import digest_review_key
 from bot.outbox.ledger import Outbox
