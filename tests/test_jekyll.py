@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import shutil
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -13,6 +15,8 @@ import yaml
 
 from bot.knowledge.html_text import parse_html
 from bot.knowledge.jekyll import JekyllSite, LiquidError, SiteConfigError
+
+from .conftest import REPO
 
 SITES = Path(__file__).parent / "fixtures" / "sites"
 VERIFAI = SITES / "verifai"
@@ -570,3 +574,22 @@ def test_scholar_file_option_and_citations(scholar_site):
         scholar_site.render("a\n{% bibliography -f missing %}", {}, "p.md")
     assert scholar_site.render("{% bibliography --file broken.bib %}", {}, "p.md") == '<ol class="bibliography"></ol>'
     assert scholar_site.problems == ["papers/broken.bib: undefined string 'undefined'"]
+
+
+def test_python_liquid_loads_with_the_first_render_not_with_listing_a_site(tmp_path):
+    """Listing a site's pages, documents and URLs needs no template engine, and python-liquid takes a tenth of
+    a second to import: it loads with the first template rendered (a fresh interpreter shows it)."""
+    make_site(tmp_path, {
+        "_config.yml": "collections:\n  talks: {output: true, sort_by: order}\n",
+        "_posts/2025-01-31-call.md": "---\ntitle: Call\ndate: '2025-01-31 10:00'\n---\n",
+        "_talks/keynote.md": "---\norder: 1\n---\n",
+        "index.md": "---\ntitle: Home\n---\n{{ site.posts | size }}",
+    })
+    script = (
+        "import sys\nfrom pathlib import Path\nfrom bot.knowledge.site import edition_folders\n"
+        f"site = edition_folders(Path({str(tmp_path)!r}))[0].site\n"
+        "urls = [site.url_of(name, {}) for name in site.published_documents()]\n"
+        "print(urls, 'liquid' in sys.modules)\n"
+        "print(site.render('{{ site.posts | size }}', {}, 'index.md'), 'liquid' in sys.modules)\n")
+    run = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=True)
+    assert run.stdout.splitlines() == ["['/2025/01/31/call.html', '/talks/keynote.html'] False", "1 True"]
