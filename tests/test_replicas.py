@@ -37,6 +37,9 @@ def replied_in_thread(emulator, ts: str) -> int:
 @pytest.mark.parametrize("end", ["killed", "frozen"])
 def test_two_replicas_the_leader_lost_between_reminders(tmp_path, chroma_server, slack_emulator, database_url, end):
     """Reminders are planned from the moment both replicas are ready, so a slow start changes nothing."""
+    if end == "frozen" and database_url.startswith("sqlite"):
+        pytest.skip("SQLite's locks belong to the process: one frozen inside a write holds them until it dies, "
+                    "so surviving a frozen replica takes PostgreSQL (which ends its idle transaction)")
     knowledge = tmp_path / "knowledge"
     knowledge.mkdir()
     database = database_url  # a SQLite file both replicas open, or a PostgreSQL database
