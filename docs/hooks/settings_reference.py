@@ -9,6 +9,7 @@ description, or a group heading naming a field that no longer exists, fails the 
 
 from __future__ import annotations
 
+import re
 import sys
 import types
 import typing
@@ -20,6 +21,7 @@ if str(REPO) not in sys.path:  # `mkdocs build` from a checkout, whether or not 
     sys.path.insert(0, str(REPO))
 
 MARKER = "<!-- settings-reference -->"
+END = "<!-- /settings-reference -->"  # what stands between the two is for readers of the unbuilt file
 # Group headings, each starting at the first field it names; the fields follow in the class's own order.
 GROUPS = {
     "bot_data_dir": "Knowledge and index",
@@ -124,4 +126,6 @@ def reference() -> str:
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     if MARKER not in markdown:
         return markdown
+    if END in markdown:
+        return re.sub(re.escape(MARKER) + ".*?" + re.escape(END), lambda _: reference(), markdown, flags=re.S)
     return markdown.replace(MARKER, reference())
