@@ -1,5 +1,5 @@
 # workshop-bot in HTTP mode: the small default install (the embedding model on ONNX Runtime, no PyTorch)
-# plus the postgres extra, run by a non-root user. See "Deploying" in the README.
+# plus the postgres extra, run by a non-root user. See docs/deploying.md.
 #   docker build -t workshop-bot .
 #   docker run --env-file workshop-bot.env -p 3000:3000 -v workshop-bot-data:/data workshop-bot
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm

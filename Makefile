@@ -53,15 +53,16 @@ test-pythons: $(UV)
 	  .venv-$$v/bin/python $(PYTEST) -q -p no:cacheprovider; \
 	done
 
-bench: install-dev  ## speed and memory figures (see README)
+bench: install-dev  ## speed, memory and accuracy figures (docs/benchmarks.md)
 	$(BIN)/python -m bench
 
 ingest: install
 	$(BIN)/workshop-bot ingest
 
-lint: install-dev
-	$(BIN)/ruff check bot tests bench tools
+lint: install-dev  ## ruff, mypy, and the documentation site built strictly (a broken link fails)
+	$(BIN)/ruff check bot tests bench tools docs
 	$(BIN)/mypy
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 lock: $(UV)  ## uv.lock again from pyproject.toml, keeping every version that still satisfies it
 	$(UV) lock
@@ -70,4 +71,4 @@ upgrade: $(UV)  ## uv.lock at the newest versions pyproject.toml allows; run `ma
 	$(UV) lock --upgrade
 
 clean:
-	rm -rf $(VENV) .venv-3.* $(TOOLS) data .pytest_cache
+	rm -rf $(VENV) .venv-3.* $(TOOLS) data .pytest_cache site

@@ -1,4 +1,4 @@
-"""`make bench`: run every benchmark and print its figures (copy them into the README).
+"""`make bench`: run every benchmark and print its figures (docs/benchmarks.md reports them, with the load).
 
 `--embeddings NAME` runs the suites with that embedding model (default: EMBEDDINGS, else the bot's
 default). Given twice or more, each model's run is a process of its own (so each peak RSS is that
