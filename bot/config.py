@@ -1,4 +1,4 @@
-"""Settings from environment variables (documented in the README's table)."""
+"""Settings from environment variables (the documentation's configuration reference is generated from them)."""
 
 from __future__ import annotations
 
@@ -32,8 +32,10 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    bot_data_dir: Path = Field(Path("data"), description="Chroma store, SQLite database, mail outbox")
-    knowledge_dir: Path = Field(Path("knowledge"), description="one folder per edition")
+    bot_data_dir: Path = Field(Path("data"), description="the index (Chroma and its read copy), the SQLite "
+                               "database, mail written to a folder, crawled sites, kept vectors")
+    knowledge_dir: Path = Field(Path("knowledge"), description="the pages: one folder per edition, a Jekyll site's "
+                                 "checkout, or a built site")
     edition_ids: str = Field("", description="FOLDER=ID pairs, comma-separated: the edition read from FOLDER is "
                              "called ID (two sites that give one id)")
     site_base_url: str | None = Field(None, description="base of the pages' public URLs when the site does not say")
@@ -57,7 +59,7 @@ class Settings(BaseSettings):
     llm_model: str | None = Field(None, description="init_chat_model string; extractive answers when unset")
     max_question_chars: int = Field(4000, description="longer questions are refused")
     answer_max_chars: int = Field(600, description="length budget of extractive answers")
-    log_level: str = Field("WARNING", description="logging level")
+    log_level: str = Field("WARNING", description="DEBUG, INFO, WARNING or ERROR: what the log keeps")
     log_format: str = Field("text", pattern="^(text|json)$", description="text, or json: one object a line")
     prompts_dir: Path = Field(default_factory=lambda: templates_dir(PACKAGE), description="Jinja2 templates")
 
@@ -74,7 +76,8 @@ class Settings(BaseSettings):
                                description="questions by email: draft (organizers approve each reply) or auto")
     organizer_user_ids: str = Field("", description="comma-separated Slack user ids of organizers")
     organizer_group: str | None = Field(None, description="Slack user group id whose members are organizers")
-    placeholder_after: float = Field(1.0, description="seconds before a slow answer shows a placeholder")
+    placeholder_after: float = Field(1.0, description="seconds before a slow answer shows that it "
+                                     "is coming: a task line in its stream, or a placeholder")
     slack_workers: int = Field(8, description="threads handling Slack requests after ack")
     answer_workers: int = Field(8, gt=0, description="threads computing answers in the serving process")
     answer_processes: int = Field(0, ge=0, description="worker processes computing Slack answers (0: threads)")
@@ -84,7 +87,8 @@ class Settings(BaseSettings):
     session_lead_minutes: int = Field(10, description="reminder this many minutes before each session")
     program_post_time: str = Field("08:00", description="local time of the programme post on the workshop day")
     reminder_grace: int = Field(3600, description="seconds a reminder missed while down is still worth sending")
-    reload_interval: float = Field(30.0, description="seconds between checks of event.yaml files for changes")
+    reload_interval: float = Field(30.0, description="seconds between checks for changed "
+                                   "pages and event.yaml files, and re-crawls of sites given by URL")
     leader_lease: float = Field(15.0, gt=0, description="seconds the replica running the reminders holds its lease")
     event_max_bytes: int = Field(EVENT_MAX_BYTES, gt=0, description="a larger event.yaml is refused")
 

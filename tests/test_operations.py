@@ -158,7 +158,7 @@ def test_settings_never_show_a_secret(tmp_path):
     assert all(secret not in shown for secret in SECRETS.values())
     assert settings.slack_bot_token is not None
     assert settings.slack_bot_token.get_secret_value() == SECRETS["slack_bot_token"]
-    assert Settings.model_fields["database_url"].description  # the README table lists it
+    assert Settings.model_fields["database_url"].description  # the configuration reference lists it
 
 
 @pytest.mark.slow  # the bot as a process, its model loaded
