@@ -79,7 +79,7 @@ class Startup:
         self.watcher: KnowledgeWatcher | None = None
         self.leader: Leader | None = None  # once started: it runs the reminder service while it holds the lease
         self.mail: list[MailListener | MailboxPoller] = []  # once started: what receives questions by email
-        self.processes: AnswerProcesses | None = None  # once started: the workers answering Slack's questions
+        self.processes: AnswerProcesses | None = None  # once starting: the workers answering Slack's questions
 
     @property
     def registry(self) -> Registry:
@@ -187,12 +187,11 @@ class Startup:
         with long_lived():
             self.runtime.assistant.warm()  # built here, its facts read, not by the first question
         if (processes := self.runtime.answer_processes) is not None:
-            processes.start()  # each loads the model and the index too: ready before the first question
-            with self._lock:
+            with self._lock:  # known before they start: a stop while they load stops them too
                 if self._stopping.is_set():
-                    processes.stop()
                     return
                 self.processes = processes
+            processes.start()  # each loads the model and the index too: ready before the first question
         with self._lock:  # never after stop(); and after this thread's imports, which it would cross
             if not self._stopping.is_set():
                 self.watcher = KnowledgeWatcher(self.settings, store, self.registry).start()

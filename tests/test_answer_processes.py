@@ -40,7 +40,10 @@ def test_a_killed_worker_loses_no_question(settings, store):
 def children(pid: int) -> set[int]:
     found: set[int] = set()
     for task in Path(f"/proc/{pid}/task").iterdir():
-        found.update(int(child) for child in (task / "children").read_text().split())
+        try:
+            found.update(int(child) for child in (task / "children").read_text().split())
+        except FileNotFoundError:  # a thread that ended meanwhile
+            pass
     return found
 
 
@@ -65,3 +68,38 @@ def test_serve_answers_from_a_worker_that_sees_pages_and_event_yaml_change(tmp_p
                        what="the worker answering with the new deadline")
     finally:
         bot.kill()
+
+
+def gone(pid: int) -> bool:
+    """Exited: no such process, or a zombie waiting for whoever reaps orphans."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def spawned(pid: int) -> set[int]:
+    """The processes `pid` started with multiprocessing's spawn (its answer workers)."""
+    found = set()
+    for child in children(pid):
+        try:
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                found.add(child)
+        except FileNotFoundError:  # ended meanwhile
+            pass
+    return found
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
+def test_no_worker_outlives_serve(tmp_path, knowledge_copy, slack_emulator, how):
+    """Stopped while its workers still load (SIGTERM), or killed outright (SIGKILL, as the kernel's OOM killer
+    does): every worker ends with it, none is left holding its memory."""
+    bot = BotProcess.launch(tmp_path / "data", knowledge_copy, slack_emulator, ANSWER_PROCESSES="1")
+    try:
+        workers = wait_until(lambda: spawned(bot.process.pid), 120, every=0.05, what="a worker process")
+        bot.process.send_signal(how)
+        bot.process.wait(timeout=120)
+        wait_until(lambda: all(gone(pid) for pid in workers), 120, every=0.1, what="every worker gone")
+    finally:
+        if bot.process.poll() is None:
+            bot.kill()

@@ -56,9 +56,19 @@ def _load(settings: Settings) -> None:
     return_large_blocks()
     if hasattr(os, "nice"):
         os.nice(NICENESS)
+    if (parent := multiprocessing.parent_process()) is not None:
+        threading.Thread(target=_end_with, args=(parent,), name="parent-watch", daemon=True).start()
     _worker.assistant = Assistant.from_settings(settings)
     _worker.assistant.warm()
     _worker.registry_read = time.monotonic()
+
+
+def _end_with(parent: multiprocessing.process.BaseProcess) -> None:
+    """A worker ends with the serving process, however that ends: killed (-9, or by the kernel's OOM killer)
+    it cannot stop its workers, and a worker waiting for questions would otherwise wait, and hold its
+    model and index, for ever (its queue's own copy of the writing end never closes)."""
+    parent.join()
+    os._exit(0)
 
 
 def _ask(question: str, history: list[str] | None) -> Answer:
