@@ -11,7 +11,9 @@ FROM ${PYTHON_IMAGE} AS builder
 ARG UV_VERSION=0.13.9
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 \
     UV_PYTHON_DOWNLOADS=never UV_LINK_MODE=copy UV_NO_CACHE=1 UV_PROJECT_ENVIRONMENT=/opt/venv \
-    UV_COMPILE_BYTECODE=1
+    UV_COMPILE_BYTECODE=1 SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+# uv trusts the image's CA bundle (its own built-in roots otherwise): a build behind a TLS-intercepting
+# proxy mounts a bundle with the proxy's CA there (`podman build -v bundle.pem:/etc/ssl/certs/ca-certificates.crt:ro`).
 RUN pip install "uv==${UV_VERSION}"
 WORKDIR /src
 COPY pyproject.toml uv.lock setup.py MANIFEST.in README.md ./

@@ -1,0 +1,89 @@
+"""The image, built from the Dockerfile and run: it becomes ready, answers a signed Slack mention in its
+thread through the emulator, serves /metrics, and stops cleanly on SIGTERM. Its HEALTHCHECK survives the
+build. Skipped, saying why, where no container engine can be had (tests/container_harness.py)."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import httpx
+import pytest
+
+from .container_harness import HOST_CA, Container, Timings, base_image, build, inspect, layers, missing
+from .slack_emulator import BOT_TOKEN
+from .slack_harness import NO_PLACEHOLDER, SECRET, HttpBot, free_port
+from .test_deploy import version
+from .waiting import wait_until
+
+pytestmark = pytest.mark.slow  # a base image made with debootstrap, a build of minutes, a container
+
+IMAGE = f"localhost/workshop-bot:{version()}"
+
+
+@pytest.fixture(scope="module")
+def image() -> str:
+    if (why := missing()) is not None:
+        pytest.skip(f"the image cannot be built here: {why}")
+    timings = Timings()
+    base = base_image(timings)
+    build(base, IMAGE, timings, ca=HOST_CA if HOST_CA.exists() else None)
+    print(f"\nbuilt {IMAGE} on {base}: {timings.seconds}")  # shown with -s
+    for added, step in layers(IMAGE):
+        print(f"{added / 1e6:9.1f} MB  {step[:150]}")
+    return IMAGE
+
+
+def get(port: int, path: str) -> httpx.Response | None:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}{path}", timeout=5)
+    except httpx.TransportError:
+        return None
+
+
+def answers(port: int, path: str) -> bool:
+    response = get(port, path)
+    return response is not None and response.status_code == 200
+
+
+def test_the_image_keeps_its_healthcheck_and_runs_as_the_unprivileged_user(image):
+    probe = inspect(image, "{{json .Config.Healthcheck}}")
+    assert "/healthz" in probe and "urllib.request.urlopen" in probe, probe
+    assert inspect(image, "{{.Config.User}}") == "workshop-bot"
+
+
+def test_the_container_answers_a_mention_in_its_thread_and_stops_cleanly(image, slack_emulator):
+    port = free_port()
+    name = f"workshop-bot-test-{os.getpid()}-{port}"
+    started = time.monotonic()
+    container = Container.run(image, name, {
+        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack_emulator.url,
+        "HOST": "127.0.0.1", "PORT": str(port), "PLACEHOLDER_AFTER": str(NO_PLACEHOLDER),
+    })
+    try:
+        wait_until(lambda: not container.running() or answers(port, "/readyz"), 300, every=0.1,
+                   what="/readyz answering 200")
+        assert container.running(), f"the container exited:\n{container.logs()[-3000:]}"
+        print(f"\n/readyz 200 after {time.monotonic() - started:.1f} s")
+        ready = get(port, "/readyz").json()
+        assert ready["ready"] is True and ready["passages"] > 50, ready
+
+        with httpx.Client(timeout=30) as http:
+            asker = HttpBot(slack_emulator, None, f"http://127.0.0.1:{port}/slack/events", http)  # type: ignore[arg-type]
+            acked, ts = asker.mention("Is the NeurIPS checklist required?")
+        assert acked.status_code == 200
+        [answer] = slack_emulator.wait_for("chat.postMessage", timeout=180,
+                                           where=lambda call: call.body.get("thread_ts") == ts)
+        assert answer.body["channel"] == "C1"
+        assert "checklist is NOT required" in str(answer.body.get("blocks")) + str(answer.body.get("text"))
+
+        metrics = get(port, "/metrics")
+        assert metrics is not None and metrics.status_code == 200
+        assert "# TYPE" in metrics.text
+
+        assert container.stop() == 0, container.logs()[-3000:]
+        log = container.logs()
+        assert "Traceback" not in log, log[-3000:]
+        assert f"HTTP mode on 127.0.0.1:{port} stopped" in log, log[-3000:]
+    finally:
+        container.remove()
