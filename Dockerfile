@@ -11,15 +11,25 @@ FROM ${PYTHON_IMAGE} AS builder
 ARG UV_VERSION=0.13.9
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 \
     UV_PYTHON_DOWNLOADS=never UV_LINK_MODE=copy UV_NO_CACHE=1 UV_PROJECT_ENVIRONMENT=/opt/venv \
-    UV_COMPILE_BYTECODE=1 SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
-# uv trusts the image's CA bundle (its own built-in roots otherwise): a build behind a TLS-intercepting
-# proxy mounts a bundle with the proxy's CA there (`podman build -v bundle.pem:/etc/ssl/certs/ca-certificates.crt:ro`).
-RUN pip install "uv==${UV_VERSION}"
+    UV_COMPILE_BYTECODE=1
+# Behind a TLS-intercepting proxy, the downloads trust its CA too, given as a build secret (a certificate or a
+# whole bundle): `--secret id=ca,src=proxy-ca.pem`. Added to the image's bundle for pip and uv in the step
+# that downloads, and removed at its end: a secret is never part of a layer, and only /opt/venv leaves this
+# stage. Without the secret, the usual roots.
+RUN --mount=type=secret,id=ca \
+    if [ -s /run/secrets/ca ]; then cat /etc/ssl/certs/ca-certificates.crt /run/secrets/ca >/tmp/ca.pem \
+        && export PIP_CERT=/tmp/ca.pem SSL_CERT_FILE=/tmp/ca.pem; fi \
+    && pip install "uv==${UV_VERSION}" \
+    && rm -f /tmp/ca.pem
 WORKDIR /src
 COPY pyproject.toml uv.lock setup.py MANIFEST.in README.md ./
 COPY bot ./bot
 COPY prompts ./prompts
-RUN uv sync --frozen --no-dev --extra postgres --no-editable --python python3
+RUN --mount=type=secret,id=ca \
+    if [ -s /run/secrets/ca ]; then cat /etc/ssl/certs/ca-certificates.crt /run/secrets/ca >/tmp/ca.pem \
+        && export SSL_CERT_FILE=/tmp/ca.pem; fi \
+    && uv sync --frozen --no-dev --extra postgres --no-editable --python python3 \
+    && rm -f /tmp/ca.pem
 
 FROM ${PYTHON_IMAGE}
 ENV PYTHONUNBUFFERED=1 PATH=/opt/venv/bin:$PATH

@@ -150,7 +150,7 @@ def build(base: str, tag: str, timings: Timings | None = None, ca: Path | None =
     else:
         command += ["--network", "host"]
     if ca is not None:
-        command += ["--volume", f"{ca}:/etc/ssl/certs/ca-certificates.crt:ro"]
+        command += ["--secret", f"id=ca,src={ca}"]
     started = time.monotonic()
     built = subprocess.run([*command, str(REPO)], capture_output=True, text=True, timeout=3600, check=False)
     assert built.returncode == 0, f"the image did not build:\n{built.stdout[-3000:]}\n{built.stderr[-3000:]}"
@@ -174,6 +174,16 @@ def layers(image: str) -> list[tuple[int, str]]:
             for step in shown]
 
 
+LIMITS = ["--ulimit", "nofile=20000:20000", "--ulimit", "nproc=4096:4096"]
+
+
+def run_once(image: str, *command: str, user: str | None = None) -> str:
+    """`command` in a throwaway container of `image` (as `user`, else the image's): its output."""
+    as_user = ["--user", user] if user else []
+    return _run(*engine(), "run", "--rm", "--network", "host", "--no-healthcheck", *LIMITS, *as_user, image,
+                *command, timeout=600).stdout
+
+
 @dataclass
 class Container:
     """One container of the image, started detached; removed with its anonymous volume by `remove()`."""
@@ -186,8 +196,8 @@ class Container:
         settings = [item for key, value in env.items() for item in ("--env", f"{key}={value}")]
         # The host's network: the container reaches the test's emulators on 127.0.0.1, and the test its port.
         # Explicit limits: the engine's defaults are whatever this machine has, which the runtime may not set.
-        _run(*engine(), "run", "--detach", "--name", name, "--network", "host",
-             "--ulimit", "nofile=20000:20000", "--ulimit", "nproc=4096:4096", *settings, *args, image, timeout=120)
+        _run(*engine(), "run", "--detach", "--name", name, "--network", "host", *LIMITS, *settings, *args, image,
+             timeout=120)
         return cls(name, image)
 
     def state(self, field_name: str) -> str:

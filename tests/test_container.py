@@ -4,13 +4,15 @@ build. Skipped, saying why, where no container engine can be had (tests/containe
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 
 import httpx
 import pytest
 
-from .container_harness import HOST_CA, Container, Timings, base_image, build, inspect, layers, missing
+from .container_harness import (HOST_CA, Container, Timings, base_image, build, inspect, layers, missing,
+                                run_once)
 from .slack_emulator import BOT_TOKEN
 from .slack_harness import NO_PLACEHOLDER, SECRET, HttpBot, free_port
 from .test_deploy import version
@@ -50,6 +52,17 @@ def test_the_image_keeps_its_healthcheck_and_runs_as_the_unprivileged_user(image
     probe = inspect(image, "{{json .Config.Healthcheck}}")
     assert "/healthz" in probe and "urllib.request.urlopen" in probe, probe
     assert inspect(image, "{{.Config.User}}") == "workshop-bot"
+
+
+def test_the_ca_the_build_trusted_is_in_no_layer(image):
+    """The host's bundle (with a TLS-intercepting proxy's CA, where there is one) was the build's secret."""
+    if not HOST_CA.exists():
+        pytest.skip(f"no {HOST_CA}: the build was given no CA")
+    secret = HOST_CA.read_bytes()
+    same_size = run_once(image, "find", "/", "-xdev", "-type", "f", "-size", f"{len(secret)}c", "-exec",
+                         "sha256sum", "{}", "+", user="root")
+    assert hashlib.sha256(secret).hexdigest() not in same_size, same_size
+    assert run_once(image, "sh", "-c", "ls -A /tmp; ls -A /run/secrets 2>/dev/null || true", user="root").strip() == ""
 
 
 def test_the_container_answers_a_mention_in_its_thread_and_stops_cleanly(image, slack_emulator):
