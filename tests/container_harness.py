@@ -206,6 +206,13 @@ class Container:
     def running(self) -> bool:
         return self.state("Running") == "true"
 
+    def healthy(self) -> bool:
+        """The image's HEALTHCHECK says so: podman runs it when asked (its timers need systemd), docker on its own."""
+        if engine()[0] == "podman":
+            return subprocess.run([*engine(), "healthcheck", "run", self.name], capture_output=True,
+                                  check=False, timeout=60).returncode == 0
+        return self.state("Health.Status") == "healthy"
+
     def logs(self) -> str:
         shown = subprocess.run([*engine(), "logs", self.name], capture_output=True, text=True, check=False)
         return shown.stdout + shown.stderr
