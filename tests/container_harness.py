@@ -50,7 +50,7 @@ def _install() -> str | None:
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
         return f"{', '.join(wanted)} not installed, and this is not root with apt-get to install them"
     try:
-        installed = subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", *wanted], check=False,
+        installed = subprocess.run(["apt-get", "install", "-y", *wanted], check=False,
                                    capture_output=True, text=True, timeout=INSTALL_TIMEOUT,
                                    env=os.environ | {"DEBIAN_FRONTEND": "noninteractive"})
     except subprocess.TimeoutExpired:
@@ -117,7 +117,9 @@ def base_image(timings: Timings | None = None) -> str:
         _debootstrap(BASE_TARBALL)
         if timings is not None:
             timings.measure("debootstrap", started)
-    _run(*engine(), "import", "--change", "ENV LANG=C.UTF-8", "--change", 'CMD ["python3"]', str(BASE_TARBALL),
+    changes = ["ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "ENV LANG=C.UTF-8",
+               'CMD ["python3"]']  # as python:3.11-slim has them: a runtime given no PATH finds nothing
+    _run(*engine(), "import", *(item for change in changes for item in ("--change", change)), str(BASE_TARBALL),
          BASE_IMAGE, timeout=600)
     return BASE_IMAGE
 
