@@ -13,12 +13,17 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
+import socket
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .chroma_harness import _pipe
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("WORKSHOP_BOT_TEST_CACHE") or Path.home() / ".cache" / "workshop-bot-test")
@@ -33,7 +38,11 @@ INSTALL_TIMEOUT = 600
 
 
 def _run(*command: str, timeout: float | None = None, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(command, check=True, capture_output=True, text=True, timeout=timeout, **kwargs)
+    """`command` run; a failure says what it printed."""
+    ran = subprocess.run(command, check=False, capture_output=True, text=True, timeout=timeout, **kwargs)
+    assert ran.returncode == 0, f"{shlex.join(command)}: exit code {ran.returncode}\n{ran.stdout[-2000:]}\n" \
+                                f"{ran.stderr[-3000:]}"
+    return ran
 
 
 def docker_daemon() -> bool:
@@ -179,11 +188,13 @@ def layers(image: str) -> list[tuple[int, str]]:
 LIMITS = ["--ulimit", "nofile=20000:20000", "--ulimit", "nproc=4096:4096"]
 
 
-def run_once(image: str, *command: str, user: str | None = None) -> str:
-    """`command` in a throwaway container of `image` (as `user`, else the image's): its output."""
-    as_user = ["--user", user] if user else []
-    return _run(*engine(), "run", "--rm", "--network", "host", "--no-healthcheck", *LIMITS, *as_user, image,
-                *command, timeout=600).stdout
+def run_once(image: str, *command: str, user: str | None = None, env: dict[str, str] | None = None) -> str:
+    """`command` in a throwaway container of `image` (as `user`, else the image's): its output, stderr after
+    stdout."""
+    options = [*(["--user", user] if user else []), *(f"--env={key}={value}" for key, value in (env or {}).items())]
+    ran = _run(*engine(), "run", "--rm", "--network", "host", "--no-healthcheck", *LIMITS, *options, image,
+               *command, timeout=600)
+    return ran.stdout + ran.stderr
 
 
 @dataclass
@@ -227,3 +238,28 @@ class Container:
     def remove(self) -> None:
         subprocess.run([*engine(), "rm", "--force", "--volumes", self.name], capture_output=True, check=False,
                        timeout=120)
+
+
+class UnixRelay:
+    """127.0.0.1:`port` carried to a Unix socket: the test's PostgreSQL listens on one in a folder the
+    container's user may not enter; over TCP, the container reaches it as it would a database server."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.port = self._server.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._server.accept()
+            except OSError:  # closed
+                return
+            upstream = socket.socket(socket.AF_UNIX)
+            upstream.connect(self.path)
+            threading.Thread(target=_pipe, args=(upstream, client), daemon=True).start()
+            threading.Thread(target=_pipe, args=(client, upstream), daemon=True).start()

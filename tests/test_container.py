@@ -1,5 +1,6 @@
 """The image, built from the Dockerfile and run: it becomes ready, passes its HEALTHCHECK, answers a signed
-Slack mention in its thread through the emulator, serves /metrics, and stops cleanly on SIGTERM. It keeps its
+Slack mention in its thread through the emulator, serves /metrics, and stops cleanly on SIGTERM; it migrates a
+PostgreSQL database and answers from a Chroma server, as compose and Kubernetes run it. It keeps its
 HEALTHCHECK, stays under 500 MB above its base, starts from the build's bytecode, and holds no copy of the CA
 the build trusted. Skipped, saying why, where no container engine can be had (tests/container_harness.py);
 `-s` shows the build's time and what each layer adds."""
@@ -13,9 +14,11 @@ import time
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
-from .container_harness import (BASE_IMAGE, HOST_CA, Container, Timings, base_image, build, inspect, layers, missing,
-                                run_once, size)
+from .container_harness import (BASE_IMAGE, HOST_CA, Container, Timings, UnixRelay, base_image, build, inspect,
+                                layers, missing, run_once, size)
 from .slack_emulator import BOT_TOKEN
 from .slack_harness import NO_PLACEHOLDER, SECRET, HttpBot, free_port
 from .test_deploy import version
@@ -71,6 +74,28 @@ def test_the_bot_loads_its_modules_from_bytecode(image):
     compiled = [path for path in loaded if not path.endswith(".pyc")]
     assert len(loaded) > 100, shown[-2000:]
     assert len(compiled) <= len(loaded) // 50, compiled  # 98 % from the build's bytecode
+
+
+def test_the_image_migrates_postgres_and_answers_from_a_chroma_server(image, postgres_url, chroma_server):
+    """As compose and Kubernetes run it: the migration, then the index on a Chroma server. chromadb's client
+    works without the Kubernetes client it requires (for its distributed server), which the image leaves out;
+    psycopg's binary build is there."""
+    url = make_url(postgres_url)
+    relay = None
+    if sockets := url.query.get("host"):  # the test server listens on a Unix socket only
+        relay = UnixRelay(f"{sockets}/.s.PGSQL.{url.port or 5432}")
+        url = url.set(host="127.0.0.1", port=relay.port, query={})
+    env = {"DATABASE_URL": url.render_as_string(hide_password=False), "BOT_DATA_DIR": "/tmp/data",
+           "CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(chroma_server)}
+    try:
+        run_once(image, "workshop-bot", "db", "upgrade", env=env)
+        with create_engine(postgres_url).connect() as connection:
+            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        answer = run_once(image, "workshop-bot", "ask", "Is the NeurIPS checklist required?", env=env)
+    finally:
+        if relay is not None:
+            relay.close()
+    assert "checklist is NOT required" in answer, answer[-2000:]
 
 
 def test_the_ca_the_build_trusted_is_in_no_layer(image):
