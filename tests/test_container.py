@@ -1,27 +1,34 @@
 """The image, built from the Dockerfile and run: it becomes ready, passes its HEALTHCHECK, answers a signed
 Slack mention in its thread through the emulator, serves /metrics, and stops cleanly on SIGTERM; it migrates a
-PostgreSQL database and answers from a Chroma server, as compose and Kubernetes run it. It keeps its
+PostgreSQL database and answers from a Chroma server, as compose and Kubernetes run it; deploy/k8s's two
+replicas, played by podman, become ready and elect one leader. It keeps its
 HEALTHCHECK, stays under 500 MB above its base, starts from the build's bytecode, and holds no copy of the CA
 the build trusted. Skipped, saying why, where no container engine can be had (tests/container_harness.py);
 `-s` shows the build's time and what each layer adds."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import os
 import re
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from .container_harness import (BASE_IMAGE, HOST_CA, Container, Timings, UnixRelay, base_image, build, inspect,
-                                layers, missing, run_once, size)
+from .container_harness import (BASE_IMAGE, HOST_CA, Container, Relay, Timings, base_image, build, engine,
+                                inspect, layers, missing, run_once, size)
 from .slack_emulator import BOT_TOKEN
 from .slack_harness import NO_PLACEHOLDER, SECRET, HttpBot, free_port
-from .test_deploy import version
+from .test_deploy import K8S, k8s, version
 from .waiting import wait_until
 
 pytestmark = pytest.mark.slow  # a base image made with debootstrap, a build of minutes, a container
@@ -48,6 +55,13 @@ def get(port: int, path: str) -> httpx.Response | None:
         return httpx.get(f"http://127.0.0.1:{port}{path}", timeout=5)
     except httpx.TransportError:
         return None
+
+
+def answers_at(host: str, path: str, port: int = 3000) -> bool:
+    try:
+        return httpx.get(f"http://{host}:{port}{path}", timeout=5).status_code == 200
+    except httpx.TransportError:
+        return False
 
 
 def answers(port: int, path: str) -> bool:
@@ -83,7 +97,7 @@ def test_the_image_migrates_postgres_and_answers_from_a_chroma_server(image, pos
     url = make_url(postgres_url)
     relay = None
     if sockets := url.query.get("host"):  # the test server listens on a Unix socket only
-        relay = UnixRelay(f"{sockets}/.s.PGSQL.{url.port or 5432}")
+        relay = Relay.to_unix(f"{sockets}/.s.PGSQL.{url.port or 5432}")
         url = url.set(host="127.0.0.1", port=relay.port, query={})
     env = {"DATABASE_URL": url.render_as_string(hide_password=False), "BOT_DATA_DIR": "/tmp/data",
            "CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(chroma_server)}
@@ -145,3 +159,83 @@ def test_the_container_answers_a_mention_in_its_thread_and_stops_cleanly(image, 
         assert f"HTTP mode on 127.0.0.1:{port} stopped" in log, log[-3000:]
     finally:
         container.remove()
+
+
+KUBE_NETWORK = "podman-default-kube-network"  # where `podman kube play` puts pods
+REPLICAS = ("workshop-bot-pod-0", "workshop-bot-pod-1")
+
+
+def pod_ip(pod: str) -> str:
+    infra = subprocess.run([*engine(), "pod", "inspect", "--format", "{{.InfraContainerID}}", pod], capture_output=True,
+                           text=True, check=True).stdout.strip()
+    return subprocess.run([*engine(), "inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+                           infra], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def kube_gateway() -> str:
+    """The host's address on the pods' network (made now if it is not there yet)."""
+    if subprocess.run([*engine(), "network", "exists", KUBE_NETWORK], capture_output=True, check=False).returncode:
+        subprocess.run([*engine(), "network", "create", KUBE_NETWORK], capture_output=True, check=True)
+    return subprocess.run([*engine(), "network", "inspect", "--format", "{{range .Subnets}}{{.Gateway}}{{end}}",
+                           KUBE_NETWORK], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def remove_pods() -> None:
+    subprocess.run([*engine(), "pod", "rm", "--force", *REPLICAS], capture_output=True, check=False, timeout=120)
+
+
+def test_kubernetes_manifests_played_two_replicas_ready_one_leader(image, tmp_path, postgres_url, slack_emulator):
+    """deploy/k8s's Deployment (two replicas) and ConfigMap played by `podman kube play`, its Secret given as a
+    podman secret (podman 4.3 reads a secretRef's values from one, as JSON), pointed at the test's PostgreSQL,
+    Chroma server and Slack emulator through the bridge: the migration the Job runs, both pods ready, one leader."""
+    if engine()[0] != "podman":
+        pytest.skip("the manifests are played with `podman kube play`: podman is not the engine here")
+    if "host" not in (database := make_url(postgres_url)).query:
+        pytest.skip("relayed to the pods from the test PostgreSQL's Unix socket; this one listens on TCP")
+    gateway = kube_gateway()
+    pg = Relay.to_unix(f"{database.query['host']}/.s.PGSQL.{database.port or 5432}", host="0.0.0.0")
+    slack = Relay.to_local(slack_emulator.server.server_address[1])
+    chroma_port = free_port()
+    chroma = subprocess.Popen([str(Path(sys.executable).parent / "chroma"), "run", "--path", str(tmp_path / "chroma"),
+                               "--host", "0.0.0.0", "--port", str(chroma_port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = database.set(host=gateway, port=pg.port, query={}).render_as_string(hide_password=False)
+    configmap = k8s("ConfigMap")
+    configmap["data"] |= {"CHROMA_HOST": gateway, "CHROMA_PORT": str(chroma_port)}
+    secret = k8s("Secret")["stringData"] | {
+        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET, "DATABASE_URL": url,
+        "SLACK_API_URL": f"http://{gateway}:{slack.port}/api/"}
+    played = tmp_path / "play.yaml"
+    deployment = yaml.safe_load((K8S / "deployment.yaml").read_text())
+    for container in deployment["spec"]["template"]["spec"]["containers"]:  # podman 4.3 would publish each on the
+        container.pop("ports")  # host, and the second replica could not take them; the probes name the port anyway
+    played.write_text(yaml.safe_dump_all([configmap, deployment]))
+    conf = tmp_path / "containers.conf"  # kube play has no --ulimit; runc, not crun
+    conf.write_text('[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=4096:4096"]\n'
+                    '[engine]\nruntime = "runc"\n')
+    env = os.environ | {"CONTAINERS_CONF": str(conf)}
+    secret_name = k8s("Secret")["metadata"]["name"]
+    try:
+        subprocess.run([*engine(), "secret", "create", secret_name, "-"], check=True, capture_output=True,
+                       input=json.dumps({k: base64.b64encode(v.encode()).decode() for k, v in secret.items()}).encode())
+        run_once(image, "workshop-bot", "db", "upgrade", env={"DATABASE_URL": url.replace(gateway, "127.0.0.1")})
+        remove_pods()  # what a run stopped halfway left
+        played_out = subprocess.run([*engine(), "kube", "play", str(played)], capture_output=True, text=True, env=env,
+                                    check=False, timeout=300)
+        assert played_out.returncode == 0, played_out.stderr
+        ips = [pod_ip(pod) for pod in REPLICAS]
+        for ip in ips:
+            wait_until(lambda ip=ip: answers_at(ip, "/readyz"), 300, every=0.5, what=f"/readyz of the pod at {ip}")
+        with create_engine(postgres_url).connect() as connection:
+            holders = connection.execute(text("SELECT name, holder FROM leases WHERE expires_at > now()")).all()
+        logs = [subprocess.run([*engine(), "logs", f"{pod}-bot"], capture_output=True, text=True,
+                               check=False).stderr for pod in REPLICAS]
+        print(f"\nready: {ips}; leases: {holders}")
+        assert len(holders) == 1 and holders[0].holder.split(":")[0] in REPLICAS, holders
+        assert sum("holds the" in log for log in logs) == 1, logs
+    finally:
+        remove_pods()
+        subprocess.run([*engine(), "secret", "rm", secret_name], capture_output=True, check=False)
+        chroma.terminate()
+        pg.close()
+        slack.close()
