@@ -1,10 +1,10 @@
 """The image, built from the Dockerfile and run: it becomes ready, passes its HEALTHCHECK, answers a signed
 Slack mention in its thread through the emulator, serves /metrics, and stops cleanly on SIGTERM; it migrates a
 PostgreSQL database and answers from a Chroma server, as compose and Kubernetes run it; deploy/k8s's two
-replicas, played by podman, become ready and elect one leader. It keeps its
-HEALTHCHECK, stays under 500 MB above its base, starts from the build's bytecode, and holds no copy of the CA
-the build trusted. Skipped, saying why, where no container engine can be had (tests/container_harness.py);
-`-s` shows the build's time and what each layer adds."""
+replicas, played by podman, become ready and elect one leader. It keeps its HEALTHCHECK, stays under 500 MB
+above its base, starts from the build's bytecode, and holds no copy of the CA the build trusted. Skipped,
+saying why, where no container engine can be had (tests/container_harness.py); `-s` shows the build's time
+and what each layer adds."""
 
 from __future__ import annotations
 
