@@ -167,3 +167,4 @@ def _http(startup: Startup) -> None:
     log.warning("HTTP mode on %s:%s (POST /slack/events, GET /healthz, GET /readyz, GET /metrics)",
                 settings.host, settings.port)
     server.run()
+    log.warning("HTTP mode on %s:%s stopped", settings.host, settings.port)  # SIGTERM: a clean stop, said

@@ -3,6 +3,7 @@ the ports, images and health endpoints match, and the systemd unit stays sandbox
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -181,6 +182,16 @@ def test_the_health_checks_hit_healthz_and_readyz():
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
     [healthcheck] = [line for line in dockerfile_runtime().splitlines() if line.startswith("HEALTHCHECK")]
     assert "urllib.request.urlopen('http://127.0.0.1:' + os.environ['PORT'] + '/healthz'" in healthcheck
+
+
+def test_compose_states_the_images_healthcheck():
+    """The same probe, options and all: an image built in OCI format (podman's default) loses HEALTHCHECK."""
+    [line] = [line for line in dockerfile_runtime().splitlines() if line.startswith("HEALTHCHECK")]
+    options, command = line.split(" CMD ", 1)
+    stated = compose()["services"]["bot"]["healthcheck"]
+    assert stated["test"] == ["CMD", *json.loads(command)]
+    assert {f"--{name.replace('_', '-')}={value}" for name, value in stated.items() if name != "test"} \
+        == set(options.split()[1:])
 
 
 def test_kubernetes_keeps_two_bots_and_runs_the_migration():
