@@ -1,6 +1,7 @@
 """Answers computed in worker processes (ANSWER_PROCESSES): the same answers, posted by the serving
 process; a worker that dies loses no question; a worker sees the pages and event.yaml change."""
 
+import contextlib
 import os
 import signal
 from pathlib import Path
@@ -40,10 +41,8 @@ def test_a_killed_worker_loses_no_question(settings, store):
 def children(pid: int) -> set[int]:
     found: set[int] = set()
     for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
+        with contextlib.suppress(FileNotFoundError):  # a thread that ended meanwhile
             found.update(int(child) for child in (task / "children").read_text().split())
-        except FileNotFoundError:  # a thread that ended meanwhile
-            pass
     return found
 
 
