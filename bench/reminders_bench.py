@@ -76,8 +76,9 @@ def _lateness(root: Path) -> dict[str, float]:
     start = datetime.now(UTC) + timedelta(seconds=8)
     folder = root / "knowledge" / "lateness2030"
     folder.mkdir(parents=True)
-    deadlines = "".join(f"  - id: d{i}\n    title: D{i}\n    due: {_iso(start + timedelta(seconds=5 + i * 0.1))}\n"
-                        f"    remind: [5s]\n" for i in range(FIRINGS))
+    # two reminders a deadline: an event.yaml holds at most MAX_DEADLINES deadlines
+    deadlines = "".join(f"  - id: d{i}\n    title: D{i}\n    due: {_iso(start + timedelta(seconds=7 + i * 0.2))}\n"
+                        f"    remind: [5s, 3s]\n" for i in range(FIRINGS // 2))
     (folder / "event.yaml").write_text(f"name: Lateness\nslack: {{announcements: CLATE}}\ndeadlines:\n{deadlines}")
     settings = make_settings(root / "data", root / "knowledge", slack_bot_token=BOT_TOKEN, slack_api_url=emulator.url)
     service = Runtime(settings, deliveries={Medium.SLACK: slack_delivery(settings)}).reminders
