@@ -5,6 +5,7 @@ in the pages' own sentences, or not at all."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -111,6 +112,15 @@ def test_rules_asked_in_other_words_are_answered_in_the_pages_sentences(ruled, q
     answer = ruled.ask(question, now=NOW)
     assert answer.answered and said in answer.text, answer.text
     assert answer.sources and answer.sources[0].path == "neurips2025/call_for_papers.html"
+
+
+@pytest.mark.parametrize("question", ["What is the page limit?", "How many pages can my paper have?",
+                                      "Is there a page limit?"])
+def test_a_rule_is_said_once_even_when_a_sentence_and_its_paragraph_both_state_it(ruled, question):
+    answer = ruled.ask(question, now=NOW)
+    sentences_said = [s.strip() for s in re.split(r"(?<=[.!?])\s+|\[\d+\]", answer.text) if len(s.strip()) > 20]
+    assert answer.answered and len(sentences_said) == len(set(sentences_said)), answer.text
+    assert not re.search(r"\]\S", answer.text), answer.text  # a citation is followed by a space or a line's end
 
 
 def test_a_rule_the_pages_do_not_state_is_not_answered_from_a_neighbouring_one(ruled):

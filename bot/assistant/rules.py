@@ -49,7 +49,8 @@ def chosen_rules(clause: str, kind: str, rules: list[Rule], closeness: list[floa
         return []
     order = sorted(range(len(rules)), key=lambda i: -(terms.coverage(rules[i].text, known_only=True) + closeness[i]))
     best = order[0]
-    chosen = [rules[best], *[rules[i] for i in order[1:2] if closeness[i] >= closeness[best] - NEAR_RULE]]
+    chosen = [rules[best], *[rules[i] for i in order[1:2] if closeness[i] >= closeness[best] - NEAR_RULE
+                             and not _within(rules[i].text, rules[best].text)]]  # said once, not twice
     said = " ".join(rule.text for rule in chosen)
     if not intent.satisfied_by(said, year):
         return []
@@ -59,6 +60,12 @@ def chosen_rules(clause: str, kind: str, rules: list[Rule], closeness: list[floa
     if any(not matches(t, words) for t in [*asked, *named]):
         return []
     return chosen
+
+
+def _within(one: str, other: str) -> bool:
+    """Whether either text holds the other (a sentence, and the paragraph it comes from)."""
+    one, other = " ".join(one.split()), " ".join(other.split())
+    return one in other or other in one
 
 
 def rule_verdict(clause: str, kind: str, chosen: list[Rule], terms: QueryTerms) -> str | None:
