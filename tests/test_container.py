@@ -1,10 +1,10 @@
 """The image, built from the Dockerfile and run: it becomes ready, passes its HEALTHCHECK, answers a signed
 Slack mention in its thread through the emulator, serves /metrics, and stops cleanly on SIGTERM; it migrates a
 PostgreSQL database and answers from a Chroma server, as compose and Kubernetes run it; deploy/k8s's two
-replicas, played by podman, become ready and elect one leader. It keeps its HEALTHCHECK, stays under 500 MB
-above its base, starts from the build's bytecode, and holds no copy of the CA the build trusted. Skipped,
-saying why, where no container engine can be had (tests/container_harness.py); `-s` shows the build's time
-and what each layer adds."""
+replicas, played by podman, become ready, elect one leader and each answer a mention in its thread. It keeps
+its HEALTHCHECK, stays under 500 MB above its base, starts from the build's bytecode, and holds no copy of the
+CA the build trusted. Skipped, saying why, where no container engine can be had (tests/container_harness.py);
+`-s` shows the build's time and what each layer adds."""
 
 from __future__ import annotations
 
@@ -184,10 +184,29 @@ def remove_pods() -> None:
     subprocess.run([*engine(), "pod", "rm", "--force", *REPLICAS], capture_output=True, check=False, timeout=120)
 
 
+def each_answers_a_mention_in_its_thread(slack_emulator, urls: list[str]) -> None:
+    """A signed `app_mention` sent to each replica's /slack/events: each is answered once, in its own thread."""
+    with httpx.Client(timeout=30) as http:
+        threads = []
+        for url in urls:
+            asker = HttpBot(slack_emulator, None, f"{url}/slack/events", http)  # type: ignore[arg-type]
+            acked, ts = asker.mention("Is the NeurIPS checklist required?")
+            assert acked.status_code == 200, (url, acked.text)
+            threads.append(ts)
+    for url, ts in zip(urls, threads, strict=True):
+        [answer] = slack_emulator.wait_for("chat.postMessage", timeout=180,
+                                           where=lambda call, ts=ts: call.body.get("thread_ts") == ts)
+        assert answer.body["channel"] == "C1", (url, answer.body)
+        assert "checklist is NOT required" in str(answer.body.get("blocks")) + str(answer.body.get("text")), url
+    answered = [call.body.get("thread_ts") for call in slack_emulator.of("chat.postMessage")]
+    assert sorted(ts for ts in answered if ts in threads) == sorted(threads), answered  # once each
+
+
 def test_kubernetes_manifests_played_two_replicas_ready_one_leader(image, tmp_path, postgres_url, slack_emulator):
     """deploy/k8s's Deployment (two replicas) and ConfigMap played by `podman kube play`, its Secret given as a
     podman secret (podman 4.3 reads a secretRef's values from one, as JSON), pointed at the test's PostgreSQL,
-    Chroma server and Slack emulator through the bridge: the migration the Job runs, both pods ready, one leader."""
+    Chroma server and Slack emulator through the bridge: the migration the Job runs, both pods ready, one leader,
+    and each pod answers a signed mention in its thread."""
     if engine()[0] != "podman":
         pytest.skip("the manifests are played with `podman kube play`: podman is not the engine here")
     if "host" not in (database := make_url(postgres_url)).query:
@@ -201,7 +220,8 @@ def test_kubernetes_manifests_played_two_replicas_ready_one_leader(image, tmp_pa
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = database.set(host=gateway, port=pg.port, query={}).render_as_string(hide_password=False)
     configmap = k8s("ConfigMap")
-    configmap["data"] |= {"CHROMA_HOST": gateway, "CHROMA_PORT": str(chroma_port)}
+    configmap["data"] |= {"CHROMA_HOST": gateway, "CHROMA_PORT": str(chroma_port),
+                          "PLACEHOLDER_AFTER": str(NO_PLACEHOLDER)}  # one message an answer
     secret = k8s("Secret")["stringData"] | {
         "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET, "DATABASE_URL": url,
         "SLACK_API_URL": f"http://{gateway}:{slack.port}/api/"}
@@ -233,6 +253,7 @@ def test_kubernetes_manifests_played_two_replicas_ready_one_leader(image, tmp_pa
         print(f"\nready: {ips}; leases: {holders}")
         assert len(holders) == 1 and holders[0].holder.split(":")[0] in REPLICAS, holders
         assert sum("holds the" in log for log in logs) == 1, logs
+        each_answers_a_mention_in_its_thread(slack_emulator, [f"http://{ip}:3000" for ip in ips])
     finally:
         remove_pods()
         subprocess.run([*engine(), "secret", "rm", secret_name], capture_output=True, check=False)
