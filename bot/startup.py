@@ -104,6 +104,8 @@ class Startup:
                 self._patiently(part, load)
                 self._ready[part].set()
         except Exception as error:  # told to whoever waits, and to serve, which stops
+            if self._stopping.is_set():  # a part the stop cut short (workers shut down as they load): no failure
+                return
             if not isinstance(error, RuntimeError):  # not one of ours, which say what to do: its traceback
                 log.error("loading failed", exc_info=error)
             self.failure = error

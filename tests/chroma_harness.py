@@ -1,5 +1,4 @@
-"""A Chroma server (the one shipped in the package) as its own process, and a gate in front of it: a TCP
-proxy that holds every connection until opened, as a server slow to answer would."""
+"""A Chroma server (the one shipped in the package) as its own process."""
 
 from __future__ import annotations
 
@@ -7,7 +6,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,46 +27,3 @@ def chroma_server(tmp_path) -> Iterator[int]:
     yield port
     process.terminate()
     process.wait(timeout=10)
-
-
-class Gate:
-    """Accepts connections on `port` at once; carries their bytes to `target` only once `open()`ed.
-    `port` may be given: a service that appears where the bot has been trying to reach it."""
-
-    def __init__(self, target: int, port: int = 0) -> None:
-        self.target = target
-        self.opened = threading.Event()
-        self.held = 0  # connections accepted so far
-        self._server = socket.create_server(("127.0.0.1", port))
-        self.port = self._server.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def open(self) -> None:
-        self.opened.set()
-
-    def close(self) -> None:
-        self._server.close()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self._server.accept()
-            except OSError:  # closed
-                return
-            self.held += 1
-            threading.Thread(target=self._carry, args=(client,), daemon=True).start()
-
-    def _carry(self, client: socket.socket) -> None:
-        self.opened.wait()
-        upstream = socket.create_connection(("127.0.0.1", self.target))
-        threading.Thread(target=_pipe, args=(upstream, client), daemon=True).start()
-        _pipe(client, upstream)
-
-
-def _pipe(source: socket.socket, sink: socket.socket) -> None:
-    try:
-        while data := source.recv(65536):
-            sink.sendall(data)
-        sink.shutdown(socket.SHUT_WR)
-    except OSError:  # the other side went away
-        pass

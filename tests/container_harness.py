@@ -15,15 +15,11 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from .chroma_harness import _pipe
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("WORKSHOP_BOT_TEST_CACHE") or Path.home() / ".cache" / "workshop-bot-test")
@@ -240,38 +236,3 @@ class Container:
                        timeout=120)
 
 
-class Relay:
-    """`host`:`port` carried to what `connect()` opens: to a Unix socket (the test's PostgreSQL listens on one,
-    in a folder the container's user may not enter), or from every address to a server on 127.0.0.1, for pods
-    on a bridge network."""
-
-    def __init__(self, connect, host: str = "127.0.0.1") -> None:
-        self.connect = connect
-        self._server = socket.create_server((host, 0))
-        self.port = self._server.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    @classmethod
-    def to_unix(cls, path: str, host: str = "127.0.0.1") -> Relay:
-        def connect() -> socket.socket:
-            upstream = socket.socket(socket.AF_UNIX)
-            upstream.connect(path)
-            return upstream
-        return cls(connect, host)
-
-    @classmethod
-    def to_local(cls, port: int, host: str = "0.0.0.0") -> Relay:  # pods reach it through the bridge
-        return cls(lambda: socket.create_connection(("127.0.0.1", port)), host)
-
-    def close(self) -> None:
-        self._server.close()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self._server.accept()
-            except OSError:  # closed
-                return
-            upstream = self.connect()
-            threading.Thread(target=_pipe, args=(upstream, client), daemon=True).start()
-            threading.Thread(target=_pipe, args=(client, upstream), daemon=True).start()

@@ -24,8 +24,9 @@ import yaml
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from .container_harness import (BASE_IMAGE, HOST_CA, Container, Relay, Timings, base_image, build, engine,
-                                inspect, layers, missing, run_once, size)
+from .container_harness import (BASE_IMAGE, HOST_CA, Container, Timings, base_image, build, engine, inspect,
+                                layers, missing, run_once, size)
+from .relay import Relay
 from .slack_emulator import BOT_TOKEN
 from .slack_harness import NO_PLACEHOLDER, SECRET, HttpBot, free_port
 from .test_deploy import K8S, k8s, version

@@ -18,7 +18,7 @@ from bot.index.ingest import ingest
 from bot.runtime import Runtime
 from bot.startup import Startup, StartupError
 
-from .chroma_harness import Gate
+from .relay import Gate
 from .conftest import KNOWLEDGE, make_settings
 from .slack_harness import BotProcess, HttpBot, free_port
 from .waiting import wait_until
