@@ -1,7 +1,8 @@
 """The image, built from the Dockerfile and run: it becomes ready, passes its HEALTHCHECK, answers a signed
 Slack mention in its thread through the emulator, serves /metrics, and stops cleanly on SIGTERM; it migrates a
 PostgreSQL database and answers from a Chroma server, as compose and Kubernetes run it; deploy/k8s's two
-replicas, played by podman, become ready, elect one leader and each answer a mention in its thread. It keeps
+replicas, played by podman, and deploy/compose.yaml's, brought up with podman-compose or docker compose, become
+ready, elect one leader and each answer a mention in its thread. It keeps
 its HEALTHCHECK, stays under 500 MB above its base, starts from the build's bytecode, and holds no copy of the
 CA the build trusted. Skipped, saying why, where no container engine can be had (tests/container_harness.py);
 `-s` shows the build's time and what each layer adds."""
@@ -29,7 +30,7 @@ from .container_harness import (BASE_IMAGE, HOST_CA, Container, Timings, base_im
 from .relay import Relay
 from .slack_emulator import BOT_TOKEN
 from .slack_harness import NO_PLACEHOLDER, SECRET, HttpBot, free_port
-from .test_deploy import K8S, k8s, version
+from .test_deploy import COMPOSE, ENV_EXAMPLE, K8S, k8s, version
 from .waiting import wait_until
 
 pytestmark = pytest.mark.slow  # a base image made with debootstrap, a build of minutes, a container
@@ -167,10 +168,8 @@ REPLICAS = ("workshop-bot-pod-0", "workshop-bot-pod-1")
 
 
 def pod_ip(pod: str) -> str:
-    infra = subprocess.run([*engine(), "pod", "inspect", "--format", "{{.InfraContainerID}}", pod], capture_output=True,
-                           text=True, check=True).stdout.strip()
-    return subprocess.run([*engine(), "inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
-                           infra], capture_output=True, text=True, check=True).stdout.strip()
+    return container_ip(subprocess.run([*engine(), "pod", "inspect", "--format", "{{.InfraContainerID}}", pod],
+                                       capture_output=True, text=True, check=True).stdout.strip())
 
 
 def kube_gateway() -> str:
@@ -179,6 +178,11 @@ def kube_gateway() -> str:
         subprocess.run([*engine(), "network", "create", KUBE_NETWORK], capture_output=True, check=True)
     return subprocess.run([*engine(), "network", "inspect", "--format", "{{range .Subnets}}{{.Gateway}}{{end}}",
                            KUBE_NETWORK], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def container_ip(name: str) -> str:
+    return subprocess.run([*engine(), "inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+                           name], capture_output=True, text=True, check=True).stdout.strip()
 
 
 def remove_pods() -> None:
@@ -259,5 +263,83 @@ def test_kubernetes_manifests_played_two_replicas_ready_one_leader(image, tmp_pa
         remove_pods()
         subprocess.run([*engine(), "secret", "rm", secret_name], capture_output=True, check=False)
         chroma.terminate()
+        pg.close()
+        slack.close()
+
+
+def compose_command(project: str) -> list[str]:
+    """docker compose where a Docker daemon answers, else podman-compose (a dev dependency)."""
+    if engine()[0] == "docker":
+        return ["docker", "compose", "-p", project]
+    return [str(Path(sys.executable).parent / "podman-compose"), "-p", project]
+
+
+def test_compose_brought_up_two_replicas_ready_one_leader(image, tmp_path, postgres_url, slack_emulator):
+    """deploy/compose.yaml brought up as it is, with an override of what cannot be had here: no registry, so
+    the Chroma service runs `chroma run` from the bot's own image and the mail service Python's SMTP sink (for
+    Mailpit); PostgreSQL and the Slack API are the test's, relayed to the host's address on the compose network.
+    The replicas publish no host port (their port range is a Docker feature podman refuses): the test reaches
+    each at its address. The migration runs first, both bots become ready, one holds the lease, each answers."""
+    if "host" not in (database := make_url(postgres_url)).query:
+        pytest.skip("relayed to the containers from the test PostgreSQL's Unix socket; this one listens on TCP")
+    host = "host.containers.internal" if engine()[0] == "podman" else "host.docker.internal"
+    pg = Relay.to_unix(f"{database.query['host']}/.s.PGSQL.{database.port or 5432}", host="0.0.0.0")
+    slack = Relay.to_local(slack_emulator.server.server_address[1])
+    url = database.set(host=host, port=pg.port, query={}).render_as_string(hide_password=False)
+    env_file = tmp_path / "bot.env"
+    env_file.write_text(ENV_EXAMPLE.read_text() + "\n".join([
+        "", f"SLACK_BOT_TOKEN={BOT_TOKEN}", f"SLACK_SIGNING_SECRET={SECRET}", f"SLACK_API_URL=http://{host}:{slack.port}/api/",
+        f"PLACEHOLDER_AFTER={NO_PLACEHOLDER}", ""]))  # the last of a name wins; one message an answer
+    database_url = {"DATABASE_URL": url}
+    extra_hosts = f"\n    extra_hosts: [{host}:host-gateway]" if engine()[0] == "docker" else ""
+    # `!reset` (compose's merge tag) drops what compose.yaml has, where an override would add to it.
+    overridden = tmp_path / "override.yaml"
+    overridden.write_text(f"""services:
+  migrate:
+    environment: {json.dumps(database_url)}
+    depends_on: !reset {{}}
+  bot:
+    environment: {json.dumps(database_url)}
+    ports: !reset []{extra_hosts}
+  chroma:
+    image: {image}
+    command: [chroma, run, --path, /data, --host, 0.0.0.0, --port, "8000"]
+  mailpit:
+    image: {image}
+    command: [python, -m, smtpd, -n, -c, DebuggingServer, "0.0.0.0:1025"]
+    ports: !reset []
+""")
+    project = f"workshop-bot-test-{os.getpid()}"
+    stack = [*compose_command(project), "-f", str(COMPOSE), "-f", str(overridden)]
+    conf = tmp_path / "containers.conf"  # podman-compose has no --ulimit for every container; runc, not crun
+    conf.write_text('[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=4096:4096"]\n'
+                    '[engine]\nruntime = "runc"\n')
+    env = os.environ | {"WORKSHOP_BOT_ENV_FILE": str(env_file), "POSTGRES_PASSWORD": "unused",
+                        "CONTAINERS_CONF": str(conf)}
+    started = time.monotonic()
+    try:
+        up = subprocess.run([*stack, "up", "-d", "bot"], capture_output=True, text=True, env=env, check=False,
+                            timeout=600)
+        assert up.returncode == 0, up.stdout[-3000:] + up.stderr[-3000:]
+        with create_engine(postgres_url).connect() as connection:
+            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar()  # migrate ran
+        bots = [f"{project}_bot_{n}" for n in (1, 2)] if engine()[0] == "podman" else \
+            [f"{project}-bot-{n}" for n in (1, 2)]
+        ips = [container_ip(name) for name in bots]
+        for ip in ips:
+            wait_until(lambda ip=ip: answers_at(ip, "/readyz"), 300, every=0.5, what=f"/readyz of the bot at {ip}")
+        print(f"\ncompose up to both /readyz 200: {time.monotonic() - started:.1f} s")
+        containers = [Container(name, image) for name in bots]
+        for container in containers:  # the probe compose.yaml states, as the engine runs it
+            wait_until(container.healthy, 120, every=1, what=f"the healthcheck of {container.name} passing")
+        with create_engine(postgres_url).connect() as connection:
+            holders = connection.execute(text("SELECT name, holder FROM leases WHERE expires_at > now()")).all()
+        logs = [container.logs() for container in containers]
+        print(f"ready: {ips}; leases: {holders}")
+        assert len(holders) == 1, holders
+        assert sum("holds the" in log for log in logs) == 1, logs
+        each_answers_a_mention_in_its_thread(slack_emulator, [f"http://{ip}:3000" for ip in ips])
+    finally:
+        subprocess.run([*stack, "down", "-v", "-t", "30"], capture_output=True, env=env, check=False, timeout=300)
         pg.close()
         slack.close()
