@@ -245,3 +245,31 @@ def test_a_named_day_chooses_that_days_rows(days):
 
 def test_a_persons_email_is_given_only_when_the_pages_give_it(days):
     assert not ask(days, "What is Kurt Godel's email address?").answered
+
+
+NAMED_SITE = """<!doctype html><html><head><title>Home</title></head><body>
+<h1>Sparse Kernels Workshop</h1>
+<p>The Sparse Kernels and Irregular Workloads (SKIW) workshop meets at SC 2027. SKIW welcomes papers on sparse
+computation.</p>
+<p>Location: Colorado Convention Center, Denver, Colorado</p>
+<h2>Important Dates</h2>
+<ul><li>Paper submission: July 20, 2027 (AoE)</li><li>Notification: August 30, 2027</li>
+<li>Workshop: November 14, 2027</li></ul>
+</body></html>"""
+
+
+@pytest.fixture(scope="module")
+def named(tmp_path_factory, embeddings):
+    return one_page_site(tmp_path_factory, "named", NAMED_SITE)
+
+
+def test_the_workshop_named_by_its_short_or_long_name_is_the_workshop(named):
+    """Its name says which workshop, not which deadline or which topic: "when were papers due for SKIW?"
+    is the submission deadline, and the long name it abbreviates names it as well as "the workshop"."""
+    edition = named.editions.default
+    assert (edition.name, edition.long_name) == ("SKIW", "Sparse Kernels and Irregular Workloads")
+    assert "July 20, 2027" in ask(named, "When are papers due for SKIW?").text
+    day = ask(named, "What date is the Sparse Kernels and Irregular Workloads workshop?")
+    assert "November 14, 2027" in day.text and "July 20" not in day.text
+    assert "July 20" not in ask(named, "How many days until SKIW?").text  # the workshop, not a deadline
+    assert "Denver" in ask(named, "waht city is SKIW in?").text  # two letters swapped

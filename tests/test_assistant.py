@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.assistant.intent import intent_of
+from bot.assistant.intent import intent_of, mended
 from bot.assistant.question import QuestionError, strip_broadcasts, without_courtesies
 from bot.assistant.structured import answer_from_facts
 from bot.index.retrieval import QueryTerms
@@ -143,3 +143,11 @@ def test_the_workshop_day_counts_whole_days_from_today():
 def test_a_reason_is_not_answered_with_a_date(assistant):
     answer = assistant.ask("Why was the submission deadline extended?", now=NOW)
     assert "It passed" not in answer.text and "Paper submission (" not in answer.text
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("waht city is it in?", "what city is it in?"), ("hwo is speaking?", "who is speaking?"),
+    ("wehre is it?", "where is it?"), ("wen is it?", "when is it?"), ("then what?", "then what?"),
+    ("is it there?", "is it there?")])
+def test_question_words_are_mended_never_real_words(typed, meant):
+    assert mended(typed) == meant

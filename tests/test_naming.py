@@ -10,7 +10,7 @@ import pytest
 from bot.assistant.question import name_words, target_edition, without_names
 from bot.index.text import tokens
 from bot.knowledge.editions import Edition, discover
-from bot.knowledge.naming import abbreviates, acronym, short_name, year_in_id, year_in_title
+from bot.knowledge.naming import abbreviates, acronym, long_name, short_name, year_in_id, year_in_title
 
 
 def page(path: Path, html: str) -> None:
@@ -156,3 +156,16 @@ def test_a_renamed_site_is_named_anew_at_the_next_discovery(tmp_path):
     assert discover(tmp_path).items[0].label == "ES-FoMo 2025"
     (tmp_path / "_config.yml").write_text("title: CARRV 2025 - Computer Architecture Research with RISC-V\n")
     assert discover(tmp_path).items[0].label == "CARRV 2025"
+
+
+@pytest.mark.parametrize(("short", "titles", "texts", "long"), [
+    ("KISV", ["Kernel Security, Isolation, and Verification (KISV) Workshop"], [],
+     "Kernel Security Isolation and Verification"),
+    ("CARRV", ["Eighth Workshop on Computer Architecture Research with RISC-V (CARRV 2024)"], [],
+     "Computer Architecture Research with RISC-V"),
+    ("CRL", ["Home"], ["This workshop on Causal Representation Learning (CRL) brings together"],
+     "Causal Representation Learning"),
+    ("CRL", ["Home"], ["Papers on Causal Discovery (CD) are welcome."], None),
+    (None, ["Kernel Security Workshop"], [], None)])
+def test_the_long_name_a_short_name_abbreviates(short, titles, texts, long):
+    assert long_name(short, titles, texts) == long

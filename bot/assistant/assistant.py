@@ -254,9 +254,10 @@ class Assistant:
     @staticmethod
     def _own_name(edition: Edition, snapshot: Snapshot) -> set[str]:
         """The words that name the workshop: those its site prints on every page, and the short name and
-        year its pages give it ("CRL", "2023"), which "who organizes the CRL workshop?" only says to be
-        clear."""
-        named = set(tokens(edition.label)) if edition.name and not edition.event else set()  # "CRL 2023"
+        year its pages give it ("CRL", "2023") with the long name it abbreviates ("Causal Representation
+        Learning"), which "when is the Causal Representation Learning workshop?" only says to be clear."""
+        named = set(tokens(f"{edition.label} {edition.long_name or ''}")) if edition.name and not edition.event \
+            else set()  # "CRL 2023"
         return snapshot.own_name() | named
 
     def _listed(self, text: str, edition: Edition, clause: str, terms: QueryTerms, intent: Intent,

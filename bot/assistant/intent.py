@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import time
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
+from bot.index.lexicon import is_word
 from bot.index.text import STOPWORDS, tokens
 from bot.knowledge.dates import dates_in, times_in
 
@@ -136,7 +138,8 @@ def asked_clause(question: str) -> str:
 
 
 def mended(question: str) -> str:
-    """Question words as meant: "wen" is "when", "wher" "where" (never a real word such as "then")."""
+    """Question words as meant: "wen" is "when", "wher" "where", "waht" "what" (two letters swapped are
+    one slip of the fingers); never a real word such as "then"."""
     def mend(match: re.Match[str]) -> str:
         word = match.group(0)
         if word.lower() in STOPWORDS or len(word) < 3:
@@ -144,6 +147,8 @@ def mended(question: str) -> str:
         for intended in QUESTION_WORDS:
             if fuzz.ratio(word.lower(), intended) >= FUZZY_QUESTION_WORD:
                 return intended
+        if not is_word(word):
+            return next((intended for intended in QUESTION_WORDS if OSA.distance(word.lower(), intended) == 1), word)
         return word
     return re.sub(r"\b[A-Za-z]{3,6}\b", mend, question)
 

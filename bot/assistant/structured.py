@@ -93,23 +93,25 @@ def _keywords(deadline: DerivedDeadline) -> set[str]:
     return words | (SYNONYMS.get(kind, set()) if deadline.id == kind else set())
 
 
-def relevant_deadlines(question: str, terms: QueryTerms, facts: EditionFacts,
-                       topics: set[str]) -> list[DerivedDeadline] | None:
-    """The deadlines a question asks about, or None when it is not such a question."""
+def relevant_deadlines(question: str, terms: QueryTerms, facts: EditionFacts, topics: set[str],
+                       own_name: Set[str] = frozenset()) -> list[DerivedDeadline] | None:
+    """The deadlines a question asks about, or None when it is not such a question. The workshop's own
+    name ("when were papers due for AsHES 2022?") says which workshop, not which deadline."""
     words = set(terms.tokens)
     if not facts.deadlines or not (WHEN.search(question) or (DEADLINE_STEMS - {"submit", "submiss"}) & words):
         return None
-    specific = {t for t in words if t not in GENERIC and not t.isdigit()}
-    if WORKSHOP_WORDS & words and not (DEADLINE_STEMS & words) and not specific:
-        return None  # "when is the workshop?": the workshop day, not a deadline
+    generic = GENERIC | own_name
+    specific = {t for t in words if t not in generic and not t.isdigit()}
+    if (WORKSHOP_WORDS | own_name) & words and not (DEADLINE_STEMS & words) and not specific:
+        return None  # "when is the workshop?", "how many days until KISV?": the workshop day, not a deadline
     if ALL_DATES.search(question) and not specific:
         return list(facts.deadlines)
-    chosen = best_explained(terms, GENERIC, facts.deadlines, _keywords, topics)
+    chosen = best_explained(terms, generic, facts.deadlines, _keywords, topics)
     if chosen is None:
         return None
     for qualifier in QUALIFIED.findall(question):  # "competition submission deadline" names whose deadline
         stem = tokens(qualifier)
-        if stem and stem[0] not in GENERIC and is_word(qualifier):
+        if stem and stem[0] not in generic and is_word(qualifier):
             chosen = [d for d in chosen if matches(stem[0], _keywords(d))]
             if not chosen:
                 return None
@@ -156,7 +158,7 @@ def answer_from_facts(question: str, terms: QueryTerms, intent: Intent, facts: E
                                                                   facts.contact):
         return Reply("assistant/contact.txt.j2", {"contact": facts.contact.value}, [facts.contact.stated])
     length = intent.count and not UNTIL.search(question)  # "how long can the *extended* abstract be?": pages
-    if not intent.where and not length and (deadlines := relevant_deadlines(question, terms, facts, topics)):
+    if not intent.where and not length and (deadlines := relevant_deadlines(question, terms, facts, topics, own_name)):
         if ZONE_QUESTION.search(question) and not any(d.zone for d in deadlines):
             return None  # "which time zone is the deadline in?" when the pages give none
         found = deadline_facts(deadlines, now)

@@ -23,6 +23,7 @@ from bot.knowledge.naming import (
     SITE_CONFIGS,
     acronym,
     home_page,
+    long_name,
     page_head,
     page_title,
     short_name,
@@ -36,7 +37,7 @@ from bot.ops.private import private_folder, write_private
 log = logging.getLogger(__name__)
 
 MAX_NAMED = 1024  # editions whose naming is remembered
-_NAMED: dict[tuple[tuple[str, int, int], ...], tuple[str | None, str | None]] = {}
+_NAMED: dict[tuple[tuple[str, int, int], ...], tuple[str | None, str | None, str | None]] = {}
 ROOTS_FILE = "knowledge-roots.json"  # folders ingested besides KNOWLEDGE_DIR, in BOT_DATA_DIR
 
 VENUE_NAMES = {"neurips": "NeurIPS", "icml": "ICML", "iclr": "ICLR", "isca": "ISCA", "mlsys": "MLSys",
@@ -52,6 +53,7 @@ class Edition:
     year: int | None = None
     folder: EditionFolder | None = field(default=None, repr=False)
     name: str | None = None  # the workshop's short name, as its home page's title gives it ("CARRV")
+    long_name: str | None = None  # what the short name abbreviates ("Computer Architecture Research with RISC-V")
 
     @property
     def label(self) -> str:
@@ -112,16 +114,17 @@ def _edition(folder: EditionFolder, max_bytes: int) -> Edition:
         except EventFileError as err:  # all load_event raises: a broken file breaks only its edition
             error = str(err)
             log.info("%s", err)
-    title, name = _naming(folder)
+    title, name, long = _naming(folder)
     return Edition(id=folder.id, path=folder.folder, event=event, event_error=error,
-                   year=_year(folder.id, event, title, folder.named), folder=folder, name=name)
+                   year=_year(folder.id, event, title, folder.named), folder=folder, name=name, long_name=long)
 
 
-def _naming(folder: EditionFolder) -> tuple[str | None, str | None]:
-    """The edition's home page title and the workshop's short name: the site's title or the home page's
-    gives it, else the acronym its home page and first pages use for the long name (a secret's link is
-    never read). Remembered until one of those files changes: editions are discovered again at every
-    reload, and reading forty pages each time would make that the slow part of it."""
+def _naming(folder: EditionFolder) -> tuple[str | None, str | None, str | None]:
+    """The edition's home page title, the workshop's short name and the long name it abbreviates: the
+    site's title or the home page's gives the short name, else the acronym its home page and first pages
+    use for the long name (a secret's link is never read). Remembered until one of those files changes:
+    editions are discovered again at every reload, and reading forty pages each time would make that the
+    slow part of it."""
     home = home_page(folder.pages, folder.folder)
     pages = ([home] if home else []) + [p for p in folder.pages if p != home][:PAGES_READ]
     key = _signature([*pages, *(folder.site.root / name for name in SITE_CONFIGS)])
@@ -129,14 +132,20 @@ def _naming(folder: EditionFolder) -> tuple[str | None, str | None]:
         return known
     title = page_title(home) if home is not None and not refusal(home, folder.root) else None
     configured = site_title(folder.site.root)  # the site's name, for every edition it holds
+    titles = [n for n in (configured, title) if n]
     name = short_name(configured) or short_name(title)
+    texts: list[str] | None = None
     if name is None:
         texts = [page_head(page) for page in pages if not refusal(page, folder.root)]
-        name = acronym([n for n in (configured, title) if n], texts)
+        name = acronym(titles, texts)
+    long = long_name(name, titles, [])
+    if long is None and name is not None:
+        texts = texts if texts is not None else [page_head(page) for page in pages if not refusal(page, folder.root)]
+        long = long_name(name, [], texts)
     if len(_NAMED) >= MAX_NAMED:
         _NAMED.clear()
-    _NAMED[key] = (title, name)
-    return title, name
+    _NAMED[key] = (title, name, long)
+    return title, name, long
 
 
 def _signature(paths: list[Path]) -> tuple[tuple[str, int, int], ...]:

@@ -5,7 +5,9 @@ single-edition site names itself only in its pages. The year comes from the fold
 the home page's title ("DSML 2026: Dependable and Secure Machine Learning"); the name people use is
 the workshop's short name as its title gives it ("CARRV", "Eval4NLP", "FM4Science") with that year;
 when the title is the long name ("Efficient Systems for Foundation Models"), the short name is the
-acronym of it that the pages use most ("ES-FoMo"), or one the pages define ("… Training (WANT)").
+acronym of it that the pages use most ("ES-FoMo"), or one the pages define ("… Training (WANT)"). The
+long name that short name abbreviates ("Causal Representation Learning" of "CRL") is the workshop's name
+too: "when is the Causal Representation Learning workshop?" asks about the workshop, not about its topic.
 """
 
 from __future__ import annotations
@@ -192,4 +194,24 @@ def acronym(long_names: list[str], texts: list[str]) -> str | None:
                  [a for a in used if a in proper] if not names else []):
         if tier:
             return max(tier, key=lambda a: (spellings[a.lower()], uses[a], len(a)))
+    return None
+
+
+def long_name(short: str | None, titles: list[str], texts: list[str]) -> str | None:
+    """The words `short` abbreviates, as a title gives them ("Kernel Security, Isolation, and Verification"
+    of "KISV") or as the pages define it ("Causal Representation Learning (CRL)"); None when none does."""
+    if not short:
+        return None
+    for title in titles:
+        words = re.findall(r"[A-Za-z][\w-]*", title.split("(")[0])
+        spans = [" ".join(words[start:end]) for start in range(len(words)) for end in range(len(words), start + 1, -1)]
+        if found := next((span for span in spans if abbreviates(short, span)), None):
+            return found
+    for text in texts:
+        for match in DEFINED.finditer(text):
+            if match.group(2).lower() == short.lower():
+                words = match.group(1).split()
+                defined = [" ".join(words[-k:]) for k in range(len(words), 1, -1)]
+                if found := next((name for name in defined if abbreviates(short, name)), None):
+                    return found
     return None
