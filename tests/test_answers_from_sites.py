@@ -273,3 +273,32 @@ def test_the_workshop_named_by_its_short_or_long_name_is_the_workshop(named):
     assert "November 14, 2027" in day.text and "July 20" not in day.text
     assert "July 20" not in ask(named, "How many days until SKIW?").text  # the workshop, not a deadline
     assert "Denver" in ask(named, "waht city is SKIW in?").text  # two letters swapped
+
+
+CARDS_SITE = """<!doctype html><html><head><title>GridML 2027</title></head><body>
+<h1>GridML Workshop 2027</h1>
+<p>GridML brings together people who build grids of machine learning accelerators.</p>
+<h2>Organizers</h2>
+<div class="grid">
+<div class="card"><h2 class="card-title"><b>Ada</b> <br> Byron</h2>
+<p class="card-text">Analytical Engines Ltd</p></div>
+<div class="card"><h2 class="card-title"><b>Carl</b> <br> Gauss</h2>
+<p class="card-text">University of Gottingen</p></div>
+<div class="card"><h2 class="card-title"><b>Emmy</b> <br> Noether</h2><p class="card-text">Erlangen Institute</p></div>
+</div>
+</body></html>"""
+
+
+@pytest.fixture(scope="module")
+def cards(tmp_path_factory, embeddings):
+    return one_page_site(tmp_path_factory, "cards", CARDS_SITE)
+
+
+def test_a_grid_of_cards_beside_its_heading_introduces_people(cards):
+    """Each card's heading is a name over an affiliation, a section of its own after the heading that
+    introduces the grid: "which org is Carl Gauss with?" is his card, and a yes/no question the card does
+    not settle is not answered with it."""
+    assert "University of Gottingen" in ask(cards, "which org is Carl Gauss with?").text
+    assert "Erlangen Institute" in ask(cards, "What university is Emmy Noether at?").text
+    assert "Analytical Engines" in ask(cards, "Which company is Ada Byron with?").text  # the first card
+    assert "Analytical Engines" not in ask(cards, "Is Ada Byron giving the keynote?").text

@@ -23,7 +23,7 @@ from bot.assistant.llm import CITATION, LLMAnswerer, load_chat_model
 from bot.assistant.items import ItemAnswer, item_reply
 from bot.assistant.rules import chosen_rules, rule_verdict
 from bot.assistant.suggestions import suggestions
-from bot.assistant.verdict import affirms
+from bot.assistant.verdict import YES_NO, affirms
 from bot.assistant.people import Person, PersonAnswer, affiliation_untold, people, person_reply
 from bot.assistant.programme import programme_reply
 from bot.assistant.question import (
@@ -52,6 +52,9 @@ from bot.knowledge.site import EVENT_FILE
 from bot.templates import render
 
 FACTS_CONFIDENCE = 0.95  # facts the pages state in so many words, not a retrieval guess
+# A yes/no question that asks more: which of two ("is he giving a keynote, or only on the panel?"), or what
+# follows ("is she an organizer, and if so, what is her affiliation?"). The card says.
+ALSO_ASKS = re.compile(r",?\s+or\s+(?!not\b)|\b(?:what|which|where|who|when|how)\b", re.IGNORECASE)
 MIN_ITEM_ROOM = 300  # a listed paper's title and authors, whole
 
 
@@ -234,8 +237,9 @@ class Assistant:
             return self._facts_answer(text, edition, reply, retrieval.hits, now)
         timed = intent.when or intent.clock or intent.at or intent.relation
         if intent.who and not timed and not self.llm:
-            if person := person_reply(mended(clause), intent, everyone):
-                return self._person_answer(text, edition, person, terms)  # "who is Rahul Arya?": his card
+            if (person := person_reply(mended(clause), intent, everyone)) \
+                    and (card := self._person_answer(text, edition, person, terms, clause)):
+                return card  # "who is Rahul Arya?": his card
             if found := self._listed(text, edition, clause, terms, intent, snapshot):
                 return found  # "who are the keynote speakers?": the speakers' list before the programme's rows
         if reply := programme_reply(mended(clause), terms, intent, facts, now, topics, own):
@@ -247,8 +251,9 @@ class Assistant:
                 and (ruled := self._rule_answer(text, clause, edition, kind, facts.rules.get(kind, []), retrieval,
                                                 asked)):
             return ruled  # the call for papers' rules: the sentences that state the one asked about
-        if person := person_reply(mended(clause), intent, everyone):
-            return self._person_answer(text, edition, person, terms)
+        if (person := person_reply(mended(clause), intent, everyone)) \
+                and (card := self._person_answer(text, edition, person, terms, clause)):
+            return card
         return self._listed(text, edition, clause, terms, intent, snapshot)
 
     @staticmethod
@@ -327,7 +332,11 @@ class Assistant:
             numbers.append([c.id for c in cited].index(source.id) + 1)
         return cited, numbers
 
-    def _person_answer(self, question: str, edition: Edition, answer: PersonAnswer, terms: QueryTerms) -> Answer:
+    def _person_answer(self, question: str, edition: Edition, answer: PersonAnswer, terms: QueryTerms,
+                       clause: str) -> Answer | None:
+        """Their card and rows; None for a yes/no question they don't show to be so, the name that found
+        them aside ("Is Tri Dao one of the organizers?" is not answered by a card that only gives his
+        university: a list of organizers may)."""
         if not answer.lines:
             return self._not_found(question, edition)
         statements = [item.stated if isinstance(item, ProgrammeItem) else
@@ -342,6 +351,9 @@ class Assistant:
                 seen.add(item.section)
             entries.append({"heading": heading, "text": fit_line(line.lstrip("- "), terms, room), "cite": number})
         text = self._render("assistant/person.txt.j2", entries=entries)
+        beyond = replace(terms, tokens=[t for t in terms.tokens if t not in set(tokens(answer.person.name))])
+        if YES_NO.match(clause.strip()) and not ALSO_ASKS.search(clause) and not affirms(clause, text, beyond):
+            return None
         return self._answer(question, edition, text, cited, FACTS_CONFIDENCE)
 
     def _items_answer(self, question: str, edition: Edition, answer: ItemAnswer, terms: QueryTerms) -> Answer:

@@ -21,7 +21,7 @@ from bot.knowledge.derive import HEADER, EditionFacts, PageText, ProgrammeItem
 NAME = re.compile(r"^[A-Z][\w'’.-]+(?:\s+(?:[A-Z][\w'’.-]+|van|von|de|der|da|di|del|le|la|\([^)]*\))){1,4}$")
 ROLES = re.compile(r"^(keynote|invited|speaker|talk|panel|panelist|moderator|chair|organizer|tbd|tba)\b",
                    re.IGNORECASE)
-AFFILIATION = re.compile(r"\b(which|what)\s+(universit|compan|school|institut|lab|organi[sz]ation|employer|affil)"
+AFFILIATION = re.compile(r"\b(which|what)\s+(universit|compan|school|institut|lab|organi[sz]ation|org\b|employer|affil)"
                          r"|\baffil|\bwhere\b.*\b(from|work|based)\b|\bwork(s|ing)? (for|at)\b", re.IGNORECASE)
 # A way to reach someone: only a line that holds one answers "what is X's email?".
 CONTACT_ASKED = re.compile(r"\b(e-?mail|contact|reach)\b", re.IGNORECASE)
@@ -45,6 +45,7 @@ GROUPS = set(tokens("committee chairs organizers organisers organizing team boar
                     "steering general local publicity sponsors contact overview important submission guidelines "
                     "topics registration venue travel accepted awards news faq past previous editions tutorials "
                     "reviewers instructions format policy"))
+CARD_LINES, CARD_LINE = 3, 120  # a heading of its own over this little is a person's card, not a page's section
 FUZZY = 88
 NEAR = 80  # beside a part that matches, another part this close is that part misspelt
 DISTINCTIVE = 5  # a name part this long that is no English word identifies its person on its own
@@ -70,14 +71,24 @@ class PersonAnswer:
     lines: list[tuple[PageText | ProgrammeItem, str]]
 
 
+def _is_name(candidate: str) -> bool:
+    return bool(NAME.match(candidate)) and not ROLES.match(candidate) and len(candidate.split()) <= 5 \
+        and not GROUPS & set(tokens(candidate))
+
+
 def _card_name(text: PageText) -> str | None:
     """The person a section is about: a heading below another (`Speakers › Ada Lovelace`), or the first
-    part of a compound one (`Ada Lovelace — Keynote — Talk`), that is a name (not `Steering Committee`)."""
-    for element in reversed(text.section.split(" › ")[1:]):
-        candidate = re.split(r"\s+[—–-]\s+", element)[0].strip()
-        if NAME.match(candidate) and not ROLES.match(candidate) and len(candidate.split()) <= 5 \
-                and not GROUPS & set(tokens(candidate)):
-            return candidate
+    part of a compound one (`Ada Lovelace — Keynote — Talk`), that is a name (not `Steering Committee`);
+    or a heading of its own over a line or two (a card's name over its affiliation, as a grid of cards
+    sits beside the heading that introduces it: `Organizers — Dan Fu`, then `Tri Dao`)."""
+    levels = text.section.split(" › ")
+    card = 0 < len(text.lines) <= CARD_LINES and all(len(line) <= CARD_LINE for line in text.lines)
+    for element in reversed(levels[1:] if not card else levels):
+        parts = [part.strip() for part in re.split(r"\s+[—–-]\s+", element)]
+        if _is_name(parts[0]):
+            return parts[0]
+        if card and GROUPS & set(tokens(parts[0])) and _is_name(parts[-1]):
+            return parts[-1]  # "Organizers — Ada Byron": the grid's heading, then its first card's
     return None
 
 
@@ -132,14 +143,15 @@ def _mentions(question: str, person: Person) -> int:
 
 def _affiliation_given(person: Person, lines: list[str]) -> bool:
     """Whether the lines say where the person is from: right after their name ("Atlas Wang, UT Austin",
-    "Name (NVIDIA)", "Name - Harvard University"), or in their bio ("… a professor at Stanford")."""
+    "Name (NVIDIA)", "Name - Harvard University", their card's "Name: Erlangen Institute"), or in their bio
+    ("… a professor at Stanford")."""
     surname = person.name.split()[-1].lower()
     for line in lines:
         if _organization(line) and not ROLES.match(line):
             return True  # the line under a speaker's name: "Imperial College London"
         spellings = {w for w in re.findall(r"[\w'’-]+", line) if fuzz.ratio(w.lower(), surname) >= NEAR}
         for spelt in spellings:  # "Wiezorek (Imperial College London)" on the programme is Wieczorek
-            for match in re.finditer(rf"{re.escape(spelt)}\s*(?:[,(]|\s[-–—]\s)\s*(?P<org>[^,();]+)", line):
+            for match in re.finditer(rf"{re.escape(spelt)}\s*(?:[,(:]|\s[-–—]\s)\s*(?P<org>[^,();\[]+)", line):
                 following = [p.strip() for p in line[match.start("org"):].split(",")[:2]]
                 authors = len(following) == 2 and NAME.match(following[0]) and NAME_START.match(following[1])
                 if _organization(match.group("org")) and not authors:

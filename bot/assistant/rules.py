@@ -56,7 +56,7 @@ def chosen_rules(clause: str, kind: str, rules: list[Rule], closeness: list[floa
         return []
     words = set(tokens(f"{kind_of(kind).label} {said}"))
     asked = [t for t in asked_words(clause) if t not in stated_words(kind)]  # "which *style file*": the rule itself
-    named = [t for t in terms.tokens if t in facets(kind)]
+    named = [t for t in terms.tokens if t in facets(kind) and t not in terms.unknown]
     if any(not matches(t, words) for t in [*asked, *named]):
         return []
     return chosen
