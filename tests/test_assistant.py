@@ -130,6 +130,15 @@ def test_a_yes_no_question_about_a_deadline_is_answered_yes_or_no_for_now(assist
     assert answer.text.startswith(f"{verdict} Paper submission"), answer.text
 
 
+def test_still_asks_whether_it_may_when_the_question_names_something_else(assistant):
+    """"It is under review elsewhere: can I still submit it?" asks whether that is allowed, which no
+    deadline answers; "can I still submit?" alone asks about the deadline."""
+    now = datetime(2025, 8, 1, tzinfo=UTC)
+    assert "Paper submission" not in assistant.ask("My paper is under review at ICLR. Can I still submit it?",
+                                                   now=now).text
+    assert "Paper submission" in assistant.ask("Can I still submit my paper?", now=now).text
+
+
 def test_the_workshop_day_counts_whole_days_from_today():
     """Eight calendar days ahead is "in 8 days" at any hour of today, never a rounded 9."""
     facts = EditionFacts("x", date=Stated(date(2025, 12, 6), Statement("x/index.html", "Home", "", "Home", "line")))

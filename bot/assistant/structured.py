@@ -50,6 +50,9 @@ SYNONYMS = {
     "notification": {"notif", "notifi", "accept", "decis", "result", "hear", "back", "outcom"},  # not "reviews due"
     "camera-ready": {"camera", "readi", "final", "version", "upload"},
 }
+# Time words that also say "at all" ("can I still submit it?", "it is already on arXiv"): alone, they make a
+# question about a deadline only when nothing else it names goes unexplained.
+IN_PASSING = re.compile(r"\b(?:still|yet|already|open|over)\b", re.IGNORECASE)
 WORKSHOP_WORDS = {"workshop", "event", "it"}
 SUBMITTING = {"submit", "submiss", "send", "upload"}
 WEAK = {"paper"}  # names a deadline only beside a word of deadlines ("paper deadline"), not alone
@@ -118,6 +121,9 @@ def relevant_deadlines(question: str, terms: QueryTerms, facts: EditionFacts, to
     explained = {t for t in specific for d in chosen if matches(t, _keywords(d))}
     if explained <= WEAK and any(t not in explained and t not in terms.unknown for t in specific):
         return None  # "will papers appear in proceedings, or can I still publish them?" is no deadline question
+    in_passing = not WHEN.search(IN_PASSING.sub(" ", question)) and not (DEADLINE_STEMS - SUBMITTING) & words
+    if in_passing and any(t not in explained and t not in terms.unknown for t in specific):
+        return None  # "it is under *review* elsewhere: can I still submit?" asks whether it may, not until when
     if not chosen:
         if specific:
             return None  # a date of something that is not a deadline ("registration")
