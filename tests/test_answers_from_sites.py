@@ -302,3 +302,23 @@ def test_a_grid_of_cards_beside_its_heading_introduces_people(cards):
     assert "Erlangen Institute" in ask(cards, "What university is Emmy Noether at?").text
     assert "Analytical Engines" in ask(cards, "Which company is Ada Byron with?").text  # the first card
     assert "Analytical Engines" not in ask(cards, "Is Ada Byron giving the keynote?").text
+
+
+NO_DAY_SITE = """<!doctype html><html><head><title>TinyML Hub 2027</title></head><body>
+<h1>TinyML Hub Workshop 2027</h1>
+<p>Join us at the conference in Vancouver. The day of the workshop will be announced.</p>
+<h2>Important Dates</h2>
+<ul><li>Submission deadline: 2027/05/27, 11:59PM UTC</li><li>Acceptance notification: 2027/06/09</li>
+<li>Camera-ready deadline: 2027/07/03</li></ul>
+</body></html>"""
+
+
+@pytest.fixture(scope="module")
+def no_day(tmp_path_factory, embeddings):
+    return one_page_site(tmp_path_factory, "noday", NO_DAY_SITE)
+
+
+def test_the_important_dates_do_not_say_when_the_workshop_is(no_day):
+    answer = ask(no_day, "What date is the TinyML Hub workshop held on?")
+    assert not answer.answered, answer.text  # not the deadlines: the pages don't say
+    assert "June 9, 2027" in ask(no_day, "When will the workshop send out acceptance notifications?").text

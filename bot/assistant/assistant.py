@@ -35,7 +35,7 @@ from bot.assistant.question import (
     without_names,
 )
 from bot.assistant.sections import SectionAnswer, section_reply
-from bot.assistant.structured import Reply, answer_from_facts
+from bot.assistant.structured import Reply, answer_from_facts, asks_workshop_day, deadlines_only
 from bot.config import Settings
 from bot.index.embeddings import load_embeddings
 from bot.index.retrieval import Hit, HybridRetriever, QueryTerms, Retrieval, Snapshot
@@ -171,7 +171,7 @@ class Assistant:
         for query in ([text, " ".join([*previous, text])] if previous else [text]):
             retrieval = self.retriever.search(query, target.id)
             if answer := self._from_structure(text, query, target, facts, retrieval, now, context):
-                if affiliation_untold(text, answer.text):
+                if affiliation_untold(text, answer.text) or self._deadlines_for_day(query, answer, target, retrieval):
                     return self._not_found(text, target)
                 return self._affirmed(text, answer, retrieval.terms)
             if self.llm:
@@ -180,10 +180,17 @@ class Assistant:
                 composition = compose(retrieval, intent_of(query), self.model, self.settings.answer_max_chars)
                 answer = self._answer(text, target, composition.text, composition.hits,
                                       composition.confidence) if composition is not None else None
-            if answer is not None and answer.answered and not affiliation_untold(text, answer.text):
+            if answer is not None and answer.answered and not affiliation_untold(text, answer.text) \
+                    and not self._deadlines_for_day(query, answer, target, retrieval):
                 # "which university is Jun Park at?" is not answered by a line naming him alone
                 return answer if self.llm else self._affirmed(text, answer, retrieval.terms)
         return None
+
+    def _deadlines_for_day(self, query: str, answer: Answer, edition: Edition, retrieval: Retrieval) -> bool:
+        """Whether a question about the workshop's day ("what date is the ES-FoMo workshop?") got the
+        important dates, whose every date is a deadline's: they do not say when the workshop is."""
+        return deadlines_only(answer.text, self.facts(edition)) and asks_workshop_day(
+            query, retrieval.terms, intent_of(query), self._own_name(edition, self.retriever.snapshot(edition.id)))
 
     def _affirmed(self, question: str, answer: Answer, terms: QueryTerms) -> Answer:
         """"Yes" before an answer that shows what a yes/no question asks is so ("Is Tao Lin an area

@@ -21,6 +21,7 @@ from bot.index.retrieval import QueryTerms
 from bot.index.text import tokens
 from bot.knowledge.derive import ROOM, DerivedDeadline, EditionFacts, Stated
 from bot.knowledge.statement import Statement
+from bot.knowledge.dates import dates_in
 from bot.knowledge.facts import deadline_facts, zone_of
 
 WHEN = re.compile(r"\b(deadlines?|due|when|dates?|(?:deadline|date)s? (?:been |was |were |get )?extend\w*|"
@@ -68,6 +69,7 @@ ZONE_QUESTION = re.compile(r"\btime ?zone|\bwhich zone|\bwhat zone|\baoe\b|\butc
 KIND_WORDS = [("camera-ready", {"camera", "readi"}),
               ("notification", {"notif", "notifi", "decis", "accept", "hear", "result", "outcom"}),
               ("submission", {"submiss", "submit"})]
+KIND_STEMS = {stem for _, stems in KIND_WORDS for stem in stems}
 QUALIFIED = re.compile(r"\b([a-z][\w-]*)\s+(?:paper\s+)?(?:submissions?|deadlines?|notifications?|camera[- ]ready)\b",
                        re.IGNORECASE)
 
@@ -122,7 +124,8 @@ def relevant_deadlines(question: str, terms: QueryTerms, facts: EditionFacts, to
     if explained <= WEAK and any(t not in explained and t not in terms.unknown for t in specific):
         return None  # "will papers appear in proceedings, or can I still publish them?" is no deadline question
     in_passing = not WHEN.search(IN_PASSING.sub(" ", question)) and not (DEADLINE_STEMS - SUBMITTING) & words
-    if in_passing and any(t not in explained and t not in terms.unknown for t in specific):
+    said = explained | {t for d in chosen for t in tokens(d.stated.line)}  # "the submission *site*" its line names
+    if in_passing and any(t not in said and t not in terms.unknown for t in specific):
         return None  # "it is under *review* elsewhere: can I still submit?" asks whether it may, not until when
     if not chosen:
         if specific:
@@ -184,12 +187,26 @@ def answer_from_facts(question: str, terms: QueryTerms, intent: Intent, facts: E
         day = facts.date.value if facts.date and asks_day else None
         statements = [s.stated for s in (facts.venue, facts.room, facts.date if day else None) if s is not None]
         return Reply("assistant/venue.txt.j2", {"venue": place, "day": day}, list(dict.fromkeys(statements)))
-    if facts.date and asks_day and (WORKSHOP_WORDS & words or own_name & words) and not NAMES_DEADLINE & words \
+    if facts.date and asks_workshop_day(question, terms, intent, own_name) \
             and _about_only(terms, own_name, facts.date, strict=True):
         day = facts.date.value
         today = now.astimezone(zone_of(str(facts.programme_zone.value)) if facts.programme_zone else UTC).date()
         return Reply("assistant/workshop_day.txt.j2", {"day": day, "days": (day - today).days}, [facts.date.stated])
     return None
+
+
+def asks_workshop_day(question: str, terms: QueryTerms, intent: Intent, own_name: Set[str]) -> bool:
+    """Whether the question asks when the workshop itself is ("what date is the ES-FoMo workshop?")."""
+    words = set(terms.tokens)
+    return bool(intent.when or WHEN.search(question)) and not intent.clock \
+        and bool((WORKSHOP_WORDS | own_name) & words) and not (NAMES_DEADLINE | KIND_STEMS) & words
+
+
+def deadlines_only(text: str, facts: EditionFacts) -> bool:
+    """Whether every date `text` gives is one of the edition's deadlines: the important dates, which do
+    not say when the workshop is."""
+    given = {mention.value for mention in dates_in(text)}
+    return bool(given) and given <= {deadline.due for deadline in facts.deadlines}
 
 
 def _without_topic(terms: QueryTerms, question: str) -> QueryTerms:
