@@ -322,3 +322,25 @@ def test_the_important_dates_do_not_say_when_the_workshop_is(no_day):
     answer = ask(no_day, "What date is the TinyML Hub workshop held on?")
     assert not answer.answered, answer.text  # not the deadlines: the pages don't say
     assert "June 9, 2027" in ask(no_day, "When will the workshop send out acceptance notifications?").text
+
+
+SLOTS_SITE = """<!doctype html><html><head><title>MemFit 2027</title></head><body>
+<h1>MemFit Workshop 2027</h1>
+<h2>Schedule</h2>
+<ul><li>09:00 - 10:00: Invited talk: Checkpointing at scale, Ada Byron</li>
+<li>10:00 - 11:00: Coffee break</li><li>11:00 - 12:00: Invited talk: Paging tensors, Carl Gauss</li>
+<li>12:00 - 13:00: Lunch</li></ul>
+<p>Abstract: we minimize the recomputation time given a fixed memory budget.</p>
+</body></html>"""
+
+
+@pytest.fixture(scope="module")
+def slots(tmp_path_factory, embeddings):
+    return one_page_site(tmp_path_factory, "slots", SLOTS_SITE)
+
+
+def test_a_slot_by_the_clock_and_no_time_zone_read_from_an_abstract(slots):
+    """"times given a fixed memory budget" is no time zone; "the 11 o'clock slot" is 11:00."""
+    assert slots.facts(slots.editions.default).programme_zone is None
+    answer = ask(slots, "Whose talk is in the 11 o'clock slot?")
+    assert "Carl Gauss" in answer.text and "memory budget" not in answer.text

@@ -52,6 +52,7 @@ AMOUNT = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(?:k\b|usd|eur|gbp|chf|aed|c
                     r"|\b(?:usd|eur|gbp|us\$)\s?\d|\bfree\b", re.IGNORECASE)
 AT_TIME = re.compile(r"\b(?:at|around|by)\s+((?:[01]?\d|2[0-3])(?::[0-5]\d)?\s*(?:[ap]\.?\s?m\.?)?|noon)\b",
                      re.IGNORECASE)
+O_CLOCK = re.compile(r"\b(1[0-2]|0?[1-9])\s*o['’]?\s?clock\b", re.IGNORECASE)
 AFTERNOON = re.compile(r"\b(afternoon|evening|tonight)\b", re.IGNORECASE)
 RELATION = re.compile(r"\b(?P<relation>after|following|before|preceding|next to)\s+(?:the\s+)?(?P<anchor>[\w\s'’-]+)",
                       re.IGNORECASE)
@@ -157,6 +158,8 @@ def intent_of(question: str) -> Intent:
     question = mended(question)
     at = AT_TIME.search(question)
     at_time = times_in(at.group(1))[0].value if at and times_in(at.group(1)) else None
+    if at_time is None and not RELATION.search(question) and (hour := O_CLOCK.search(question)):
+        at_time = time(int(hour.group(1)))  # "the 11 o'clock slot"; "after the 11 o'clock break" names a row
     if at_time is not None and at_time.hour < 12 and AFTERNOON.search(question):
         at_time = at_time.replace(hour=at_time.hour + 12)
     relation = RELATION.search(question)

@@ -49,6 +49,7 @@ SUBMISSION_SITE = re.compile(r"\b(?:openreview|easychair|hotcrp|softconf|cmt3?|m
 SUBMITTING = re.compile(r"\bsubmi(?:t|ssions?|tted|tting)\b", re.IGNORECASE)
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 CONTACT_CONTEXT = re.compile(r"contact|questions?|reach|e-?mail us|write to", re.IGNORECASE)
+ZONE_PHRASE = re.compile(r"\b(?:local|time|zone|[A-Z][A-Za-z]+)\b")
 PROGRAMME_ZONE = re.compile(r"\btimes?\s+(?:are|is|listed|shown|given)\s+(?:in\s+)?(?P<zone>[^.;!)—]+)", re.IGNORECASE)
 # A row is a time and what happens then, in words: "9:05 AM: Keynote". A clock alone ("8:00 AM", a
 # calendar's time axis, "8:30 AM–9:00 AM") is no row, nor is a number that begins a room ("310 Soda").
@@ -412,7 +413,7 @@ class _Reader:
         zones: dict[str, Stated[str]] = {}
         for text in self.texts:
             for line in (text.section, *text.lines):
-                if text.source not in zones and (m := PROGRAMME_ZONE.search(line)):
+                if text.source not in zones and (m := PROGRAMME_ZONE.search(line)) and _names_zone(m.group("zone")):
                     zones[text.source] = Stated(_balanced(m.group("zone").strip()), _statement(text, line))
         for _, sections in groupby(self.texts, key=lambda text: text.source):
             items = self._rows(list(sections))
@@ -485,6 +486,12 @@ class _Reader:
         kind = next((k for k, pattern in SESSION_KINDS if pattern.search(body)), "session")
         return ProgrammeItem(start[0], end[0] if end else None, body, kind, _speakers(body), _statement(text, line),
                              undecided)
+
+
+def _names_zone(phrase: str) -> bool:
+    """Whether the words after "times are (in)" name a time zone ("Pacific Time", "local time", "CET",
+    "Vancouver time"), not what some sentence goes on about ("recomputation time given a fixed memory budget")."""
+    return zone_in(phrase) is not None or bool(ZONE_PHRASE.search(phrase))
 
 
 def _balanced(text: str) -> str:
