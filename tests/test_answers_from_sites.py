@@ -273,6 +273,7 @@ def test_the_workshop_named_by_its_short_or_long_name_is_the_workshop(named):
     assert "November 14, 2027" in day.text and "July 20" not in day.text
     assert "July 20" not in ask(named, "How many days until SKIW?").text  # the workshop, not a deadline
     assert "Denver" in ask(named, "waht city is SKIW in?").text  # two letters swapped
+    assert "Denver" in ask(named, "In which city will the workshop take place?").text  # where, not only when
 
 
 CARDS_SITE = """<!doctype html><html><head><title>GridML 2027</title></head><body>

@@ -36,6 +36,7 @@ def test_the_year_an_id_names(edition_id, year):
     ("Eval4NLP - 2025", "Eval4NLP", 2025),
     ("AsHES Workshop 2026", "AsHES", 2026),
     ("The VerifAI Workshop @ ICLR'25", "VerifAI", 2025),
+    ("ReNeuIR'24", "ReNeuIR", 2024),
     ("Announcement", None, None),
     ("ICLR 2025 Workshop on Trustworthy LLMs", None, 2025)])
 def test_the_name_and_year_a_title_gives(title, name, year):

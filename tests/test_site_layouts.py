@@ -46,21 +46,28 @@ def test_only_what_the_site_publishes_is_a_page():
     assert (VERIFAI / "_includes" / "dates.md").is_file()  # Markdown, but an include
 
 
-def test_markdown_without_front_matter_is_a_page_only_outside_a_jekyll_checkout(tmp_path):
-    """Jekyll copies a front-matter-less Markdown file as it is, without publishing it as a page;
-    in a plain folder per edition every Markdown file is a page."""
+def test_markdown_without_front_matter_is_a_page_as_github_pages_publishes_it(tmp_path):
+    """GitHub Pages publishes a front-matter-less Markdown file as a page (jekyll-optional-front-matter,
+    on by default), unless the site requires front matter; in a plain folder per edition every Markdown
+    file is a page. `_`-folders never hold pages."""
     site = copy_tree(MLFORSYSTEMS, tmp_path / "site")
-    (site / "notes.md").write_text("# Internal notes\n\nTODO: book the room.\n", encoding="utf-8")
-    (site / "neurips2018" / "draft.md").write_text("Draft, not published.\n", encoding="utf-8")
+    (site / "travel.md").write_text("# Travel\n\nTake the streetcar.\n", encoding="utf-8")
+    (site / "neurips2018" / "venue.md").write_text("The workshop is in Room 517.\n", encoding="utf-8")
     (site / "travel.html").write_text("<h2>Travel</h2><p>Take the streetcar.</p>", encoding="utf-8")
     (site / "_drafts2017").mkdir()
     (site / "_drafts2017" / "index.md").write_text("---\ntitle: Old\n---\nOld draft\n", encoding="utf-8")
     editions = by_id(site)
     assert "_drafts2017" not in editions
-    assert "notes.md" not in pages_of(editions["neurips2023"], site)
+    assert "travel.md" in pages_of(editions["neurips2023"], site)
     assert not [p for p in pages_of(editions["neurips2023"], site) if p.startswith("_")]
     assert "travel.html" in pages_of(editions["neurips2023"], site)  # HTML is published as it is
-    assert "neurips2018/draft.md" not in pages_of(editions["neurips2018"], site)
+    assert "neurips2018/venue.md" in pages_of(editions["neurips2018"], site)
+
+    config = site / "_config.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "\nrequire_front_matter: true\n", encoding="utf-8")
+    editions = by_id(site)
+    assert "travel.md" not in pages_of(editions["neurips2023"], site)
+    assert "neurips2018/venue.md" not in pages_of(editions["neurips2018"], site)
 
     knowledge = by_id(KNOWLEDGE)  # folder per edition, no `_config.yml`
     assert not (KNOWLEDGE / "neurips2025" / "overview.md").read_text(encoding="utf-8").startswith("---")

@@ -196,9 +196,10 @@ def answer_from_facts(question: str, terms: QueryTerms, intent: Intent, facts: E
 
 
 def asks_workshop_day(question: str, terms: QueryTerms, intent: Intent, own_name: Set[str]) -> bool:
-    """Whether the question asks when the workshop itself is ("what date is the ES-FoMo workshop?")."""
+    """Whether the question asks when the workshop itself is ("what date is the ES-FoMo workshop?"), not
+    where it takes place ("in which city will the workshop take place?")."""
     words = set(terms.tokens)
-    return bool(intent.when or WHEN.search(question)) and not intent.clock \
+    return bool(intent.when or WHEN.search(question)) and not intent.clock and not intent.where \
         and bool((WORKSHOP_WORDS | own_name) & words) and not (NAMES_DEADLINE | KIND_STEMS) & words
 
 

@@ -95,8 +95,8 @@ def short_name(title: str | None) -> str | None:
     if not title:
         return None
     first = SEGMENT_END.split(title, maxsplit=1)[0]
-    words = [w for w in first.split() if not FOUR_DIGITS.fullmatch(w) and w.lower() not in ARTICLES
-             and not ORDINAL.match(w)]
+    words = [w for w in (SHORT_YEAR.sub("", w) for w in first.split())  # "ReNeuIR'24" is ReNeuIR's 2024
+             if w and not FOUR_DIGITS.fullmatch(w) and w.lower() not in ARTICLES and not ORDINAL.match(w)]
     name = " ".join(w for w in words if w.lower() != "workshop")
     if name and len(words) <= MAX_NAME_WORDS and not {w.lower() for w in words} & GENERIC_WORDS - {"workshop"}:
         return name

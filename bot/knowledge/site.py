@@ -77,7 +77,8 @@ def has_front_matter(path: Path) -> bool:
 
 
 def _is_page(path: Path, site: JekyllSite, documents: set[Path]) -> bool:
-    """What the site publishes as a page: in a Jekyll checkout, Markdown only with front matter, the
+    """What the site publishes as a page: in a Jekyll checkout, Markdown with or without front matter (as
+    GitHub Pages publishes it, with jekyll-optional-front-matter, unless `require_front_matter: true`), the
     documents it writes out, and a README that is its folder's index. A link out of the knowledge root
     counts as a page unread, so that reading it is refused and reported."""
     if path.suffix.lower() not in PAGE_SUFFIXES or not path.is_file():
@@ -96,7 +97,8 @@ def _is_page(path: Path, site: JekyllSite, documents: set[Path]) -> bool:
     if stem in ERROR_PAGES or (stem in REPOSITORY_NOTES and path.suffix.lower() in MARKDOWN_SUFFIXES) \
             or _redirects(path):
         return False
-    return not (site.checkout and path.suffix.lower() in MARKDOWN_SUFFIXES and not has_front_matter(path))
+    return not (site.checkout and site.config.get("require_front_matter") is True
+                and path.suffix.lower() in MARKDOWN_SUFFIXES and not has_front_matter(path))
 
 
 def _redirects(path: Path) -> bool:
