@@ -255,6 +255,7 @@ computation.</p>
 <h2>Important Dates</h2>
 <ul><li>Paper submission: July 20, 2027 (AoE)</li><li>Notification: August 30, 2027</li>
 <li>Workshop: November 14, 2027</li></ul>
+<p>Late submissions are not accepted.</p>
 </body></html>"""
 
 
@@ -274,6 +275,8 @@ def test_the_workshop_named_by_its_short_or_long_name_is_the_workshop(named):
     assert "July 20" not in ask(named, "How many days until SKIW?").text  # the workshop, not a deadline
     assert "Denver" in ask(named, "waht city is SKIW in?").text  # two letters swapped
     assert "Denver" in ask(named, "In which city will the workshop take place?").text  # where, not only when
+    terms = named.retriever.snapshot(edition.id).terms("Which LaTeX template should I use?")
+    assert "latex" in terms.tokens and "late" not in terms.tokens  # a name as written, not a typo of "late"
 
 
 CARDS_SITE = """<!doctype html><html><head><title>GridML 2027</title></head><body>

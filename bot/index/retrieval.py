@@ -29,6 +29,10 @@ RRF_K = 60
 LABEL = re.compile(r"^(?:[\d:.apm\s–-]*\s)?([^:]{2,40}):\s", re.IGNORECASE)
 TOPIC_LINE = 40  # a line this short names a thing ("Poster Session 1", "Lunch")
 YEAR = re.compile(r"^(19|20)\d\d$")
+# A word with a capital inside it ("LaTeX", "OpenReview", "PyTorch") is a name as written, never a typo of a
+# page's word ("late").
+CASED_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+INNER_CAPITAL = re.compile(r"[a-z][A-Z]")
 CANDIDATES = 20
 HEADS = 2
 UNKNOWN_WORDS = 20_000  # out-of-corpus words remembered per snapshot, with what they stand for
@@ -180,6 +184,7 @@ class Snapshot:
     def terms(self, question: str) -> QueryTerms:
         mended = []
         real = {stem(w) for w in WORD.findall(question.lower()) if is_word(w)}  # "lunch" is no typo of "launch"
+        real |= {stem(w.lower()) for w in CASED_WORD.findall(question) if INNER_CAPITAL.search(w)}  # "LaTeX": a name
         for word in dict.fromkeys(tokens(question)):
             if YEAR.match(word):
                 continue  # a year picks the edition; inside it, every passage has it or none does
