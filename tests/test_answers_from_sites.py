@@ -348,3 +348,9 @@ def test_a_slot_by_the_clock_and_no_time_zone_read_from_an_abstract(slots):
     assert slots.facts(slots.editions.default).programme_zone is None
     answer = ask(slots, "Whose talk is in the 11 o'clock slot?")
     assert "Carl Gauss" in answer.text and "memory budget" not in answer.text
+
+
+def test_an_extended_version_is_no_extension_of_a_deadline(no_day):
+    """"Extended versions of the papers" are papers; "how long have I got?" asks for the deadline."""
+    assert "May 27" not in ask(no_day, "Will there be a journal special issue for extended versions of papers?").text
+    assert "May 27, 2027" in ask(no_day, "Sending an extended abstract: how long have I got?").text

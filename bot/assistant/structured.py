@@ -28,7 +28,7 @@ WHEN = re.compile(r"\b(deadlines?|due|when|dates?|(?:deadline|date)s? (?:been |w
                   r"extensions? (?:of|to) the (?:deadline|date)|late|until|cut-?off|closes?|closed|timeline|"
                   r"still|yet|in time|passed|over|open|time zone|timezone|today|tomorrow|by now|already|"
                   r"(?:taken|take|took) place|happened|"
-                  r"how long (?:until|till|before|do)|how many days|how much time)\b", re.IGNORECASE)
+                  r"how long (?:until|till|before|do|have)|how many days|how much time)\b", re.IGNORECASE)
 CONTACT = re.compile(r"\b(contact|e-?mail|reach|get in touch|write to|mailing address|mailing list)\b", re.IGNORECASE)
 QUESTION_ABOUT = re.compile(r"\b(?:questions?|quer(?:y|ies)|issues?|problems?|concerns?)\s+(?:about|on|regarding|"
                             r"with|re)\b.*", re.IGNORECASE)
@@ -70,6 +70,8 @@ KIND_WORDS = [("camera-ready", {"camera", "readi"}),
               ("notification", {"notif", "notifi", "decis", "accept", "hear", "result", "outcom"}),
               ("submission", {"submiss", "submit"})]
 KIND_STEMS = {stem for _, stems in KIND_WORDS for stem in stems}
+EXTENDED_THING = re.compile(r"\bextended\s+(?!deadlines?\b|dates?\b|submissions?\b|by\b|to\b|until\b|till\b)[a-z]",
+                            re.IGNORECASE)
 QUALIFIED = re.compile(r"\b([a-z][\w-]*)\s+(?:paper\s+)?(?:submissions?|deadlines?|notifications?|camera[- ]ready)\b",
                        re.IGNORECASE)
 
@@ -103,6 +105,8 @@ def relevant_deadlines(question: str, terms: QueryTerms, facts: EditionFacts, to
     """The deadlines a question asks about, or None when it is not such a question. The workshop's own
     name ("when were papers due for AsHES 2022?") says which workshop, not which deadline."""
     words = set(terms.tokens)
+    if EXTENDED_THING.search(question):
+        words = words - {"extend"}  # "extended versions of the papers" are papers, not an extension
     if not facts.deadlines or not (WHEN.search(question) or (DEADLINE_STEMS - {"submit", "submiss"}) & words):
         return None
     generic = GENERIC | own_name
