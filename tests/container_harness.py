@@ -75,7 +75,7 @@ def missing() -> str | None:
     info = subprocess.run(["podman", "info"], check=False, capture_output=True, text=True)
     if info.returncode != 0:
         return f"`podman info` fails: {info.stderr.strip()[-300:]}"
-    if not _image_exists(BASE_IMAGE) and not BASE_TARBALL.exists() and os.geteuid() != 0:
+    if _image_id(BASE_IMAGE) is None and not BASE_TARBALL.exists() and os.geteuid() != 0:
         return f"no base image {BASE_IMAGE} and no {BASE_TARBALL}, and only root can debootstrap one"
     return None
 
@@ -88,8 +88,10 @@ def engine() -> list[str]:
     return ["podman", "--runtime", "runc"] if shutil.which("runc") else ["podman"]
 
 
-def _image_exists(name: str) -> bool:
-    return subprocess.run([*engine(), "image", "inspect", name], check=False, capture_output=True).returncode == 0
+def _image_id(name: str) -> str | None:
+    shown = subprocess.run([*engine(), "image", "inspect", "--format", "{{.Id}}", name], capture_output=True,
+                           text=True, check=False)
+    return (shown.stdout.strip() or None) if shown.returncode == 0 else None
 
 
 def mirror() -> str:
@@ -115,7 +117,7 @@ class Timings:
 
 def base_image(timings: Timings | None = None) -> str:
     """The base image's name: there already, imported from the cached tarball, or made with debootstrap."""
-    if os.environ.get("WORKSHOP_BOT_TEST_BASE_IMAGE") or _image_exists(BASE_IMAGE):
+    if os.environ.get("WORKSHOP_BOT_TEST_BASE_IMAGE") or _image_id(BASE_IMAGE) is not None:
         return BASE_IMAGE
     started = time.monotonic()
     if not BASE_TARBALL.exists():
@@ -167,11 +169,6 @@ def build(base: str, tag: str, timings: Timings | None = None, ca: Path | None =
     if before is not None and before != _image_id(tag):  # the last build's image, now untagged: ~0.5 GB a run
         subprocess.run([*engine(), "rmi", before], capture_output=True, check=False, timeout=120)
 
-
-def _image_id(name: str) -> str | None:
-    shown = subprocess.run([*engine(), "image", "inspect", "--format", "{{.Id}}", name], capture_output=True,
-                           text=True, check=False)
-    return shown.stdout.strip() or None if shown.returncode == 0 else None
 
 
 def inspect(image: str, template: str) -> str:

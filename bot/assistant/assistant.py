@@ -358,7 +358,8 @@ class Assistant:
                 seen.add(item.section)
             entries.append({"heading": heading, "text": fit_line(line.lstrip("- "), terms, room), "cite": number})
         text = self._render("assistant/person.txt.j2", entries=entries)
-        beyond = replace(terms, tokens=[t for t in terms.tokens if t not in set(tokens(answer.person.name))])
+        name = set(tokens(answer.person.name))
+        beyond = replace(terms, tokens=[t for t in terms.tokens if t not in name])
         if YES_NO.match(clause.strip()) and not ALSO_ASKS.search(clause) and not affirms(clause, text, beyond):
             return None
         return self._answer(question, edition, text, cited, FACTS_CONFIDENCE)

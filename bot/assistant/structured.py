@@ -107,7 +107,7 @@ def relevant_deadlines(question: str, terms: QueryTerms, facts: EditionFacts, to
     words = set(terms.tokens)
     if EXTENDED_THING.search(question):
         words = words - {"extend"}  # "extended versions of the papers" are papers, not an extension
-    if not facts.deadlines or not (WHEN.search(question) or (DEADLINE_STEMS - {"submit", "submiss"}) & words):
+    if not facts.deadlines or not (WHEN.search(question) or (DEADLINE_STEMS - SUBMITTING) & words):
         return None
     generic = GENERIC | own_name
     specific = {t for t in words if t not in generic and not t.isdigit()}

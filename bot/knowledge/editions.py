@@ -11,7 +11,7 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,18 +134,19 @@ def _naming(folder: EditionFolder) -> tuple[str | None, str | None, str | None]:
     configured = site_title(folder.site.root)  # the site's name, for every edition it holds
     titles = [n for n in (configured, title) if n]
     name = short_name(configured) or short_name(title)
-    texts: list[str] | None = None
+    texts = None if name else list(_heads(pages, folder))
     if name is None:
-        texts = [page_head(page) for page in pages if not refusal(page, folder.root)]
-        name = acronym(titles, texts)
-    long = long_name(name, titles, [])
-    if long is None and name is not None:
-        texts = texts if texts is not None else [page_head(page) for page in pages if not refusal(page, folder.root)]
-        long = long_name(name, [], texts)
+        name = acronym(titles, texts or [])
+    long = long_name(name, titles, texts if texts is not None else _heads(pages, folder))  # read only when needed
     if len(_NAMED) >= MAX_NAMED:
         _NAMED.clear()
     _NAMED[key] = (title, name, long)
     return title, name, long
+
+
+def _heads(pages: list[Path], folder: EditionFolder) -> Iterator[str]:
+    """The first bytes of each page (a secret's link is never read)."""
+    return (page_head(page) for page in pages if not refusal(page, folder.root))
 
 
 def _signature(paths: list[Path]) -> tuple[tuple[str, int, int], ...]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 FOUR_DIGITS = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
@@ -197,9 +198,10 @@ def acronym(long_names: list[str], texts: list[str]) -> str | None:
     return None
 
 
-def long_name(short: str | None, titles: list[str], texts: list[str]) -> str | None:
+def long_name(short: str | None, titles: list[str], texts: Iterable[str]) -> str | None:
     """The words `short` abbreviates, as a title gives them ("Kernel Security, Isolation, and Verification"
-    of "KISV") or as the pages define it ("Causal Representation Learning (CRL)"); None when none does."""
+    of "KISV") or as the pages define it ("Causal Representation Learning (CRL)"); None when none does.
+    `texts` are read only when no title gives it."""
     if not short:
         return None
     for title in titles:
